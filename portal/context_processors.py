@@ -1,0 +1,19 @@
+from django.conf import settings
+
+from portal import navigation
+from portal.roles import Role
+
+
+def portal_context(request):
+    user = request.user
+    context = {
+        "nav_items": navigation.items_for(user),
+        "centre_name": settings.CENTRE_NAME,
+        "maintenance_alerts": [],
+    }
+    if user.is_authenticated and user.has_role(Role.ADMINISTRATOR):
+        from portal.selectors import open_maintenance_alerts
+
+        context["maintenance_alerts"] = list(open_maintenance_alerts())
+    return context
+

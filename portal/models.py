@@ -1,0 +1,184 @@
+"""Portal-wide data: people and roles, the working-day calendar, the audit log, health records."""
+from functools import cached_property
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from portal.identifiers import is_valid_citizen_id
+from portal.roles import HOME_PRIORITY, STAFF_ROLES, Role
+
+mobile_validator = RegexValidator(r"^1[3-9]\d{9}$", _("请输入11位中国大陆手机号码。"))
+
+
+def validate_citizen_id(value: str) -> None:
+    if not is_valid_citizen_id(value):
+        raise ValidationError(_("居民身份证号码无效：请检查位数、出生日期和末位校验码。"), code="citizen_id")
+
+
+class PortalUserManager(UserManager):
+    def get_by_natural_key(self, username):
+        # Usernames are matched case-insensitively so "Clerk" and "clerk" are one account.
+        return self.get(**{f"{self.model.USERNAME_FIELD}__iexact": username})
+
+
+class User(AbstractUser):
+    """Everyone who signs in: applicants, agents, staff, department users, administrators."""
+
+    real_name = models.CharField(_("真实姓名"), max_length=64, blank=True)
+    mobile = models.CharField(_("手机号码"), max_length=11, blank=True, validators=[mobile_validator])
+    citizen_id = models.CharField(
+        _("居民身份证号码"), max_length=18, blank=True, validators=[validate_citizen_id]
+    )
+
+    objects = PortalUserManager()
+
+    class Meta:
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+        constraints = [
+            models.UniqueConstraint(fields=["mobile"], condition=~Q(mobile=""), name="user_mobile_unique"),
+            models.UniqueConstraint(
+                fields=["citizen_id"], condition=~Q(citizen_id=""), name="user_citizen_id_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(mobile="") | Q(mobile__regex=r"^1[3-9][0-9]{9}$"), name="user_mobile_format"
+            ),
+        ]
+
+    def __str__(self):
+        return self.real_name or self.username
+
+    def save(self, *args, **kwargs):
+        if self.citizen_id:
+            self.citizen_id = self.citizen_id.upper()
+        super().save(*args, **kwargs)
+
+    @cached_property
+    def roles(self) -> frozenset[str]:
+        """The role slugs this user holds (one query, cached on the instance)."""
+        return frozenset(self.groups.values_list("name", flat=True))
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    @property
+    def primary_role(self) -> str | None:
+        for role in HOME_PRIORITY:
+            if role in self.roles:
+                return role
+        return None
+
+    @property
+    def is_back_office(self) -> bool:
+        return bool(self.roles & STAFF_ROLES)
+
+    def role_labels(self) -> list[str]:
+        return [str(Role(r).label) for r in HOME_PRIORITY if r in self.roles]
+
+
+class CalendarDay(models.Model):
+    """A date that breaks the Monday-Friday rule: a weekday holiday or a weekend make-up working day."""
+
+    class Kind(models.TextChoices):
+        HOLIDAY = "holiday", _("法定节假日（休息）")
+        WORKDAY = "workday", _("调休上班")
+
+    date = models.DateField(_("日期"), unique=True)
+    kind = models.CharField(_("类型"), max_length=8, choices=Kind.choices)
+    name = models.CharField(_("名称"), max_length=64, help_text=_("例如：国庆节、春节调休"))
+    source = models.CharField(
+        _("来源"), max_length=32, default="manual", help_text=_("chinesecalendar 为程序包导入，manual 为手工维护")
+    )
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("工作日历例外日")
+        verbose_name_plural = _("工作日历")
+        ordering = ["date"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=["holiday", "workday"]), name="calendarday_kind_valid"),
+            # A holiday is only recorded on a weekday, a make-up working day only on a weekend
+            # (PostgreSQL's ISODOW: 6 = Saturday, 7 = Sunday); anything else would be a no-op row.
+            models.CheckConstraint(
+                condition=(
+                    Q(kind="holiday", date__iso_week_day__lte=5) | Q(kind="workday", date__iso_week_day__gte=6)
+                ),
+                name="calendarday_breaks_weekday_rule",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.date} {self.get_kind_display()} {self.name}"
+
+
+class AuditEvent(models.Model):
+    """One append-only row per thing someone did. The database refuses UPDATE and DELETE (see migration)."""
+
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        User, verbose_name=_("操作人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_name = models.CharField(_("操作人姓名"), max_length=150, blank=True)
+    actor_role = models.CharField(_("操作身份"), max_length=32, blank=True)
+    action = models.CharField(_("操作"), max_length=64)
+    object_type = models.CharField(_("对象类型"), max_length=64, blank=True)
+    object_id = models.CharField(_("对象编号"), max_length=64, blank=True)
+    object_repr = models.CharField(_("对象"), max_length=200, blank=True)
+    from_state = models.CharField(_("原状态"), max_length=32, blank=True)
+    to_state = models.CharField(_("新状态"), max_length=32, blank=True)
+    opinion = models.TextField(_("意见"), blank=True)
+    ip_address = models.GenericIPAddressField(_("IP 地址"), null=True, blank=True)
+    data = models.JSONField(_("附加数据"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("审计日志")
+        verbose_name_plural = _("审计日志")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["object_type", "object_id", "created_at"], name="audit_object_idx")]
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.object_repr}"
+
+
+class LoginFailure(models.Model):
+    """A failed sign-in, kept to throttle guessing by account and by address."""
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    username = models.CharField(max_length=150, db_index=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("登录失败记录")
+        verbose_name_plural = _("登录失败记录")
+
+
+class WorkerHeartbeat(models.Model):
+    """The last time each Celery worker ran the heartbeat task; /healthz reads the newest."""
+
+    hostname = models.CharField(max_length=200, unique=True)
+    seen_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("后台任务心跳")
+        verbose_name_plural = _("后台任务心跳")
+
+
+class MaintenanceAlert(models.Model):
+    """A condition an administrator must act on (e.g. next year's calendar is missing), raised by a task."""
+
+    code = models.SlugField(max_length=64, unique=True)
+    message = models.TextField()
+    raised_at = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("运维提醒")
+        verbose_name_plural = _("运维提醒")
+        indexes = [models.Index(fields=["code"], condition=Q(resolved_at__isnull=True), name="alert_open_idx")]
+
+    def __str__(self):
+        return self.message

@@ -1,0 +1,17 @@
+"""Celery tasks of the portal package: thin, idempotent wrappers over services."""
+import socket
+
+from celery import shared_task
+
+from portal import services
+
+
+@shared_task(name="portal.tasks.record_worker_heartbeat")
+def record_worker_heartbeat():
+    services.record_worker_heartbeat(socket.gethostname())
+
+
+@shared_task(name="portal.tasks.check_calendar_coverage")
+def check_calendar_coverage():
+    alert = services.check_calendar_coverage()
+    return alert.code if alert else None

@@ -1,0 +1,30 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
+
+from portal import views
+
+portal_patterns = (
+    [
+        path("", views.home, name="home"),
+        path("accounts/login/", views.SignInView.as_view(), name="login"),
+        path("accounts/logout/", views.SignOutView.as_view(), name="logout"),
+        path("accounts/password/", views.PasswordChangeView.as_view(), name="password_change"),
+        path("healthz", views.healthz, name="healthz"),
+    ],
+    "portal",
+)
+
+admin.site.site_header = settings.ADMIN_SITE_HEADER
+admin.site.site_title = settings.ADMIN_SITE_HEADER
+
+urlpatterns = [
+    path("", include(portal_patterns)),
+    path("guide/", include("catalog.urls")),
+    path("api/", include("portal.api_urls")),
+    path("admin/", admin.site.urls),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+]

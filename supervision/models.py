@@ -1,0 +1,1 @@
+"""Models of the supervision app: built by its own issue."""

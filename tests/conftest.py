@@ -1,0 +1,82 @@
+"""Shared fixtures: users with roles, a real headless Chromium for browser tests."""
+import os
+import shutil
+
+import pytest
+
+from portal.roles import Role
+
+CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+
+@pytest.fixture
+def make_user(db):
+    """make_user(role, username=..., **fields) -> a saved user holding that role (password 'pass-12345')."""
+    from portal.models import User
+    from portal.services import grant_role
+
+    counter = {"n": 0}
+
+    def _make(role: Role | None = None, username: str | None = None, password: str = "pass-12345", **fields):
+        counter["n"] += 1
+        username = username or f"{role.value if role else 'user'}{counter['n']}"
+        user = User.objects.create_user(username=username, password=password, **fields)
+        if role:
+            grant_role(user, role)
+        return user
+
+    return _make
+
+
+def _chromium_path() -> str:
+    for candidate in CHROMIUM_CANDIDATES:
+        if shutil.which(candidate):
+            return candidate
+    pytest.fail("Chromium is not installed: run `make test` (it installs Debian's chromium package).")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    # Playwright's sync API runs an event loop in this thread; Django's ORM calls from the test are still
+    # synchronous and safe, so let them through.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=_chromium_path(), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, live_server, tmp_path):
+    context = browser.new_context(base_url=live_server.url, locale="zh-CN", viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(15_000)
+    tab = context.new_page()
+    yield tab
+    context.close()
+
+
+@pytest.fixture
+def sign_in(page):
+    """sign_in(username, password): fill the real login form in the browser."""
+
+    def _sign_in(username: str, password: str = "pass-12345"):
+        page.goto("/accounts/login/")
+        page.fill("#id_username", username)
+        page.fill("#id_password", password)
+        page.click("button[type=submit]")
+        page.wait_for_load_state("domcontentloaded")
+
+    return _sign_in
