@@ -214,3 +214,7 @@ ADMIN_SITE_HEADER = _("一窗通 系统管理")
 
 # The name printed on every page, notice and certificate.
 CENTRE_NAME = env_str("CENTRE_NAME", "宝塔区行政审批服务局")
+
+# Locally and in tests whitenoise serves straight from the finders (no collectstatic needed).
+WHITENOISE_USE_FINDERS = DEBUG or TESTING
+WHITENOISE_AUTOREFRESH = DEBUG or TESTING
