@@ -22,6 +22,9 @@ admin.site.site_title = settings.ADMIN_SITE_HEADER
 urlpatterns = [
     path("", include(portal_patterns)),
     path("guide/", include("catalog.urls")),
+    path("", include("applications.urls")),
+    path("office/", include("approvals.urls")),
+    path("supervision/", include("supervision.urls")),
     path("api/", include("portal.api_urls")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from portal import selectors, services
+from portal import dashboard, selectors, services
 from portal.forms import SignInForm
 from portal.roles import Role
 
@@ -52,7 +52,12 @@ def home(request):
         return render(request, "portal/landing.html")
     role = request.user.primary_role
     template = ROLE_HOME_TEMPLATES.get(role, "portal/home/no_role.html")
-    return render(request, template, {"role": role, "role_label": Role(role).label if role else ""})
+    context = {
+        "role": role,
+        "role_label": Role(role).label if role else "",
+        "panels": dashboard.panels_for(request, role) if role else [],
+    }
+    return render(request, template, context)
 
 
 @never_cache
