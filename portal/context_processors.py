@@ -10,7 +10,12 @@ def portal_context(request):
         "nav_items": navigation.items_for(user),
         "centre_name": settings.CENTRE_NAME,
         "maintenance_alerts": [],
+        "unread_notifications": 0,
     }
+    if user.is_authenticated:
+        from portal.notifications import unread_count
+
+        context["unread_notifications"] = unread_count(user)
     if user.is_authenticated and user.has_role(Role.ADMINISTRATOR):
         from portal.selectors import open_maintenance_alerts
 

@@ -182,3 +182,55 @@ class MaintenanceAlert(models.Model):
 
     def __str__(self):
         return self.message
+
+
+class Notification(models.Model):
+    """A message to one person: always shown in the portal (the bell), and copied to e-mail/SMS channels."""
+
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    title = models.CharField(_("标题"), max_length=200)
+    body = models.TextField(_("内容"), blank=True)
+    url = models.CharField(_("链接"), max_length=300, blank=True)
+    # Set by the caller when one event must reach a person once only (e.g. "case 42 turned red").
+    dedupe_key = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("站内消息")
+        verbose_name_plural = _("站内消息")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "dedupe_key"], condition=~Q(dedupe_key=""), name="notification_once_per_key"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["recipient", "created_at"], condition=Q(read_at__isnull=True), name="notif_unread_idx")
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class NotificationDelivery(models.Model):
+    """One copy of a notification to an outside channel; waits here until a worker sends it (Redis may be down)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待发送")
+        SENT = "sent", _("已发送")
+        FAILED = "failed", _("发送失败")
+
+    notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="deliveries")
+    channel = models.CharField(_("渠道"), max_length=16)
+    address = models.CharField(_("地址"), max_length=200)
+    status = models.CharField(_("状态"), max_length=8, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("消息投递")
+        verbose_name_plural = _("消息投递")
+        indexes = [models.Index(fields=["created_at"], condition=Q(status="pending"), name="delivery_pending_idx")]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from portal.models import AuditEvent, MaintenanceAlert, WorkerHeartbeat
+from portal.models import AuditEvent, MaintenanceAlert, Notification, WorkerHeartbeat
 
 
 def open_maintenance_alerts():
@@ -23,3 +23,7 @@ def audit_trail(obj):
     return AuditEvent.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk)).order_by(
         "created_at", "id"
     )
+
+
+def notifications_for(user):
+    return Notification.objects.filter(recipient=user).order_by("-created_at", "-id")

@@ -181,6 +181,8 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "portal.tasks.record_worker_heartbeat", "schedule": 30.0},
     "calendar-coverage": {"task": "portal.tasks.check_calendar_coverage", "schedule": 6 * 3600.0},
+    # Re-drive: anything a lost broker message or a failed gateway left pending.
+    "notification-redrive": {"task": "portal.tasks.deliver_notifications", "schedule": 120.0},
 }
 # A worker heartbeat older than this makes /healthz report the worker as down.
 WORKER_HEARTBEAT_MAX_AGE_SECONDS = env_int("WORKER_HEARTBEAT_MAX_AGE_SECONDS", 120)

@@ -15,3 +15,10 @@ def record_worker_heartbeat():
 def check_calendar_coverage():
     alert = services.check_calendar_coverage()
     return alert.code if alert else None
+
+
+@shared_task(name="portal.tasks.deliver_notifications")
+def deliver_notifications(delivery_ids=None):
+    from portal import notifications
+
+    return notifications.deliver(delivery_ids)

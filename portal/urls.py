@@ -12,6 +12,8 @@ portal_patterns = (
         path("accounts/logout/", views.SignOutView.as_view(), name="logout"),
         path("accounts/password/", views.PasswordChangeView.as_view(), name="password_change"),
         path("healthz", views.healthz, name="healthz"),
+        path("notifications/", views.notification_list, name="notifications"),
+        path("notifications/read/", views.notification_mark_read, name="notifications_read"),
     ],
     "portal",
 )

@@ -4,6 +4,10 @@ from __future__ import annotations
 import redis
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import redirect
+from django.views.decorators.http import require_POST
 from django.contrib.auth import views as auth_views
 from django.db import connection
 from django.http import JsonResponse
@@ -13,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from portal import dashboard, selectors, services
+from portal import dashboard, notifications, selectors, services
 from portal.forms import SignInForm
 from portal.roles import Role
 
@@ -91,3 +95,17 @@ def healthz(request):
     healthy = all(part["ok"] for part in report.values())
     report["status"] = "ok" if healthy else "degraded"
     return JsonResponse(report, status=200 if healthy else 503, json_dumps_params={"ensure_ascii": False})
+
+
+@login_required
+def notification_list(request):
+    page = Paginator(selectors.notifications_for(request.user), 20).get_page(request.GET.get("page"))
+    return render(request, "portal/notifications.html", {"page": page})
+
+
+@login_required
+@require_POST
+def notification_mark_read(request):
+    ids = request.POST.getlist("id") or None
+    notifications.mark_read(request.user, ids)
+    return redirect(request.POST.get("next") or "portal:notifications")
