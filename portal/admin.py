@@ -3,7 +3,15 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from portal import services
-from portal.models import AuditEvent, CalendarDay, LoginFailure, MaintenanceAlert, User
+from portal.models import (
+    AuditEvent,
+    CalendarDay,
+    LoginFailure,
+    MaintenanceAlert,
+    Notification,
+    NotificationDelivery,
+    User,
+)
 
 
 @admin.register(User)
@@ -79,3 +87,15 @@ class MaintenanceAlertAdmin(ReadOnlyAdmin):
 @admin.register(LoginFailure)
 class LoginFailureAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "username", "ip_address")
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "recipient", "title", "read_at")
+    search_fields = ("title", "recipient__username")
+
+
+@admin.register(NotificationDelivery)
+class NotificationDeliveryAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "channel", "address", "status", "attempts", "last_error")
+    list_filter = ("channel", "status")
