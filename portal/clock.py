@@ -60,6 +60,11 @@ def due_at(start: date | datetime, days: int, suspensions: Iterable[Suspension] 
     return workdays.deadline_end(due, timezone.get_current_timezone())
 
 
+def subtract_working_days(due: date, days: int) -> date:
+    """The working day on which `days` working days remain until `due` (where a warning period starts)."""
+    return workdays.subtract_working_days(work_calendar(), local_date(due), days)
+
+
 def working_days_between(start: date | datetime, end: date | datetime, suspensions: Iterable[Suspension] = ()):
     return workdays.working_days_between(work_calendar(), local_date(start), local_date(end), suspensions)
 

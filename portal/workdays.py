@@ -128,6 +128,21 @@ def add_working_days(
     return day
 
 
+def subtract_working_days(calendar: WorkCalendar, due: date, days: int) -> date:
+    """The working day from which `days` working days remain until `due` (the start of a warning period).
+
+    On the returned day, working_days_left(..., due) == days. With 0 the answer is `due` itself.
+    """
+    if days < 0:
+        raise ValueError("a warning period cannot be negative")
+    day, remaining = due, days
+    while remaining:
+        day -= ONE_DAY
+        if calendar.is_working_day(day):
+            remaining -= 1
+    return day
+
+
 def working_days_between(
     calendar: WorkCalendar, start: date, end: date, suspensions: Iterable[Suspension] = ()
 ) -> int:

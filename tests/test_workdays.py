@@ -11,6 +11,7 @@ from portal.workdays import (
     WorkCalendar,
     add_working_days,
     deadline_end,
+    subtract_working_days,
     working_days_between,
     working_days_left,
 )
@@ -196,3 +197,22 @@ def test_deadline_ends_at_the_last_moment_of_the_day():
     end = deadline_end(date(2026, 10, 13), ZoneInfo("Asia/Shanghai"))
     assert (end.year, end.month, end.day, end.hour, end.minute, end.second) == (2026, 10, 13, 23, 59, 59)
     assert end.utcoffset() == timedelta(hours=8)
+
+
+@given(calendars(), days_2020s, st.integers(0, 30))
+def test_a_warning_period_starts_exactly_n_working_days_before_the_due_date(cal, due, n):
+    assume(cal.is_working_day(due))
+    start = subtract_working_days(cal, due, n)
+    assert start <= due
+    assert working_days_left(cal, start, due) == n
+    if n:
+        assert cal.is_working_day(start)
+        assert add_working_days(cal, start, n) == due
+        # The day before the warning starts, more than n working days remain.
+        assert working_days_left(cal, start - timedelta(days=1), due) > n
+
+
+def test_yellow_two_working_days_before_a_due_date_after_the_national_day():
+    # Due Tue 2026-10-13: two working days before is Sat 2026-10-10 (a make-up working day).
+    assert subtract_working_days(OFFICIAL, date(2026, 10, 13), 2) == date(2026, 10, 10)
+    assert subtract_working_days(OFFICIAL, date(2026, 10, 9), 2) == date(2026, 9, 30)
