@@ -5,3 +5,18 @@ from django.utils.translation import gettext_lazy as _
 class CatalogConfig(AppConfig):
     name = "catalog"
     verbose_name = _("事项清单")
+
+    def ready(self):
+        from portal import navigation
+        from portal.roles import Role
+
+        navigation.register(_("办事指南"), "catalog:index", public=True, order=10)
+        navigation.register(
+            _("事项导入导出"), "admin:catalog_item_import", roles=[Role.ADMINISTRATOR], order=92
+        )
+
+    def load_demo(self) -> str:
+        """The demo catalogue (called by `manage.py seed_demo` after the demo accounts exist)."""
+        from catalog import demo
+
+        return demo.load()
