@@ -5,3 +5,20 @@ from django.utils.translation import gettext_lazy as _
 class ApplicationsConfig(AppConfig):
     name = "applications"
     verbose_name = _("申请与办件")
+
+    def ready(self):
+        from applications import panels
+        from portal import dashboard, navigation
+        from portal.roles import Role
+
+        navigation.register(_("办件进度查询"), "applications:progress", order=30, public=True)
+        navigation.register(_("我的办件"), "applications:list", roles=[Role.APPLICANT, Role.AGENT], order=10)
+        navigation.register(_("申请主体"), "applications:applicants", roles=[Role.APPLICANT], order=12)
+        navigation.register(_("代办授权"), "applications:consents", roles=[Role.APPLICANT, Role.AGENT], order=14)
+        navigation.register(_("注册"), "applications:register", order=99, public=True)
+        dashboard.register_panel(Role.APPLICANT, "applications/panels/my_applications.html",
+                                 panels.my_applications, order=10)
+        dashboard.register_panel(Role.APPLICANT, "applications/panels/to_answer.html", panels.to_answer, order=20)
+        dashboard.register_panel(Role.AGENT, "applications/panels/my_applications.html", panels.my_applications,
+                                 order=10)
+        dashboard.register_panel(Role.AGENT, "applications/panels/consents.html", panels.agent_consents, order=20)

@@ -1,0 +1,266 @@
+"""Reads of the applicant's side. Every select_related/prefetch of applications lives here."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from applications.models import (
+    AgentConsent,
+    Applicant,
+    Application,
+    ApplicationItem,
+    ApplicationMaterial,
+    Commitment,
+    Representation,
+    Status,
+    SupplementItem,
+    SupplementRequest,
+    UploadedFile,
+)
+from portal import clock
+from portal.models import AuditEvent, User
+from portal.roles import Role
+
+
+# --- who sees what ----------------------------------------------------------------------------------------
+
+
+def visible_applications(user: User) -> QuerySet[Application]:
+    """Applications an applicant-side account may see: filed by it, or for an applicant it represents.
+
+    An EXISTS (not a join), so a user representing several applicants never duplicates rows.
+    """
+    if not user.is_authenticated:
+        return Application.objects.none()
+    represented = Representation.objects.filter(user=user, applicant_id=OuterRef("applicant_id"))
+    return Application.objects.filter(Q(filed_by=user) | Exists(represented))
+
+
+def my_applications(user: User, *, status: str = "", query: str = "") -> QuerySet[Application]:
+    """The list page: a fixed number of queries whatever its length (no per-row lookups)."""
+    applications = visible_applications(user).select_related("applicant").annotate(
+        open_supplements=Count("supplement_requests", filter=Q(supplement_requests__answered_at__isnull=True,
+                                                              supplement_requests__lapsed_at__isnull=True)),
+    )
+    if status == "open":
+        applications = applications.exclude(status__in=[Status.DRAFT, Status.CLOSED, Status.REFUSED,
+                                                         Status.WITHDRAWN, Status.LAPSED])
+    elif status in Status.values:
+        applications = applications.filter(status=status)
+    if query:
+        applications = applications.filter(Q(case_number__icontains=query.strip()) | Q(title__icontains=query.strip()))
+    return applications.order_by("-created_at", "-id")
+
+
+def application_detail(user: User, pk: int) -> Application | None:
+    """One of the user's applications with everything its page shows, or None (the view answers 404)."""
+    return _with_everything(visible_applications(user)).filter(pk=pk).first()
+
+
+def application_for_staff(pk: int) -> Application | None:
+    return _with_everything(Application.objects.all()).filter(pk=pk).first()
+
+
+def _with_everything(queryset: QuerySet[Application]) -> QuerySet[Application]:
+    return queryset.select_related("applicant", "filed_by", "bundle", "agent_consent").prefetch_related(
+        Prefetch("items", queryset=ApplicationItem.objects.select_related("item_version").order_by("sort_order")),
+        Prefetch("materials", queryset=ApplicationMaterial.objects.order_by("sort_order", "id").prefetch_related(
+            Prefetch("files", queryset=UploadedFile.objects.order_by("uploaded_at", "id"))
+        )),
+        Prefetch("commitments", queryset=Commitment.objects.order_by("signed_at")),
+        Prefetch("supplement_requests", queryset=SupplementRequest.objects.select_related("requested_by")
+                 .prefetch_related(Prefetch("items", queryset=SupplementItem.objects.select_related("material")))
+                 .order_by("-requested_at")),
+    )
+
+
+def editable_application(user: User, pk: int) -> Application | None:
+    """An application the user may fill in (the applicant side, or a clerk for a walk-in)."""
+    from applications.services import may_edit
+
+    application = _with_everything(Application.objects.all()).filter(pk=pk).first()
+    if application is None or not may_edit(user, application):
+        return None
+    return application
+
+
+def open_supplement(application: Application) -> SupplementRequest | None:
+    """The open supplement notice (uses the detail prefetch)."""
+    for request in application.supplement_requests.all():
+        if request.is_open:
+            return request
+    return None
+
+
+def file_for(user: User, public_id) -> UploadedFile | None:
+    """A stored file the user may open: its application is theirs, or they work in the back office."""
+    if not user.is_authenticated:
+        return None
+    files = UploadedFile.objects.select_related("application", "material")
+    if not user.is_back_office:
+        files = files.filter(application__in=visible_applications(user))
+    return files.filter(public_id=public_id).first()
+
+
+# --- the timeline ----------------------------------------------------------------------------------------------
+
+
+ACTION_LABELS = {
+    "application_start": "创建申请",
+    "submit": "提交申请",
+    "resubmit": "补正后重新提交",
+    "material_upload": "上传材料",
+    "material_delete": "删除材料",
+    "commitment_sign": "签署承诺书",
+    "commitment_record_paper": "录入纸质承诺书",
+    "claim": "认领受理",
+    "release": "放弃认领",
+    "accept": "受理",
+    "accept_with_tolerance": "容缺受理",
+    "accept_on_commitment": "告知承诺受理",
+    "accept_and_decide_instant": "即办件当场办结",
+    "deemed_accept": "逾期视为受理",
+    "request_supplement": "一次性告知补正",
+    "refuse": "不予受理",
+    "decide": "作出决定",
+    "decide_on_commitment": "告知承诺当场决定",
+    "withdraw": "申请人撤回",
+    "lapse": "逾期未补正，终止办理",
+    "tolerated_material_supplied": "补交容缺材料",
+    "tolerated_material_overdue": "容缺材料逾期未补交",
+    "case_withdrawn": "审批案件随撤回关闭",
+}
+
+# Steps the applicant's timeline leaves out (their own file uploads would drown the steps that matter).
+APPLICANT_HIDDEN = {"material_upload", "material_delete", "application_start", "claim", "release"}
+
+
+@dataclass
+class Step:
+    at: datetime
+    who: str
+    what: str
+    opinion: str
+    to_state: str
+    notice: dict | None
+    system: bool
+
+
+def _role_label(role: str) -> str:
+    if role == "system":
+        return "系统"
+    try:
+        return str(Role(role).label)
+    except ValueError:
+        return "—"
+
+
+def timeline(application: Application, *, for_applicant: bool = True) -> list[Step]:
+    """Every step of the application from the audit log, oldest first; "who" is a role, not a name, for the
+    applicant (staff names are not the applicant's business; the clerk's view shows names)."""
+    events = AuditEvent.objects.filter(object_type="applications.application", object_id=str(application.pk)).order_by(
+        "created_at", "id"
+    )
+    steps = []
+    for event in events:
+        if for_applicant and event.action in APPLICANT_HIDDEN:
+            continue
+        who = _role_label(event.actor_role) if for_applicant else f"{event.actor_name}（{_role_label(event.actor_role)}）"
+        steps.append(Step(
+            at=event.created_at, who=who, what=ACTION_LABELS.get(event.action, event.action),
+            opinion=event.opinion, to_state=Status(event.to_state).label if event.to_state in Status.values else "",
+            notice=(event.data or {}).get("notice"), system=event.actor_role == "system",
+        ))
+    return steps
+
+
+def notices(application: Application) -> list[dict]:
+    """The notices issued on this application, read from the audit log (applications never imports approvals:
+    the staff side records each notice's number, title and address on the audit row that issued it)."""
+    rows = AuditEvent.objects.filter(
+        object_type="applications.application", object_id=str(application.pk), data__has_key="notice"
+    ).order_by("created_at", "id").values_list("data", flat=True)
+    return [row["notice"] for row in rows]
+
+
+# --- identities ----------------------------------------------------------------------------------------------
+
+
+def applicants_of(user: User) -> list[Applicant]:
+    # One representation per (user, applicant) (a unique constraint), so the join never duplicates rows.
+    return list(Applicant.objects.filter(representations__user=user).order_by("kind", "name"))
+
+
+def representations_of(user: User) -> list[Representation]:
+    return list(Representation.objects.filter(user=user).select_related("applicant").order_by("created_at"))
+
+
+def applicants_for_filing(user: User, *, item=None, bundle=None) -> list[tuple[Applicant, AgentConsent | None]]:
+    """Whom this account may file for: the applicants it represents, plus (for an agent) those whose
+    consent covers this item or bundle today."""
+    own = [(r.applicant, None) for r in representations_of(user)]
+    if not user.has_role(Role.AGENT):
+        return own
+    today = clock.today()
+    scope = Q(item__isnull=True, bundle__isnull=True)
+    if bundle is not None:
+        scope |= Q(bundle=bundle)
+    elif item is not None:
+        scope |= Q(item=item)
+    consents = (
+        AgentConsent.objects.filter(scope, agent=user, revoked_at__isnull=True, valid_from__lte=today,
+                                    valid_until__gte=today)
+        .select_related("applicant").order_by("applicant__name", "-granted_at")
+    )
+    seen = {a.pk for a, _c in own}
+    for consent in consents:
+        if consent.applicant_id not in seen:
+            seen.add(consent.applicant_id)
+            own.append((consent.applicant, consent))
+    return own
+
+
+def consents_given(user: User) -> QuerySet[AgentConsent]:
+    """Consents granted for applicants this account represents."""
+    mine = Representation.objects.filter(user=user).values("applicant_id")
+    return AgentConsent.objects.filter(applicant_id__in=mine).select_related("agent", "applicant", "item", "bundle")
+
+
+def consents_held(agent: User) -> QuerySet[AgentConsent]:
+    return AgentConsent.objects.filter(agent=agent).select_related("applicant", "item", "bundle")
+
+
+def agents() -> QuerySet[User]:
+    return User.objects.filter(groups__name=Role.AGENT, is_active=True).order_by("real_name", "username")
+
+
+def people_to_notify(application: Application) -> list[User]:
+    """Accounts told about the application's progress: the filer (unless a clerk) and the applicant's accounts."""
+    ids = set(Representation.objects.filter(applicant_id=application.applicant_id).values_list("user_id", flat=True))
+    filer = application.filed_by
+    if not filer.has_role(Role.WINDOW_CLERK):
+        ids.add(filer.pk)
+    return list(User.objects.filter(pk__in=ids, is_active=True))
+
+
+# --- home panels ---------------------------------------------------------------------------------------------
+
+
+def home_summary(user: User, limit: int = 5) -> dict:
+    applications = list(my_applications(user)[:limit])
+    supplements = list(
+        visible_applications(user).filter(status=Status.SUPPLEMENT_REQUESTED)
+        .prefetch_related(Prefetch("supplement_requests", queryset=SupplementRequest.objects.filter(
+            answered_at__isnull=True, lapsed_at__isnull=True)))
+        .order_by("received_at")[:limit]
+    )
+    tolerated = list(
+        ApplicationMaterial.objects.filter(
+            application__in=visible_applications(user), tolerance_due_date__isnull=False, supplied_at__isnull=True,
+        ).select_related("application").order_by("tolerance_due_date")[:limit]
+    )
+    return {"applications": applications, "supplements": supplements, "tolerated": tolerated,
+            "today": timezone.localdate()}
