@@ -528,7 +528,7 @@ def _faqs(spec) -> list[tuple[str, str]]:
 def _fee(spec):
     fee = spec["fee"]
     if fee is None:
-        return FeeKind.FREE, None, "不收费"
+        return FeeKind.FREE, None, ""
     kind, value = fee
     if kind == "fixed":
         return FeeKind.FIXED, Decimal(value), ""
@@ -547,17 +547,24 @@ def _blank_form_pdf(title: str, item_name: str, *, sample: bool) -> bytes:
     )
 
 
-def _attach_forms(material: Material, item_name: str) -> int:
-    """Generate the blank form and its filled-in sample once; returns how many files were written."""
+def _attach_forms(material: Material, item: Item) -> int:
+    """Attach the blank form and its filled-in sample, generating each PDF only once per media directory
+    (demo files have stable names, so reloading after a database reset reuses them); returns how many
+    files were written."""
     written = 0
+    changed = False
     for field_name, sample in (("blank_form", False), ("sample", True)):
         field = getattr(material, field_name)
         if field and field.storage.exists(field.name):
             continue
-        pdf = _blank_form_pdf(material.name, item_name, sample=sample)
-        field.save(f"{material.name}.pdf", ContentFile(pdf), save=False)
-        written += 1
-    if written:
+        folder = "samples" if sample else "forms"
+        name = f"catalog/{folder}/demo-{item.implementation_code}-{material.sort_order}.pdf"
+        if not field.storage.exists(name):
+            name = field.storage.save(name, ContentFile(_blank_form_pdf(material.name, item.name, sample=sample)))
+            written += 1
+        setattr(material, field_name, name)
+        changed = True
+    if changed:
         material.save(update_fields=["blank_form", "sample"])
     return written
 
@@ -671,7 +678,7 @@ def load(*, with_forms: bool = True) -> str:
                 )
                 wanted.append(material.pk)
                 if with_forms and material_spec["form"] and spec["featured"]:
-                    files += _attach_forms(material, item.name)
+                    files += _attach_forms(material, item)
             item.materials.exclude(pk__in=wanted).delete()
             faq_rows = _faqs(spec)
             for position, (question, answer) in enumerate(faq_rows, start=1):

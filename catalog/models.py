@@ -201,7 +201,8 @@ class Item(models.Model):
                 name="item_case_type_matches_limit",
             ),
             models.CheckConstraint(
-                condition=Q(fee_kind=FeeKind.FIXED, fee_amount__gt=0)
+                # NULL > 0 is unknown, which a CHECK lets through: say "not null" explicitly.
+                condition=Q(fee_kind=FeeKind.FIXED, fee_amount__isnull=False, fee_amount__gt=0)
                 | Q(fee_kind__in=[FeeKind.FREE, FeeKind.TEXT], fee_amount__isnull=True),
                 name="item_fee_amount_matches_kind",
             ),

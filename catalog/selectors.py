@@ -115,11 +115,11 @@ def guide_themes() -> list[Theme]:
 
 
 def published_bundles():
-    return Bundle.objects.filter(published=True).select_related("theme")
+    return Bundle.objects.filter(published=True).select_related("theme").order_by("sort_order", "code")
 
 
 def guide_bundles() -> list[Bundle]:
-    return list(published_bundles().annotate(item_count=Count("entries")))
+    return list(published_bundles().annotate(item_count=Count("entries")).order_by("sort_order", "code"))
 
 
 def guide_item(pk: int, *, include_unpublished: bool = False) -> Item | None:
