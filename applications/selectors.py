@@ -55,6 +55,17 @@ def my_applications(user: User, *, status: str = "", query: str = "") -> QuerySe
     return applications.order_by("-created_at", "-id")
 
 
+def drafts_for(user: User, *, item=None, bundle=None, limit: int = 10) -> list[Application]:
+    """The user's drafts for this item (not in a bundle) or this bundle, newest first (the apply page offers
+    to continue one instead of starting again)."""
+    drafts = visible_applications(user).filter(status=Status.DRAFT).select_related("applicant")
+    if bundle is not None:
+        drafts = drafts.filter(bundle=bundle)
+    else:
+        drafts = drafts.filter(bundle__isnull=True, items__item=item)
+    return list(drafts.order_by("-updated_at", "-id")[:limit])
+
+
 def application_detail(user: User, pk: int) -> Application | None:
     """One of the user's applications with everything its page shows, or None (the view answers 404)."""
     return _with_everything(visible_applications(user)).filter(pk=pk).first()
