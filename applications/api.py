@@ -1,0 +1,335 @@
+"""The applicant's API (mounted at /api/applications/): their applications with timeline and notices, drafts,
+the form, uploads, submission, supplements and withdrawal. Same rules as the pages: the selectors return
+only what the user may see (anyone else's application answers 404), every write is a service call, and a
+service's refusal comes back as its Chinese message (400, 409 for a conflict, 429 when throttled).
+"""
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
+from rest_framework import exceptions, mixins, parsers, routers, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from applications import selectors, services
+from applications.errors import Conflict, Throttled
+from applications.forms import STATUS_FILTERS
+from applications.models import Applicant, Application, ApplicationMaterial, Status, UploadedFile
+from catalog import selectors as catalog_selectors
+
+
+class ConflictError(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "操作冲突，请刷新后重试。"
+    default_code = "conflict"
+
+
+class TooMany(exceptions.APIException):
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_detail = "请求过于频繁，请稍后再试。"
+    default_code = "throttled"
+
+
+def call(fn, *args, **kwargs):
+    """Run a service; turn its Django errors into DRF's (the messages stay as the service wrote them)."""
+    try:
+        return fn(*args, **kwargs)
+    except Conflict as exc:
+        raise ConflictError(" ".join(exc.messages)) from None
+    except Throttled as exc:
+        raise TooMany(" ".join(exc.messages)) from None
+    except DjangoValidationError as exc:
+        raise exceptions.ValidationError({"detail": exc.messages}) from None
+    except DjangoPermissionDenied as exc:
+        raise exceptions.PermissionDenied(str(exc) or None) from None
+
+
+# --- serializers ---------------------------------------------------------------------------------------------
+
+
+class ApplicationApplicantSerializer(serializers.ModelSerializer):
+    id_number = serializers.CharField(source="masked_id", read_only=True, help_text="自然人身份证号码已脱敏")
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+
+    class Meta:
+        model = Applicant
+        fields = ["id", "kind", "kind_display", "name", "id_type", "id_number"]
+
+
+class UploadedFileSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = UploadedFile
+        fields = ["id", "original_name", "content_type", "size", "uploaded_at", "url", "material"]
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, obj) -> str:
+        return reverse("applications:file", args=[obj.public_id])
+
+
+class ApplicationMaterialSerializer(serializers.ModelSerializer):
+    files = UploadedFileSerializer(many=True, read_only=True)
+    asked = serializers.BooleanField(read_only=True, help_text="为 false 时由部门共享获取，无需提交")
+
+    class Meta:
+        model = ApplicationMaterial
+        fields = ["id", "name", "required", "condition", "notes", "source", "asked", "shared_from", "tolerable",
+                  "tolerance_requested", "tolerance_due_date", "supplied_at", "for_items", "files"]
+
+
+class ApplicationListSerializer(serializers.ModelSerializer):
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    applicant = serializers.CharField(source="applicant.name", read_only=True)
+    open_supplements = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Application
+        fields = ["id", "case_number", "title", "status", "status_display", "applicant", "channel", "created_at",
+                  "updated_at", "submitted_at", "open_supplements"]
+
+
+class TimelineStepSerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    who = serializers.CharField(help_text="角色，而非姓名")
+    what = serializers.CharField()
+    opinion = serializers.CharField()
+    to_state = serializers.CharField()
+
+
+class ApplicationNoticeSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    title = serializers.CharField()
+    kind = serializers.CharField()
+    url = serializers.CharField()
+
+
+class SupplementEntrySerializer(serializers.Serializer):
+    material = serializers.IntegerField(source="material_id")
+    name = serializers.CharField(source="material.name")
+    reason = serializers.CharField()
+
+
+class OpenSupplementSerializer(serializers.Serializer):
+    requested_at = serializers.DateTimeField()
+    due_date = serializers.DateField()
+    note = serializers.CharField()
+    items = SupplementEntrySerializer(many=True, source="items.all")
+
+
+class SignedCommitmentSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    signatory_name = serializers.CharField()
+    method = serializers.CharField()
+    signed_at = serializers.DateTimeField()
+
+
+class ApplicationDetailSerializer(ApplicationListSerializer):
+    applicant = ApplicationApplicantSerializer(read_only=True)
+    items = serializers.SerializerMethodField()
+    materials = ApplicationMaterialSerializer(many=True, read_only=True)
+    commitments = SignedCommitmentSerializer(many=True, read_only=True)
+    timeline = serializers.SerializerMethodField()
+    notices = serializers.SerializerMethodField()
+    open_supplement = serializers.SerializerMethodField()
+    missing = serializers.SerializerMethodField(help_text="草稿尚缺的内容（提交前需补齐）")
+    open_supplements = None  # the list's count; the detail has the open notice itself
+
+    class Meta(ApplicationListSerializer.Meta):
+        fields = [f for f in ApplicationListSerializer.Meta.fields if f != "open_supplements"] + [
+            "bundle", "items", "form_data", "last_step", "received_at", "intake_due_date", "accepted_at",
+            "deemed_accepted", "promised_due_date", "decided_at", "finished_at", "end_reason", "materials",
+            "commitments", "timeline", "notices", "open_supplement", "missing",
+        ]
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_items(self, obj) -> list[str]:
+        return [ai.item_version.name for ai in obj.items.all()]
+
+    @extend_schema_field(TimelineStepSerializer(many=True))
+    def get_timeline(self, obj):
+        return TimelineStepSerializer(selectors.timeline(obj), many=True).data
+
+    @extend_schema_field(ApplicationNoticeSerializer(many=True))
+    def get_notices(self, obj):
+        return selectors.notices(obj)
+
+    @extend_schema_field(OpenSupplementSerializer(allow_null=True))
+    def get_open_supplement(self, obj):
+        supplement = selectors.open_supplement(obj)
+        return OpenSupplementSerializer(supplement).data if supplement else None
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_missing(self, obj) -> list[str]:
+        return services.readiness(obj).messages() if obj.status == Status.DRAFT else []
+
+
+class ApplicationCreateSerializer(serializers.Serializer):
+    applicant = serializers.IntegerField(help_text="申请主体 ID（见 /api/applications/applicants/）")
+    item = serializers.IntegerField(required=False, allow_null=True, help_text="事项 ID")
+    bundle = serializers.IntegerField(required=False, allow_null=True, help_text="一件事 ID")
+
+    def validate(self, attrs):
+        if bool(attrs.get("item")) == bool(attrs.get("bundle")):
+            raise serializers.ValidationError("请选择一个事项或一件事。")
+        return attrs
+
+
+class ApplicationFormSerializer(serializers.Serializer):
+    data = serializers.DictField(child=serializers.CharField(allow_blank=True), help_text="字段键 → 值")
+    final = serializers.BooleanField(default=False, help_text="为 true 时检查必填项（进入下一步）")
+
+
+class MaterialUploadSerializer(serializers.Serializer):
+    material = serializers.IntegerField(help_text="材料 ID")
+    file = serializers.FileField()
+
+
+class WithdrawReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000)
+
+
+class FilingChoiceSerializer(serializers.Serializer):
+    applicant = ApplicationApplicantSerializer()
+    consent_until = serializers.DateField(allow_null=True, help_text="代办授权截止日期（本人或所代表企业为空）")
+
+
+# --- views ---------------------------------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(summary="我的办件", parameters=[
+        OpenApiParameter("status", str, enum=[k for k, _label in STATUS_FILTERS if k], description="状态；open 为办理中"),
+        OpenApiParameter("q", str, description="办件编号或事项名称"),
+    ]),
+    retrieve=extend_schema(summary="办件详情（含办理过程、通知书、待补正清单）"),
+)
+class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = ApplicationListSerializer
+    queryset = Application.objects.none()
+
+    def get_queryset(self):
+        return selectors.my_applications(self.request.user, status=self.request.query_params.get("status", ""),
+                                         query=self.request.query_params.get("q", ""))
+
+    def get_serializer_class(self):
+        return ApplicationListSerializer if self.action == "list" else ApplicationDetailSerializer
+
+    def get_object(self):
+        application = selectors.application_detail(self.request.user, self.kwargs["pk"])
+        if application is None:
+            raise Http404
+        return application
+
+    def _editable(self):
+        application = selectors.editable_application(self.request.user, self.kwargs["pk"])
+        if application is None or selectors.application_detail(self.request.user, application.pk) is None:
+            raise Http404
+        return application
+
+    def _detail(self, pk, code=status.HTTP_200_OK):
+        return Response(ApplicationDetailSerializer(selectors.application_detail(self.request.user, pk)).data,
+                        status=code)
+
+    @extend_schema(summary="创建草稿", request=ApplicationCreateSerializer, responses={201: ApplicationDetailSerializer})
+    def create(self, request):
+        serializer = ApplicationCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        item = bundle = None
+        if data.get("item"):
+            item = catalog_selectors.published_items().filter(pk=data["item"]).first()
+            if item is None:
+                raise exceptions.ValidationError({"item": ["事项不存在或未发布（清单之外无审批）。"]})
+        else:
+            bundle = catalog_selectors.published_bundles().filter(pk=data["bundle"]).first()
+            if bundle is None:
+                raise exceptions.ValidationError({"bundle": ["一件事不存在或未发布。"]})
+        choices = selectors.applicants_for_filing(request.user, item=item, bundle=bundle)
+        applicant = next((a for a, _c in choices if a.pk == data["applicant"]), None)
+        if applicant is None:
+            raise exceptions.ValidationError({"applicant": ["您不能以该申请人的名义申请。"]})
+        application = call(services.start_application, request.user, applicant, item=item, bundle=bundle,
+                           request=request)
+        return self._detail(application.pk, status.HTTP_201_CREATED)
+
+    @extend_schema(summary="保存申请表（草稿）", request=ApplicationFormSerializer,
+                   responses={200: ApplicationDetailSerializer, 400: OpenApiResponse(description="字段错误")})
+    @action(detail=True, methods=["put"], url_path="form")
+    def save_form(self, request, pk=None):
+        application = self._editable()
+        serializer = ApplicationFormSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        errors = call(services.save_form, application, request.user, serializer.validated_data["data"],
+                      final=serializer.validated_data["final"], request=request)
+        if errors:
+            raise exceptions.ValidationError({"data": errors})
+        return self._detail(application.pk)
+
+    @extend_schema(summary="上传材料文件", request={"multipart/form-data": MaterialUploadSerializer},
+                   responses={201: UploadedFileSerializer})
+    @action(detail=True, methods=["post"], url_path="files",
+            parser_classes=[parsers.MultiPartParser, parsers.FormParser])
+    def upload(self, request, pk=None):
+        application = self._editable()
+        serializer = MaterialUploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        material = next((m for m in application.materials.all() if m.pk == serializer.validated_data["material"]),
+                        None)
+        if material is None:
+            raise exceptions.ValidationError({"material": ["材料不属于该申请。"]})
+        stored = call(services.upload_file, application, material, request.user, serializer.validated_data["file"],
+                      request=request)
+        return Response(UploadedFileSerializer(stored).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(summary="提交申请（返回办件编号）", request=None, responses={200: ApplicationDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        application = self._editable()
+        call(services.submit, application, request.user, request=request)
+        return self._detail(application.pk)
+
+    @extend_schema(summary="补正后重新提交", request=None, responses={200: ApplicationDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def resubmit(self, request, pk=None):
+        application = self._editable()
+        call(services.resubmit, application, request.user, request=request)
+        return self._detail(application.pk)
+
+    @extend_schema(summary="撤回申请（作出决定前）", request=WithdrawReasonSerializer, responses={200: ApplicationDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        application = self._editable()
+        serializer = WithdrawReasonSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        call(services.withdraw, application, request.user, serializer.validated_data["reason"], request=request)
+        return self._detail(application.pk)
+
+
+@extend_schema_view(list=extend_schema(summary="可以为其申请的主体", parameters=[
+    OpenApiParameter("item", int, description="事项 ID（代办员：只列出授权覆盖该事项的委托人）"),
+    OpenApiParameter("bundle", int, description="一件事 ID"),
+]))
+class FilingChoiceViewSet(viewsets.ViewSet):
+    serializer_class = FilingChoiceSerializer
+
+    def list(self, request):
+        item = bundle = None
+        if request.query_params.get("item", "").isdigit():
+            item = catalog_selectors.published_items().filter(pk=int(request.query_params["item"])).first()
+        elif request.query_params.get("bundle", "").isdigit():
+            bundle = catalog_selectors.published_bundles().filter(pk=int(request.query_params["bundle"])).first()
+        rows = [{"applicant": a, "consent_until": c.valid_until if c else None}
+                for a, c in selectors.applicants_for_filing(request.user, item=item, bundle=bundle)]
+        return Response(FilingChoiceSerializer(rows, many=True).data)
+
+
+router = routers.DefaultRouter()
+router.register("applications", ApplicationViewSet, basename="application")
+router.register("applicants", FilingChoiceViewSet, basename="applicant")
