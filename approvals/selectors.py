@@ -98,3 +98,194 @@ def recent_decisions(clerk: User, limit: int = 10) -> QuerySet[Notice]:
 
 def with_cases(queryset: QuerySet[Application]) -> QuerySet[Application]:
     return queryset.prefetch_related(Prefetch("approval_cases", queryset=ApprovalCase.objects.order_by("id")))
+
+
+# --- the staged workflow: queues, the leader's overview, one case with its history -----------------------------
+
+from django.db.models import Count, Q  # noqa: E402
+
+from approvals.models import (  # noqa: E402
+    CLOSED_STAGES,
+    QUEUE_STAGES,
+    Colour,
+    ExtensionRequest,
+    Inspection,
+    LegalReview,
+    Suspension,
+)
+from catalog.models import Section  # noqa: E402
+from portal.models import AuditEvent  # noqa: E402
+from portal.roles import Role  # noqa: E402
+
+CASE_RELATED = ("application__applicant", "application__bundle", "item_version", "section", "assignee",
+                "accepted_by", "reviewer")
+
+
+def staff_section_ids(user: User) -> set[int]:
+    from approvals.services import section_ids
+
+    return section_ids(user)
+
+
+def visible_cases(user: User) -> QuerySet[ApprovalCase]:
+    """Cases a person may see: leaders and administrators all; officers and heads their sections'; legal
+    reviewers the flagged ones; inspectors the ones they inspect. Anything else answers 404."""
+    cases = ApprovalCase.objects.all()
+    if not (user and user.is_authenticated):
+        return cases.none()
+    if user.has_role(Role.BUREAU_LEADER, Role.ADMINISTRATOR):
+        return cases
+    rule = Q(section_id__in=staff_section_ids(user))
+    if user.has_role(Role.LEGAL_REVIEWER):
+        rule |= Q(item_version__snapshot__legal_review_required=True)
+    rule |= Q(inspections__inspectors=user)
+    return cases.filter(pk__in=ApprovalCase.objects.filter(rule).values("pk"))
+
+
+def queue(stage: str, *, officer: User | None = None, section: Section | int | None = None, mine: bool = False,
+          waiting: bool = False, colour: int | None = None, query: str = "") -> QuerySet[ApprovalCase]:
+    """Open cases of one stage's queue, most urgent first (red, yellow, then the promised date): the officer's
+    sections (or one section; legal review: every flagged case). `mine`: held by the officer; `waiting`:
+    held by nobody. One query for a page plus one count (select_related, no per-row queries)."""
+    cases = ApprovalCase.objects.filter(stage__in=QUEUE_STAGES[stage]).select_related(*CASE_RELATED)
+    if section is not None:
+        cases = cases.filter(section_id=getattr(section, "pk", section))
+    elif officer is not None and stage != "legal_review":
+        cases = cases.filter(section_id__in=staff_section_ids(officer))
+    if stage == "legal_review":
+        cases = cases.filter(item_version__snapshot__legal_review_required=True)
+    if mine and officer is not None:
+        cases = cases.filter(assignee=officer)
+    if waiting:
+        cases = cases.filter(assignee__isnull=True)
+    if colour is not None:
+        cases = cases.filter(colour=colour)
+    if query:
+        query = query.strip()
+        cases = cases.filter(Q(application__case_number__icontains=query) | Q(application__title__icontains=query)
+                             | Q(application__applicant__name__icontains=query))
+    return cases.order_by("colour", "promised_due_date", "id")
+
+
+def my_cases(officer: User) -> QuerySet[ApprovalCase]:
+    """Every open case the officer holds, across stages, most urgent first."""
+    return (ApprovalCase.objects.filter(assignee=officer).exclude(stage__in=CLOSED_STAGES)
+            .select_related(*CASE_RELATED).order_by("colour", "promised_due_date", "id"))
+
+
+@dataclass
+class CaseRow:
+    case: ApprovalCase
+    days_left: int  # working days to the promised date (0 on the day, negative once passed)
+    statutory_days_left: int
+
+    @property
+    def colour(self) -> str:
+        return {Colour.RED: "red", Colour.YELLOW: "yellow"}.get(self.case.colour, "green")
+
+    @property
+    def suspended(self) -> bool:
+        return self.case.suspended_since is not None
+
+
+def case_rows(cases, on: date | None = None) -> list[CaseRow]:
+    """Working days left per row from the cached calendar (no queries). A suspended case shows the days left
+    when it stopped (its dates move when it resumes)."""
+    rows = []
+    for case in cases:
+        day = case.suspended_since or on
+        rows.append(CaseRow(case, clock.working_days_left(case.promised_due_date, on=day),
+                            clock.working_days_left(case.statutory_due_date, on=day)))
+    return rows
+
+
+@dataclass
+class Overview:
+    by_section: list[dict]  # {"section_id", "section__name", "red", "yellow", "alarm", "open"}
+    totals: dict
+    cases: QuerySet[ApprovalCase]  # everything red, yellow or in statutory alarm, most urgent first
+
+
+def leader_overview(*, sections=None) -> Overview:
+    """Everything overdue or near it across sections: grouped counts (one query) and the warned cases."""
+    open_cases_ = ApprovalCase.objects.exclude(stage__in=CLOSED_STAGES)
+    if sections is not None:
+        open_cases_ = open_cases_.filter(section__in=sections)
+    grouped = list(
+        open_cases_.values("section_id", "section__name").annotate(
+            red=Count("id", filter=Q(colour=Colour.RED)),
+            yellow=Count("id", filter=Q(colour=Colour.YELLOW)),
+            alarm=Count("id", filter=Q(statutory_alarm=True)),
+            suspended=Count("id", filter=Q(suspended_since__isnull=False)),
+            open=Count("id"),
+        ).order_by("section__name")
+    )
+    totals = {key: sum(row[key] for row in grouped) for key in ("red", "yellow", "alarm", "suspended", "open")}
+    warned = (open_cases_.filter(Q(colour__lt=Colour.GREEN) | Q(statutory_alarm=True)).select_related(*CASE_RELATED)
+              .order_by("-statutory_alarm", "colour", "promised_due_date", "id"))
+    return Overview(grouped, totals, warned)
+
+
+def pending_extensions(user: User) -> QuerySet[ExtensionRequest]:
+    """Extension requests waiting for this head (their sections) or any leader."""
+    pending = ExtensionRequest.objects.filter(status=ExtensionRequest.Status.PENDING).select_related(
+        "case__application", "case__item_version", "case__section", "requested_by")
+    if user.has_role(Role.BUREAU_LEADER):
+        return pending.order_by("requested_at")
+    if user.has_role(Role.SECTION_HEAD):
+        return pending.filter(case__section__head=user).order_by("requested_at")
+    return pending.none()
+
+
+def inspections_for(user: User, *, open_only: bool = True) -> QuerySet[Inspection]:
+    """Site visits the person inspects (or scheduled), soonest first."""
+    visits = Inspection.objects.filter(Q(inspectors=user) | Q(scheduled_by=user)).distinct()
+    if open_only:
+        visits = visits.filter(outcome="")
+    return visits.prefetch_related("cases__application", "cases__item_version", "inspectors").order_by(
+        "scheduled_on", "id")
+
+
+def case_history(case: ApprovalCase) -> list[AuditEvent]:
+    """The case's audit rows, oldest first (who, when, from/to stage, action, opinion)."""
+    return list(AuditEvent.objects.filter(object_type="approvals.approvalcase", object_id=str(case.pk))
+                .select_related("actor").order_by("created_at", "id"))
+
+
+def case_detail(user: User, pk: int) -> ApprovalCase | None:
+    """One case the person may see, with its inspections (inspectors, evidence), legal reviews, extensions,
+    suspensions, decision and history (`case.history`) in a fixed number of queries; None answers 404."""
+    case = (visible_cases(user).filter(pk=pk).select_related(*CASE_RELATED, "decided_by", "legal_reviewer", "decision",
+                                                             "application__filed_by")
+            .prefetch_related(
+                Prefetch("inspections", queryset=Inspection.objects.prefetch_related("inspectors", "evidence")
+                         .select_related("scheduled_by", "recorded_by").order_by("scheduled_on", "id")),
+                Prefetch("legal_reviews", queryset=LegalReview.objects.select_related("reviewer")),
+                Prefetch("extensions", queryset=ExtensionRequest.objects.select_related(
+                    "requested_by", "decided_by", "notice")),
+                Prefetch("suspensions", queryset=Suspension.objects.select_related(
+                    "started_by", "ended_by", "notice", "end_notice")),
+            ).first())
+    if case is None:
+        return None
+    case.history = case_history(case)
+    case.decision_record = getattr(case, "decision", None) if _has_decision(case) else None
+    return case
+
+
+def _has_decision(case: ApprovalCase) -> bool:
+    from approvals.models import Decision
+
+    try:
+        case.decision
+    except Decision.DoesNotExist:
+        return False
+    return True
+
+
+def evidence_for(user: User, public_id):
+    """An evidence file the person may see (through a case they may see), else None."""
+    from approvals.models import InspectionEvidence
+
+    return (InspectionEvidence.objects.filter(public_id=public_id,
+                                              inspection__cases__in=visible_cases(user)).distinct().first())
