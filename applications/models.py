@@ -209,7 +209,7 @@ class Status(models.TextChoices):
     SUBMITTED = "submitted", _("已提交，待受理")
     SUPPLEMENT_REQUESTED = "supplement_requested", _("待补正材料")
     ACCEPTED = "accepted", _("已受理，审批中")
-    DECIDED = "decided", _("已作出决定")
+    DECIDED = "decided", _("已作出决定，待统一出件")  # every case decided: at the issuing window
     ISSUED = "issued", _("已出证")
     CLOSED = "closed", _("已办结")
     REFUSED = "refused", _("不予受理")

@@ -17,3 +17,14 @@ def lapse_unanswered_supplements():
 @shared_task(name="approvals.tasks.flag_overdue_tolerated_materials")
 def flag_overdue_tolerated_materials():
     return services.flag_overdue_tolerated_materials()
+
+
+@shared_task(name="approvals.tasks.sweep_timers")
+def sweep_timers():
+    """Yellow / red / statutory alarm on the day their timers say; notifies once per change."""
+    return services.sweep_timers()
+
+
+@shared_task(name="approvals.tasks.flag_overdue_rectifications")
+def flag_overdue_rectifications():
+    return services.flag_overdue_rectifications()

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -183,7 +184,23 @@ CELERY_BEAT_SCHEDULE = {
     "calendar-coverage": {"task": "portal.tasks.check_calendar_coverage", "schedule": 6 * 3600.0},
     # Re-drive: anything a lost broker message or a failed gateway left pending.
     "notification-redrive": {"task": "portal.tasks.deliver_notifications", "schedule": 120.0},
+    # The legal clock (approvals.tasks): set-based, idempotent sweeps. The warning colours change with the date,
+    # so the timer sweep runs just after midnight (Beijing time) and again hourly in office hours to catch up
+    # cases skipped while an officer held their row; the intake rules run twice a day.
+    "approvals-sweep-timers": {"task": "approvals.tasks.sweep_timers",
+                               "schedule": crontab(minute=1, hour="0,8-18")},
+    "approvals-flag-overdue-rectifications": {"task": "approvals.tasks.flag_overdue_rectifications",
+                                              "schedule": crontab(minute=20, hour="0,12")},
+    "approvals-deem-overdue-accepted": {"task": "approvals.tasks.deem_overdue_accepted",
+                                        "schedule": crontab(minute=5, hour="0,12")},
+    "approvals-lapse-unanswered-supplements": {"task": "approvals.tasks.lapse_unanswered_supplements",
+                                               "schedule": crontab(minute=10, hour="0,12")},
+    "approvals-flag-overdue-tolerated": {"task": "approvals.tasks.flag_overdue_tolerated_materials",
+                                         "schedule": crontab(minute=15, hour="0,12")},
 }
+# Working days before the promised date a case turns yellow, and before the statutory date the alarm starts.
+APPROVAL_YELLOW_WORKING_DAYS = env_int("APPROVAL_YELLOW_WORKING_DAYS", 2)
+APPROVAL_STATUTORY_ALARM_WORKING_DAYS = env_int("APPROVAL_STATUTORY_ALARM_WORKING_DAYS", 3)
 # A worker heartbeat older than this makes /healthz report the worker as down.
 WORKER_HEARTBEAT_MAX_AGE_SECONDS = env_int("WORKER_HEARTBEAT_MAX_AGE_SECONDS", 120)
 
