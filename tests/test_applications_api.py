@@ -89,14 +89,14 @@ def test_list_filters_and_detail_with_timeline_notices_and_supplement(api, appli
     clerk = make_user(Role.WINDOW_CLERK)
     application = submitted_application(applicant_user)
     services.start_application(applicant_user, application.applicant, item=make_item())
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(5):
         response = api.get(LIST)
     assert response.json()["count"] == 2
     assert [r["id"] for r in api.get(LIST, {"status": "submitted"}).json()["results"]] == [application.pk]
     assert api.get(LIST, {"q": application.case_number}).json()["count"] == 1
     material = application.materials.get(name="经营场所平面图")
     intake.request_supplement(application, clerk, [(material, "未标注面积")])
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(12):
         body = api.get(f"{LIST}{application.pk}/").json()
     assert body["status"] == "supplement_requested"
     assert body["open_supplement"]["items"] == [{"material": material.pk, "name": "经营场所平面图", "reason": "未标注面积"}]

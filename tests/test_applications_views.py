@@ -292,11 +292,11 @@ def test_the_list_filters_searches_paginates_and_has_an_empty_state(signed_in, a
     first = submitted_application(applicant_user, person, item=item)
     for _ in range(21):
         services.start_application(applicant_user, person, item=item)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(8):
         response = signed_in.get(url)
     page = texts(response)
     assert page.count('data-testid="application-row"') == 20 and "第 1 / 2 页，共 22 条" in page
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(8):
         page = texts(signed_in.get(url, {"status": "submitted"}))
     assert page.count('data-testid="application-row"') == 1 and first.case_number in page
     page = texts(signed_in.get(url, {"q": first.case_number[-8:]}))
@@ -314,7 +314,7 @@ def test_the_detail_shows_timeline_notices_and_answers_a_supplement(signed_in, a
     faulty = application.materials.get(name="经营场所平面图")
     intake.request_supplement(application, clerk, [(faulty, "平面图未标注面积"), ("卫生管理制度", "缺少该材料")])
     url = reverse("applications:detail", args=[application.pk])
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(14):
         response = signed_in.get(url)
     page = texts(response)
     assert 'data-testid="supplement"' in page and "平面图未标注面积" in page and "卫生管理制度" in page
@@ -336,6 +336,44 @@ def test_the_detail_shows_timeline_notices_and_answers_a_supplement(signed_in, a
     intake.accept(application, clerk)
     page = texts(signed_in.get(url))
     assert "已受理，审批中" in page and 'data-testid="promised-due"' in page and "受理通知书" in page
+
+
+def test_a_tolerated_material_is_supplied_after_acceptance(signed_in, applicant_user, make_user):
+    clerk = make_user(Role.WINDOW_CLERK)
+    application = services.start_application(applicant_user, make_person(applicant_user), item=make_item(tolerance=True))
+    complete_draft(application, applicant_user, skip=("经营场所平面图",))
+    plan = application.materials.get(name="经营场所平面图")
+    services.request_tolerance(application, plan, applicant_user, True)
+    services.sign_commitment(application, applicant_user, Commitment.Kind.TOLERANCE, "张丽华")
+    application = services.submit(application, applicant_user)
+    intake.accept_with_tolerance(application, clerk, {plan.pk: None})
+    url = reverse("applications:detail", args=[application.pk])
+    page = texts(signed_in.get(url))
+    assert 'data-testid="tolerated"' in page and "经营场所平面图" in page
+    signed_in.post(reverse("applications:upload", args=[application.pk, plan.pk]), {"file": pdf_upload(), "next": url})
+    plan.refresh_from_db()
+    assert plan.supplied_at is not None
+    assert 'data-testid="tolerated"' not in texts(signed_in.get(url))
+
+
+def test_an_agent_files_through_the_pages_only_with_a_consent(client, applicant_user, make_user):
+    agent = make_user(Role.AGENT)
+    person = make_person(applicant_user)
+    item = make_item()
+    client.force_login(agent)
+    url = reverse("applications:apply_item", args=[item.pk])
+    assert 'data-testid="no-applicant"' in texts(client.get(url))
+    response = client.post(url, {"applicant": person.pk})
+    assert response.status_code == 400 and "请选择申请人" in texts(response)
+    services.grant_agent_consent(applicant_user, person, agent, item=item, purpose="代办",
+                                 valid_until=timezone.localdate() + timedelta(days=5))
+    response = client.post(url, {"applicant": person.pk})
+    application = Application.objects.get(filed_by=agent)
+    assert response["Location"] == reverse("applications:step_form", args=[application.pk])
+    assert application.agent_consent is not None and application.applicant == person
+    # the applicant sees the draft the agent started in the list
+    client.force_login(applicant_user)
+    assert reverse("applications:resume", args=[application.pk]) in texts(client.get(reverse("applications:list")))
 
 
 def test_withdrawal_needs_a_reason(signed_in, applicant_user):
