@@ -13,12 +13,17 @@ from portal import clock
 from portal.models import User
 
 
-def intake_queue(*, clerk: User | None = None, mine: bool = False, query: str = "") -> QuerySet[Application]:
-    """Submitted applications, oldest arrival first (served by the partial index on submitted rows)."""
+def intake_queue(*, clerk: User | None = None, mine: bool = False, query: str = "",
+                 claimed: bool | None = None) -> QuerySet[Application]:
+    """Submitted applications, oldest arrival first (served by the partial index on submitted rows).
+
+    `claimed` True/False keeps only claimed/unclaimed rows (None: both)."""
     queue = Application.objects.filter(status=Status.SUBMITTED).select_related(
         "applicant", "intake_claim__clerk", "bundle")
     if mine and clerk is not None:
         queue = queue.filter(intake_claim__clerk=clerk)
+    if claimed is not None:
+        queue = queue.filter(intake_claim__isnull=not claimed)
     if query:
         query = query.strip()
         queue = queue.filter(case_number__icontains=query) | queue.filter(title__icontains=query) | queue.filter(
@@ -34,9 +39,9 @@ class QueueRow:
 
     @property
     def urgency(self) -> str:
-        if self.days_left < 0:
-            return "red"
         if self.days_left <= 1:
+            return "red"
+        if self.days_left <= 2:
             return "yellow"
         return "green"
 
@@ -98,6 +103,14 @@ def recent_decisions(clerk: User, limit: int = 10) -> QuerySet[Notice]:
 
 def with_cases(queryset: QuerySet[Application]) -> QuerySet[Application]:
     return queryset.prefetch_related(Prefetch("approval_cases", queryset=ApprovalCase.objects.order_by("id")))
+
+
+def walk_in_drafts(clerk: User, limit: int = 10) -> list[Application]:
+    """The clerk's walk-in applications not yet submitted (filled at the window, resumable)."""
+    from catalog.codesets import Channel
+
+    return list(Application.objects.filter(status=Status.DRAFT, channel=Channel.WINDOW, filed_by=clerk)
+                .select_related("applicant").order_by("-updated_at", "-id")[:limit])
 
 
 # --- the staged workflow: queues, the leader's overview, one case with its history -----------------------------

@@ -1,17 +1,20 @@
-from django.http import HttpResponse
+"""The window clerk's pages, mounted at /office/."""
 from django.urls import path
+
+from approvals import views
 
 app_name = "approvals"
 
-
-def _todo(request, **kwargs):
-    return HttpResponse("todo")
-
-
 urlpatterns = [
-    path("intake/", _todo, name="queue"),
-    path("intake/new/", _todo, name="walk_in"),
-    path("notices/<int:pk>/", _todo, name="notice"),
-    path("intake/<int:pk>/", _todo, name="intake"),
-    path("intake/<int:pk>/claim/", _todo, name="claim"),
+    path("intake/", views.queue, name="queue"),
+    path("intake/new/", views.walk_in, name="walk_in"),
+    path("intake/new/<int:pk>/", views.walk_in_fill, name="walk_in_fill"),
+    path("intake/new/<int:pk>/upload/", views.walk_in_upload, name="walk_in_upload"),
+    path("intake/new/<int:pk>/files/<uuid:public_id>/delete/", views.walk_in_delete_file, name="walk_in_delete_file"),
+    path("notices/<int:pk>/", views.notice, name="notice"),
+    path("files/<uuid:public_id>/", views.file, name="file"),
+    path("intake/<int:pk>/", views.intake, name="intake"),
+    path("intake/<int:pk>/claim/", views.claim, name="claim"),
+    path("intake/<int:pk>/release/", views.release, name="release"),
+    path("intake/<int:pk>/<slug:name>/", views.outcome, name="outcome"),
 ]
