@@ -143,6 +143,7 @@ ACTION_LABELS = {
     "tolerated_material_supplied": "补交容缺材料",
     "tolerated_material_overdue": "容缺材料逾期未补交",
     "case_withdrawn": "审批案件随撤回关闭",
+    "notice_issued": "出具通知书",
 }
 
 # Steps the applicant's timeline leaves out (their own file uploads would drown the steps that matter).
