@@ -1304,8 +1304,8 @@ def suspend(case: ApprovalCase, officer: User, kind: str, reason: str, *, start:
     if case.suspended_since is not None:
         raise DomainError(_("案件已处于期限中止状态（%(d)s 起）。"), code="suspended", params={"d": case.suspended_since})
     accepted_on = clock.local_date(case.accepted_at)
-    if start <= accepted_on or start > today:
-        raise DomainError(_("中止起始日应在受理日之后、且不晚于今天。"), code="start")
+    if start < accepted_on or start > today:
+        raise DomainError(_("中止起始日不能早于受理日，也不能晚于今天。"), code="start")
     last = (Suspension.objects.filter(case=case, end__isnull=False).order_by("-end")
             .values_list("end", flat=True).first())
     if last is not None and start <= last:
