@@ -62,10 +62,16 @@ def upload(page, row_selector: str, name: str, mime: str, content: bytes) -> Non
     page.wait_for_load_state("domcontentloaded")
 
 
+def switch_to(page, sign_in, username: str, password: str = "pass-12345") -> None:
+    page.goto("/")
+    page.click("text=退出")
+    page.wait_for_selector("#id_username")
+    sign_in(username, password)
+    assert page.locator("[data-testid=user-name]").count() == 1, username
+
+
 def test_an_applicant_registers_applies_supplements_and_is_accepted(page, sign_in, live_server, make_user,
                                                                      settings, tmp_path):
-    from approvals import services as intake
-
     settings.MEDIA_ROOT = tmp_path / "media"
     item = make_item("食品经营许可")
     clerk = make_user(Role.WINDOW_CLERK, username="chuangkou", real_name="王窗口")
@@ -127,13 +133,24 @@ def test_an_applicant_registers_applies_supplements_and_is_accepted(page, sign_i
     assert application.status == Status.SUBMITTED and application.applicant.name == "李小红"
     assert case_number.startswith(item.implementation_code)
 
-    # 5. the clerk asks for a supplement (one notice listing the faulty plan)
-    plan = application.materials.get(name="经营场所平面图")
-    intake.claim(application, clerk)
-    intake.request_supplement(application, clerk, [(plan, "平面图未标注各功能区面积")])
+    # 5. a window clerk claims it from the intake queue and asks for a supplement (one notice listing the plan)
+    switch_to(page, sign_in, clerk.username)
+    page.goto("/office/intake/")
+    page.click(f"text={case_number}")
+    page.wait_for_selector("[data-testid=intake-page]")
+    page.locator("[data-testid=claim-box] button", has_text="认领").click()
+    page.wait_for_selector("[data-testid=outcome-supplement]")
+    row = page.locator("[data-testid=outcome-supplement] [data-testid=supplement-row][data-name='经营场所平面图']")
+    row.locator("input[type=checkbox]").check()
+    row.locator("input[type=text]").fill("平面图未标注各功能区面积")
+    page.click("[data-testid=supplement-button]")
+    page.wait_for_load_state("domcontentloaded")
+    application.refresh_from_db()
+    assert application.status == Status.SUPPLEMENT_REQUESTED
+    switch_to(page, sign_in, "13912345678", "Hong#2026-food")
+    page.goto(f"/applications/{application.pk}/")
 
     # 6. the applicant sees the list, uploads the fix and resubmits
-    page.click("[data-testid=submitted] >> text=查看办件详情")
     page.wait_for_selector("[data-testid=supplement]")
     row = "[data-testid=supplement-row][data-name='经营场所平面图']"
     assert "平面图未标注各功能区面积" in page.locator(row).inner_text()
@@ -144,15 +161,28 @@ def test_an_applicant_registers_applies_supplements_and_is_accepted(page, sign_i
     application.refresh_from_db()
     assert application.status == Status.SUBMITTED
 
-    # 7. the clerk accepts; the applicant sees it, with the notices and the timeline
-    intake.accept(application, clerk)
-    page.reload()
+    # 7. the clerk accepts from the intake page; the applicant sees it, with the notices and the timeline
+    switch_to(page, sign_in, clerk.username)
+    page.goto(f"/office/intake/{application.pk}/")
+    claim = page.locator("[data-testid=claim-box] button", has_text="认领")
+    if claim.count():
+        claim.click()
+        page.wait_for_selector("[data-testid=outcome-accept]")
+    page.click("[data-testid=accept-button]")
+    page.wait_for_load_state("domcontentloaded")
+    application.refresh_from_db()
+    assert application.status == Status.ACCEPTED
+    switch_to(page, sign_in, "13912345678", "Hong#2026-food")
+    page.goto(f"/applications/{application.pk}/")
     assert page.locator("[data-testid=status]").inner_text() == "已受理，审批中"
     timeline = page.locator("[data-testid=timeline]").inner_text()
     for step in ("提交申请", "一次性告知补正", "补正后重新提交", "受理"):
         assert step in timeline
     notices = page.locator("[data-testid=notices]").inner_text()
     assert "补正" in notices and "受理通知书" in notices
+    notice_url = page.locator("[data-testid=notices] a", has_text="受理通知书").get_attribute("href")
+    assert page.goto(notice_url).status == 200 and case_number in page.content()
+    page.goto(f"/applications/{application.pk}/")
     file_link = page.locator("[data-testid=material-files] a", has_text="平面图.png")
     file_url = file_link.get_attribute("href")
     with page.expect_response(lambda r: file_url in r.url) as info:
@@ -162,10 +192,8 @@ def test_an_applicant_registers_applies_supplements_and_is_accepted(page, sign_i
 
     # 8. another applicant cannot open the first one's application or files
     make_user(Role.APPLICANT, username="stranger")
-    page.goto("/")
-    page.click("text=退出")
-    sign_in("stranger")
-    for url in (detail_url, file_url, f"/applications/{application.pk}/review/"):
+    switch_to(page, sign_in, "stranger")
+    for url in (detail_url, file_url, notice_url, f"/applications/{application.pk}/review/"):
         response = page.goto(url)
         assert response.status == 404, url
     page.goto("/applications/")
