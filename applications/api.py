@@ -51,7 +51,11 @@ def call(fn, *args, **kwargs):
 # --- serializers ---------------------------------------------------------------------------------------------
 
 
+# Choice fields are plain strings here (values in help_text): the same names with other choice sets in the
+# catalogue's and the intake API would otherwise collide as enum components in the schema.
 class ApplicationApplicantSerializer(serializers.ModelSerializer):
+    kind = serializers.CharField(read_only=True, help_text="person 自然人；enterprise 企业或其他组织")
+    id_type = serializers.CharField(read_only=True, help_text="111 居民身份证；001 统一社会信用代码")
     id_number = serializers.CharField(source="masked_id", read_only=True, help_text="自然人身份证号码已脱敏")
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
 
@@ -74,6 +78,7 @@ class UploadedFileSerializer(serializers.ModelSerializer):
 
 
 class ApplicationMaterialSerializer(serializers.ModelSerializer):
+    source = serializers.CharField(read_only=True, help_text="applicant 申请人提交；shared 部门共享获取；supplement 补正通知增加")
     files = UploadedFileSerializer(many=True, read_only=True)
     asked = serializers.BooleanField(read_only=True, help_text="为 false 时由部门共享获取，无需提交")
 
@@ -87,6 +92,7 @@ class ApplicationListSerializer(serializers.ModelSerializer):
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     applicant = serializers.CharField(source="applicant.name", read_only=True)
     open_supplements = serializers.IntegerField(read_only=True)
+    channel = serializers.CharField(read_only=True, help_text="1 窗口；2 网上（PC）；3 移动端；4 快递")
 
     class Meta:
         model = Application
