@@ -1222,7 +1222,7 @@ def request_extension(case: ApprovalCase, officer: User, reason: str, *, request
     """Ask to extend the limit: +10 working days (Art. 42), +15 for a case of a jointly handled bundle (Art. 26);
     once per case, before the statutory date; the section head (or a leader) decides."""
     reason = _required_text(reason, _("请写明延期理由。"), "reason")
-    case = _lock(case, version=None)
+    case = _lock(case.pk)  # a side action: no stale-version check
     _require_open(case)
     _require_section_officer(case, officer)
     if case.extensions.filter(status=ExtensionRequest.Status.APPROVED).exists():
@@ -1298,7 +1298,7 @@ def suspend(case: ApprovalCase, officer: User, kind: str, reason: str, *, start:
         raise DomainError(_("请选择特别程序的类型。"), code="kind")
     today = clock.today()
     start = start or today
-    case = _lock(case, version=None)
+    case = _lock(case.pk)  # a side action: no stale-version check
     _require_open(case)
     _require_section_officer(case, officer)
     if case.suspended_since is not None:
@@ -1332,7 +1332,7 @@ def suspend(case: ApprovalCase, officer: User, kind: str, reason: str, *, start:
 def resume(case: ApprovalCase, officer: User, *, end: date | None = None, request=None) -> Suspension:
     """End the open suspension on `end` (included in the time not counted): both due dates move by exactly the
     working days suspended; the timers run again; the applicant is told in writing."""
-    case = _lock(case, version=None)
+    case = _lock(case.pk)  # a side action: no stale-version check
     _require_open(case)
     _require_section_officer(case, officer)
     suspension = Suspension.objects.select_for_update().filter(case=case, end__isnull=True).first()
