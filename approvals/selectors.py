@@ -115,7 +115,7 @@ def walk_in_drafts(clerk: User, limit: int = 10) -> list[Application]:
 
 # --- the staged workflow: queues, the leader's overview, one case with its history -----------------------------
 
-from django.db.models import Count, Q  # noqa: E402
+from django.db.models import Count, Exists, OuterRef, Q  # noqa: E402
 
 from approvals.models import (  # noqa: E402
     CLOSED_STAGES,
@@ -302,3 +302,38 @@ def evidence_for(user: User, public_id):
 
     return (InspectionEvidence.objects.filter(public_id=public_id,
                                               inspection__cases__in=visible_cases(user)).distinct().first())
+
+
+# --- the officers' pages (case_views / case_api) ---------------------------------------------------------------
+
+
+def merge_candidates(case: ApprovalCase, user: User, limit: int = 20) -> list[ApprovalCase]:
+    """Other cases that one site visit may cover with `case` (合并勘验): in inspection in the same section, of the
+    same applicant (the same site), held by nobody or by `user`, with no visit planned and not yet recorded."""
+    pending = Inspection.objects.filter(cases=OuterRef("pk"), outcome="")
+    return list(ApprovalCase.objects.filter(stage="inspection", section_id=case.section_id,
+                                            application__applicant_id=case.application.applicant_id)
+                .filter(Q(assignee__isnull=True) | Q(assignee=user)).exclude(pk=case.pk).exclude(Exists(pending))
+                .select_related("application", "item_version").order_by("application_id", "id")[:limit])
+
+
+def section_officers(section_id: int) -> list[User]:
+    """Active approval officers of a section (members or its head): the inspectors one may pick."""
+    return list(User.objects.filter(is_active=True, groups__name=Role.APPROVAL_OFFICER)
+                .filter(Q(sections__id=section_id) | Q(headed_sections__id=section_id)).distinct()
+                .order_by("real_name", "id"))
+
+
+def case_materials(case: ApprovalCase) -> list:
+    """The application's materials with their files (the staff file view serves them), in list order."""
+    from applications.models import ApplicationMaterial, UploadedFile
+
+    return list(ApplicationMaterial.objects.filter(application_id=case.application_id)
+                .prefetch_related(Prefetch("files", queryset=UploadedFile.objects.order_by("uploaded_at", "id")))
+                .order_by("sort_order", "id"))
+
+
+def inspection_for(user: User, pk: int) -> Inspection | None:
+    """A site visit the person may see (one of its cases is visible to them), with cases and inspectors."""
+    return (Inspection.objects.filter(pk=pk, cases__in=visible_cases(user)).distinct()
+            .prefetch_related("cases", "inspectors").first())

@@ -18,3 +18,6 @@ urlpatterns = [
     path("intake/<int:pk>/release/", views.release, name="release"),
     path("intake/<int:pk>/<slug:name>/", views.outcome, name="outcome"),
 ]
+
+from approvals import case_urls  # noqa: E402  (the officers' pages)
+urlpatterns += case_urls.urlpatterns

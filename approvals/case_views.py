@@ -1,0 +1,530 @@
+"""The approval officers' pages (审查、勘验、法制审核、决定): stage queues with take-next, the case page with the
+actions of its current stage, site visits, extension requests for heads and leaders, and the leader's view of
+everything red, yellow or in statutory alarm.
+
+Thin: parse input, call a selector or a service, render. Who may see a case is `selectors.visible_cases` (a
+case one may not see answers 404); what one may do is the services' (their refusals are shown as their own
+Chinese messages: 400 for a rule, 403 for a role or section, 409 when someone else acted first).
+"""
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from applications.errors import Conflict
+from approvals import case_forms as forms
+from approvals import selectors, services
+from approvals.models import ExtensionRequest, Inspection, Stage
+from portal.roles import Role
+
+PAGE_SIZE = 20
+WORKERS = (Role.APPROVAL_OFFICER, Role.SECTION_HEAD, Role.LEGAL_REVIEWER, Role.BUREAU_LEADER, Role.ADMINISTRATOR)
+SEES_ALL = (Role.BUREAU_LEADER, Role.ADMINISTRATOR)
+QUEUE_LABELS = dict(forms.QUEUE_CHOICES)
+SEPARATION_ROLE = {"review": "reviewer", "inspection": "inspector", "legal_review": "legal", "decision": "certifier"}
+
+# Audit actions of a case as the history shows them.
+ACTION_LABELS = {
+    "case_open": _("受理，案件生成"), "case_claim": _("认领"), "case_release": _("释放"),
+    "case_review": _("审查"), "inspection_scheduled": _("安排现场勘验"), "inspection_result": _("记录勘验结果"),
+    "legal_review": _("法制审核通过"), "legal_review_return": _("法制审核退回"), "case_send_back": _("退回"),
+    "case_approve": _("准予许可"), "case_deny": _("不予许可"), "case_terminate": _("终止办理"),
+    "extension_request": _("申请延期"), "extension_approve": _("批准延期"), "extension_refuse": _("不批准延期"),
+    "case_suspend": _("期限中止"), "case_resume": _("恢复计时"), "case_warning": _("时限预警"),
+    "case_withdrawn": _("申请人撤回"), "case_approve_on_the_spot": _("当场办结"),
+}
+
+
+def staff_required(view):
+    """Signed in and working on the approval side (officers, heads, legal reviewers, leaders, administrators);
+    anyone else (an applicant, a clerk) is refused with 403."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(request, *args, **kwargs):
+        if not request.user.has_role(*WORKERS):
+            raise PermissionDenied(_("只有审批工作人员可以使用审批功能。"))
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _messages_of(exc: Exception) -> list[str]:
+    if isinstance(exc, ValidationError):
+        return list(exc.messages)
+    return [str(exc) or _("您无权进行此操作。")]
+
+
+def _querystring_without_page(request) -> str:
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
+def _default_stage(user) -> str:
+    if user.has_role(Role.LEGAL_REVIEWER) and not user.has_role(Role.APPROVAL_OFFICER, Role.SECTION_HEAD, *SEES_ALL):
+        return "legal_review"
+    return "review"
+
+
+def _may_queue(user, stage: str) -> bool:
+    """Which queues a person may look at: legal reviewers the legal-review one; the others every queue."""
+    if user.has_role(Role.APPROVAL_OFFICER, Role.SECTION_HEAD, *SEES_ALL):
+        return True
+    return stage == "legal_review" and user.has_role(Role.LEGAL_REVIEWER)
+
+
+def _may_take(user, stage: str) -> bool:
+    return user.has_role(Role.LEGAL_REVIEWER if stage == "legal_review" else Role.APPROVAL_OFFICER)
+
+
+# --- queues -------------------------------------------------------------------------------------------------------
+
+
+@require_GET
+@staff_required
+def queue(request):
+    """One stage's queue of the person's sections, most urgent first, with working days left."""
+    user = request.user
+    form = forms.QueueFilterForm(request.GET or None)
+    filters = form.filters(_default_stage(user))
+    stage = filters.pop("stage")
+    if not _may_queue(user, stage):
+        raise PermissionDenied(_("您没有查看该环节队列的权限。"))
+    officer = None if user.has_role(*SEES_ALL) else user
+    paginator = Paginator(selectors.queue(stage, officer=officer, **filters), PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    return render(request, "approvals/cases/queue.html", {
+        "form": form, "page": page, "rows": selectors.case_rows(page.object_list), "stage": stage,
+        "stage_label": QUEUE_LABELS[stage],
+        "tabs": [(name, label) for name, label in forms.QUEUE_CHOICES if _may_queue(user, name)],
+        "filtering": bool(filters["mine"] or filters["waiting"] or filters["colour"] is not None or filters["query"]),
+        "query_string": _querystring_without_page(request), "may_take": _may_take(user, stage),
+    })
+
+
+@require_GET
+@staff_required
+def mine(request):
+    """Every open case the person holds, across stages."""
+    page = Paginator(selectors.my_cases(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "approvals/cases/mine.html", {
+        "page": page, "rows": selectors.case_rows(page.object_list), "query_string": _querystring_without_page(request),
+    })
+
+
+@require_POST
+@staff_required
+def take_next(request):
+    """取下一件: the most urgent waiting case of the stage (SKIP LOCKED: two officers never get the same)."""
+    form = forms.TakeNextForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请选择办理环节。"))
+        return redirect("approvals:case_queue")
+    stage = form.cleaned_data["stage"]
+    back = reverse("approvals:case_queue") + f"?stage={stage}"
+    try:
+        case = services.take_next(request.user, stage, request=request)
+    except (ValidationError, PermissionDenied) as exc:
+        for text in _messages_of(exc):
+            messages.error(request, text)
+        return redirect(back)
+    if case is None:
+        messages.info(request, _("“%(s)s”队列中暂无您可以认领的案件。") % {"s": QUEUE_LABELS[stage]})
+        return redirect(back)
+    messages.success(request, _("已认领 %(c)s。") % {"c": case})
+    return redirect("approvals:case", pk=case.pk)
+
+
+# --- the case page --------------------------------------------------------------------------------------------------
+
+
+def _case(request, pk: int):
+    case = selectors.case_detail(request.user, pk)
+    if case is None:
+        raise Http404(_("案件不存在。"))
+    return case
+
+
+class Abilities:
+    """What the person may do on the case now, computed from the prefetched rows (one query: the separation
+    check); the services check all of it again."""
+
+    def __init__(self, case, user):
+        sections = services.section_ids(user)
+        in_section = case.section_id in sections
+        self.officer = user.has_role(Role.APPROVAL_OFFICER) and in_section
+        self.section_staff = user.has_role(Role.APPROVAL_OFFICER, Role.SECTION_HEAD) and in_section
+        self.head = user.has_role(Role.SECTION_HEAD) and case.section.head_id == user.pk
+        self.head_or_leader = self.head or user.has_role(Role.BUREAU_LEADER)
+        self.legal = user.has_role(Role.LEGAL_REVIEWER) and case.needs_legal_review
+        self.queue = case.queue_name if case.is_open else None
+        self.held_by_me = case.assignee_id == user.pk
+        free_or_mine = case.assignee_id is None or self.held_by_me
+        worker = self.legal if self.queue == "legal_review" else self.officer
+        self.worker = bool(self.queue) and worker
+        self.separation = ""
+        if self.worker and self.queue != "inspection":
+            self.separation = services.separation_conflict(case, user, SEPARATION_ROLE[self.queue])
+        self.inspections = list(case.inspections.all())
+        reinspected = {i.reinspection_of_id for i in self.inspections if i.reinspection_of_id}
+        self.pending = next((i for i in self.inspections if not i.outcome), None)
+        self.to_reinspect = next((i for i in reversed(self.inspections)
+                                  if i.outcome == Inspection.Outcome.RECTIFY and i.pk not in reinspected), None)
+        self.inspector_here = self.pending is not None and any(p.pk == user.pk for p in self.pending.inspectors.all())
+        acting = self.worker and free_or_mine and not self.separation
+        self.claim = acting and case.assignee_id is None and not self.separation
+        self.release = case.is_open and case.assignee_id is not None and (self.held_by_me or self.head)
+        self.review = acting and self.queue == "review"
+        self.schedule = (acting and case.stage == Stage.INSPECTION and self.pending is None
+                         and self.to_reinspect is None)
+        self.reinspect = acting and case.stage == Stage.INSPECTION and self.pending is None and bool(self.to_reinspect)
+        self.record = self.inspector_here and case.stage == Stage.INSPECTION
+        self.legal_review = acting and self.queue == "legal_review"
+        self.decide = acting and self.queue == "decision"
+        self.send_back_targets = self._send_back_targets(case) if acting else []
+        extensions = list(case.extensions.all())
+        self.extension_open = any(e.status in (ExtensionRequest.Status.PENDING, ExtensionRequest.Status.APPROVED)
+                                  for e in extensions)
+        self.request_extension = case.is_open and self.section_staff and not self.extension_open
+        self.suspend = case.is_open and self.section_staff and not case.is_suspended
+        self.resume = case.is_open and self.section_staff and case.is_suspended
+        self.terminate = case.is_open and self.head_or_leader
+
+    def _send_back_targets(self, case) -> list[str]:
+        order = [Stage.REVIEW, Stage.INSPECTION, Stage.LEGAL_REVIEW, Stage.DECISION]
+        if case.stage not in order[1:]:
+            return []
+        earlier = order[:order.index(case.stage)]
+        targets = [Stage.REVIEW.value]
+        if Stage.INSPECTION in earlier and (case.needs_inspection or self.inspections):
+            targets.append(Stage.INSPECTION.value)
+        if Stage.LEGAL_REVIEW in earlier and case.needs_legal_review:
+            targets.append(Stage.LEGAL_REVIEW.value)
+        return targets
+
+
+def _inspectors_for(case) -> list:
+    """Officers of the section who may inspect this case (not its clerk, reviewer or certifier)."""
+    barred = {case.accepted_by_id, case.reviewer_id, case.decided_by_id}
+    return [u for u in selectors.section_officers(case.section_id) if u.pk not in barred]
+
+
+def _action_forms(case, can: Abilities, user) -> dict:
+    version = {"version": case.version}
+    built = {}
+    if can.review:
+        built["review"] = forms.ReviewForm(initial=version, prefix="review")
+    if can.schedule:
+        built["inspect"] = forms.ScheduleInspectionForm(
+            prefix="inspect", inspectors=_inspectors_for(case), others=selectors.merge_candidates(case, user),
+            initial={"place": case.application.applicant.address or ""})
+    if can.reinspect:
+        built["reinspect"] = forms.ReinspectionForm(prefix="reinspect", initial={"place": can.to_reinspect.place})
+    if can.record:
+        built["result"] = forms.InspectionResultForm(prefix="result")
+    if can.legal_review:
+        built["legal"] = forms.LegalReviewForm(initial=version, prefix="legal")
+    if can.decide:
+        built["decide"] = forms.DecisionForm(initial={**version, **services.certificate_defaults(case)},
+                                             prefix="decide")
+    if can.send_back_targets:
+        built["send_back"] = forms.SendBackForm(initial=version, prefix="send_back", targets=can.send_back_targets)
+    if can.request_extension:
+        built["extend"] = forms.ExtensionRequestForm(prefix="extend")
+    if can.suspend:
+        built["suspend"] = forms.SuspendForm(prefix="suspend")
+    if can.resume:
+        built["resume"] = forms.ResumeForm(prefix="resume")
+    if can.terminate:
+        built["terminate"] = forms.TerminateForm(initial=version, prefix="terminate")
+    return built
+
+
+def _history(case) -> list[dict]:
+    stages = dict(Stage.choices)
+    return [{"event": e, "label": ACTION_LABELS.get(e.action, e.action),
+             "from": stages.get(e.from_state, e.from_state), "to": stages.get(e.to_state, e.to_state)}
+            for e in case.history]
+
+
+def _render_case(request, case, *, bound: dict | None = None, problems=(), status: int = 200):
+    can = Abilities(case, request.user)
+    action_forms = _action_forms(case, can, request.user)
+    action_forms.update(bound or {})
+    row = selectors.case_rows([case])[0]
+    return render(request, "approvals/cases/case.html", {
+        "case": case, "row": row, "can": can, "forms": action_forms, "problems": list(problems),
+        "application": case.application, "applicant": case.application.applicant, "version": case.item_version,
+        "rules": case.item_version.snapshot, "materials": selectors.case_materials(case),
+        "notices": selectors.notices_of(case.application), "siblings": selectors.cases_of(case.application),
+        "inspections": can.inspections, "legal_reviews": list(case.legal_reviews.all()),
+        "extensions": list(case.extensions.all()), "suspensions": list(case.suspensions.all()),
+        "decision": case.decision_record, "history": _history(case), "appeal_rights": services.appeal_rights_text(),
+        "active": next(iter(bound)) if bound else "",
+    }, status=status)
+
+
+@require_GET
+@staff_required
+def case(request, pk: int):
+    return _render_case(request, _case(request, pk))
+
+
+def _users(pks) -> list:
+    from portal.models import User
+
+    return list(User.objects.filter(pk__in=pks))
+
+
+def _run(name: str, case, form, user, request):
+    """Call the service of one action with the form's data; returns a success message."""
+    data = form.cleaned_data if form is not None else {}
+    version = data.get("version")
+    if name == "claim":
+        services.claim_case(case, user, version=version, request=request)
+        return _("已认领该案件。")
+    if name == "release":
+        services.release_case(case, user, version=version, request=request)
+        return _("已释放该案件，其他人员可以认领。")
+    if name == "review":
+        moved = services.complete_review(case, user, data["opinion"], data["needs_inspection"], version=version,
+                                         request=request)
+        return _("审查完成，案件已转入“%(s)s”环节。") % {"s": moved.get_stage_display()}
+    if name == "inspect":
+        others = [c for c in selectors.merge_candidates(case, user) if c.pk in set(data["others"])]
+        inspection = services.schedule_inspection([case, *others], data["scheduled_on"], data["place"],
+                                                  _users(data["inspectors"]), user, request=request)
+        return _("已安排 %(d)s 现场勘验（%(n)s 件）。") % {"d": inspection.scheduled_on, "n": 1 + len(others)}
+    if name == "legal":
+        services.legal_review(case, user, data["result"] == "approve", data["comments"], version=version,
+                              request=request)
+        return _("法制审核通过。") if data["result"] == "approve" else _("已退回审查人修改。")
+    if name == "decide":
+        approve = data["result"] == "approve"
+        services.decide(case, user, approve, certificate=form.certificate() if approve else None,
+                        reasons=data["reasons"], opinion=data["opinion"], version=version, request=request)
+        return _("已作出准予许可决定，决定书已出具。") if approve else _("已作出不予许可决定，决定书已出具。")
+    if name == "send_back":
+        moved = services.send_back(case, user, data["to_stage"], data["reason"], version=version, request=request)
+        return _("已退回到“%(s)s”环节。") % {"s": moved.get_stage_display()}
+    if name == "extend":
+        extension = services.request_extension(case, user, data["reason"], request=request)
+        return _("已申请延长 %(d)s 个工作日，待科室负责人审批。") % {"d": extension.days}
+    if name == "suspend":
+        services.suspend(case, user, data["kind"], data["reason"], start=data["start"],
+                         expected_end=data["expected_end"], request=request)
+        return _("已中止计算审批期限，告知书已出具。")
+    if name == "resume":
+        services.resume(case, user, end=data["end"], request=request)
+        return _("已恢复计算审批期限，办结期限已重新计算。")
+    if name == "terminate":
+        services.terminate(case, user, data["reason"], version=version, request=request)
+        return _("已终止办理。")
+    raise Http404
+
+
+ACTION_FORMS = {
+    "claim": forms.VersionForm, "release": forms.VersionForm, "review": forms.ReviewForm,
+    "inspect": forms.ScheduleInspectionForm, "legal": forms.LegalReviewForm, "decide": forms.DecisionForm,
+    "send_back": forms.SendBackForm, "extend": forms.ExtensionRequestForm, "suspend": forms.SuspendForm,
+    "resume": forms.ResumeForm, "terminate": forms.TerminateForm,
+}
+UNPREFIXED = ("claim", "release")
+
+
+def _bound_form(name: str, case, request):
+    prefix = None if name in UNPREFIXED else name
+    kwargs = {"prefix": prefix}
+    if name == "inspect":
+        kwargs.update(inspectors=_inspectors_for(case), others=selectors.merge_candidates(case, request.user))
+    if name == "send_back":
+        kwargs["targets"] = None
+    return ACTION_FORMS[name](request.POST, request.FILES, **kwargs)
+
+
+def _problem_status(exc: Exception) -> int:
+    if isinstance(exc, Conflict):
+        return 409
+    if isinstance(exc, PermissionDenied):
+        return 403
+    return 400
+
+
+@require_POST
+@staff_required
+def case_action(request, pk: int, action: str):
+    """One stage action posted from the case page; the page comes back with the message if it fails."""
+    if action not in ACTION_FORMS:
+        raise Http404
+    case = _case(request, pk)
+    form = _bound_form(action, case, request)
+    if not form.is_valid():
+        return _render_case(request, case, bound={action: form}, status=400)
+    try:
+        done = _run(action, case, form, request.user, request)
+    except (ValidationError, PermissionDenied) as exc:
+        if isinstance(exc, Conflict):  # someone else was first: show the case as it is now
+            return _render_case(request, _case(request, pk), problems=_messages_of(exc), status=409)
+        return _render_case(request, case, bound={action: form}, problems=_messages_of(exc),
+                            status=_problem_status(exc))
+    messages.success(request, done)
+    if selectors.visible_cases(request.user).filter(pk=pk).exists():
+        return redirect("approvals:case", pk=pk)
+    return redirect("approvals:case_queue")
+
+
+# --- site visits ----------------------------------------------------------------------------------------------------
+
+
+def _inspection(request, pk: int):
+    found = selectors.inspection_for(request.user, pk)
+    if found is None:
+        raise Http404(_("勘验安排不存在。"))
+    return found
+
+
+def _back_case(request, inspection):
+    wanted = request.POST.get("case", "")
+    cases = list(inspection.cases.all())
+    chosen = next((c for c in cases if str(c.pk) == wanted), cases[0] if cases else None)
+    if chosen is None:
+        raise Http404
+    return chosen.pk
+
+
+@require_POST
+@staff_required
+def inspection_result(request, pk: int):
+    """The inspectors' findings, outcome and evidence for every case the visit covers."""
+    inspection = _inspection(request, pk)
+    case_pk = _back_case(request, inspection)
+    form = forms.InspectionResultForm(request.POST, request.FILES, prefix="result")
+    if not form.is_valid():
+        return _render_case(request, _case(request, case_pk), bound={"result": form}, status=400)
+    data = form.cleaned_data
+    try:
+        services.record_inspection_result(inspection, request.user, data["findings"], data["outcome"],
+                                          rectify_deadline=data["rectify_deadline"], evidence=data["evidence"],
+                                          request=request)
+    except (ValidationError, PermissionDenied) as exc:
+        bound = {} if isinstance(exc, Conflict) else {"result": form}
+        return _render_case(request, _case(request, case_pk), bound=bound, problems=_messages_of(exc),
+                            status=_problem_status(exc))
+    messages.success(request, _("已记录勘验结果：%(o)s。") % {"o": Inspection.Outcome(data["outcome"]).label})
+    return redirect("approvals:case", pk=case_pk)
+
+
+@require_POST
+@staff_required
+def reinspect(request, pk: int):
+    """复查 after a rectification: the same cases, place and inspectors unless changed."""
+    inspection = _inspection(request, pk)
+    case_pk = _back_case(request, inspection)
+    form = forms.ReinspectionForm(request.POST, prefix="reinspect")
+    if not form.is_valid():
+        return _render_case(request, _case(request, case_pk), bound={"reinspect": form}, status=400)
+    try:
+        again = services.schedule_reinspection(inspection, form.cleaned_data["scheduled_on"], request.user,
+                                               place=form.cleaned_data["place"], request=request)
+    except (ValidationError, PermissionDenied) as exc:
+        return _render_case(request, _case(request, case_pk), bound={"reinspect": form}, problems=_messages_of(exc),
+                            status=_problem_status(exc))
+    messages.success(request, _("已安排 %(d)s 复查。") % {"d": again.scheduled_on})
+    return redirect("approvals:case", pk=case_pk)
+
+
+@require_GET
+@staff_required
+def inspections(request):
+    """The person's site visits still to be recorded (as inspector or as the one who planned them)."""
+    page = Paginator(selectors.inspections_for(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "approvals/cases/inspections.html", {
+        "page": page, "query_string": _querystring_without_page(request)})
+
+
+@require_GET
+@login_required
+def evidence(request, public_id):
+    """A photo or video of an inspection, only through a case the person may see."""
+    found = selectors.evidence_for(request.user, public_id)
+    if found is None:
+        raise Http404(_("文件不存在。"))
+    try:
+        handle = found.file.open("rb")
+    except FileNotFoundError:
+        raise Http404(_("文件已不存在。")) from None
+    response = FileResponse(handle, content_type=found.content_type, filename=found.original_name)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- section heads and leaders -----------------------------------------------------------------------------------
+
+
+def _head_or_leader(view):
+    @wraps(view)
+    @login_required
+    def wrapper(request, *args, **kwargs):
+        if not request.user.has_role(Role.SECTION_HEAD, *SEES_ALL):
+            raise PermissionDenied(_("只有科室负责人或局领导可以使用此功能。"))
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@require_GET
+@_head_or_leader
+def extensions(request):
+    """Extension requests waiting for this head (their sections) or any leader, oldest first."""
+    page = Paginator(selectors.pending_extensions(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "approvals/cases/extensions.html", {
+        "page": page, "form": forms.ExtensionDecisionForm(), "query_string": _querystring_without_page(request)})
+
+
+@require_POST
+@_head_or_leader
+def extension_decide(request, pk: int):
+    extension = (ExtensionRequest.objects.filter(pk=pk, case__in=selectors.visible_cases(request.user))
+                 .select_related("case").first())
+    if extension is None:
+        raise Http404(_("延期申请不存在。"))
+    form = forms.ExtensionDecisionForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for text in errors:
+                messages.error(request, text)
+        return redirect("approvals:case_extensions")
+    approve = form.cleaned_data["result"] == "approve"
+    try:
+        services.decide_extension(extension, request.user, approve, form.cleaned_data["opinion"], request=request)
+    except (ValidationError, PermissionDenied) as exc:
+        for text in _messages_of(exc):
+            messages.error(request, text)
+    else:
+        messages.success(request, (_("已批准 %(c)s 延长 %(d)s 个工作日。") if approve else _("已不予批准 %(c)s 的延期申请。"))
+                         % {"c": extension.case, "d": extension.days})
+    return redirect("approvals:case_extensions")
+
+
+@require_GET
+@_head_or_leader
+def overview(request):
+    """Everything red, yellow or in statutory alarm: counts per section and the cases (a head: own sections)."""
+    user = request.user
+    sections = None if user.has_role(*SEES_ALL) else list(user.headed_sections.values_list("id", flat=True))
+    found = selectors.leader_overview(sections=sections)
+    page = Paginator(found.cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "approvals/cases/overview.html", {
+        "overview": found, "page": page, "rows": selectors.case_rows(page.object_list),
+        "query_string": _querystring_without_page(request)})

@@ -1,0 +1,403 @@
+"""The approval officers' pages: stage queues with take-next, the case page and its stage actions, site visits
+with evidence, extension requests for heads, the leader's overview; permissions, 404s, conflicts, query counts."""
+from datetime import timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from applications.models import Application, Status
+from applications.testing import JPEG_BYTES, PNG_BYTES
+from approvals import services
+from approvals.models import ApprovalCase, Colour, ExtensionRequest, Inspection, Stage
+from approvals.testing import Flow, make_person
+from catalog.testing import make_section
+from portal import clock
+from portal.roles import Role
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def flow(db):
+    return Flow.build()
+
+
+def as_user(client, user):
+    client.force_login(user)
+    return client
+
+
+def case_url(case, action=None):
+    if action is None:
+        return reverse("approvals:case", args=[case.pk])
+    return reverse(f"approvals:case_{action}", args=[case.pk])
+
+
+def fresh(case) -> ApprovalCase:
+    return ApprovalCase.objects.get(pk=case.pk)
+
+
+def text(response) -> str:
+    return response.content.decode()
+
+
+def other_section_officer():
+    return make_person(Role.APPROVAL_OFFICER, "外科室", section=make_section())
+
+
+# --- queues --------------------------------------------------------------------------------------------------------
+
+
+def test_queue_lists_the_sections_cases_most_urgent_first_with_working_days_left(client, flow):
+    late, soon, calm = flow.case(), flow.case(), flow.case()
+    ApprovalCase.objects.filter(pk=late.pk).update(colour=Colour.RED)
+    ApprovalCase.objects.filter(pk=soon.pk).update(colour=Colour.YELLOW)
+    elsewhere = Flow.build(make_section()).case()
+    response = as_user(client, flow.reviewer).get(reverse("approvals:case_queue"))
+    assert response.status_code == 200
+    body = text(response)
+    order = [body.index(f'data-case="{c.pk}"') for c in (late, soon, calm)]
+    assert order == sorted(order)
+    assert f'data-case="{elsewhere.pk}"' not in body
+    assert 'data-colour="red"' in body and 'data-colour="yellow"' in body
+    days = clock.working_days_left(calm.promised_due_date)
+    assert f"承诺时限剩 {days} 个工作日" in body and "法定时限剩" in body
+    assert "取下一件" in body
+
+
+def test_queue_filters_and_empty_states(client, flow):
+    case = flow.case()
+    c = as_user(client, flow.reviewer)
+    assert "当前没有待办案件" in text(c.get(reverse("approvals:case_queue") + "?stage=decision"))
+    assert "没有符合筛选条件的案件" in text(c.get(reverse("approvals:case_queue") + "?stage=review&scope=mine"))
+    services.take_next(flow.reviewer, "review")
+    mine = text(c.get(reverse("approvals:case_queue") + "?stage=review&scope=mine"))
+    assert f'data-case="{case.pk}"' in mine
+    waiting = text(c.get(reverse("approvals:case_queue") + "?stage=review&scope=waiting"))
+    assert f'data-case="{case.pk}"' not in waiting
+    assert f'data-case="{case.pk}"' in text(c.get(reverse("approvals:case_mine")))
+
+
+def test_queue_query_count_does_not_grow_with_rows_and_pages(client, flow, django_assert_max_num_queries):
+    for _ in range(3):
+        flow.case()
+    as_user(client, flow.reviewer)
+    with django_assert_max_num_queries(10):
+        assert client.get(reverse("approvals:case_queue")).status_code == 200
+    for _ in range(22):
+        flow.case()
+    with django_assert_max_num_queries(10):
+        response = client.get(reverse("approvals:case_queue"))
+    assert response.content.decode().count('data-testid="case-row"') == 20
+    assert "第 1 / 2 页" in response.content.decode()
+
+
+def test_applicants_and_clerks_are_refused_the_officers_pages(client, flow):
+    case = flow.case()
+    for user in (flow.applicant_user, flow.clerk):
+        as_user(client, user)
+        assert client.get(reverse("approvals:case_queue")).status_code == 403
+        assert client.get(case_url(case)).status_code == 403
+        assert client.post(case_url(case, "claim"), {"version": case.version}).status_code == 403
+    client.logout()
+    assert client.get(reverse("approvals:case_queue")).status_code == 302  # to the sign-in page
+
+
+def test_legal_reviewer_sees_only_the_legal_review_queue(client, flow):
+    as_user(client, flow.legal)
+    response = client.get(reverse("approvals:case_queue"))
+    assert response.status_code == 200 and 'data-stage="legal_review"' in text(response)
+    assert client.get(reverse("approvals:case_queue") + "?stage=review").status_code == 403
+
+
+def test_take_next_claims_the_most_urgent_case_and_two_officers_get_different_ones(client, flow):
+    first, second = flow.case(), flow.case()
+    ApprovalCase.objects.filter(pk=second.pk).update(colour=Colour.RED)
+    response = as_user(client, flow.reviewer).post(reverse("approvals:case_take_next"), {"stage": "review"})
+    assert response.status_code == 302 and response["Location"] == case_url(second)
+    other = make_person(Role.APPROVAL_OFFICER, "另一审查", section=flow.section)
+    response = as_user(client, other).post(reverse("approvals:case_take_next"), {"stage": "review"})
+    assert response["Location"] == case_url(first)
+    assert (fresh(second).assignee, fresh(first).assignee) == (flow.reviewer, other)
+    response = client.post(reverse("approvals:case_take_next"), {"stage": "review"}, follow=True)
+    assert "队列中暂无您可以认领的案件" in text(response)
+
+
+# --- the case page ---------------------------------------------------------------------------------------------------
+
+
+def test_case_page_shows_summary_rules_materials_clock_and_history(client, flow, django_assert_max_num_queries):
+    case = flow.case(inspection=True, legal=True)
+    as_user(client, flow.reviewer)
+    with django_assert_max_num_queries(22):
+        response = client.get(case_url(case))
+    assert response.status_code == 200
+    body = text(response)
+    application = case.application
+    assert application.case_number in body and "张丽华" in body
+    assert "法定 20 个工作日，承诺 10 个工作日" in body and "需要（重大行政许可决定）" in body
+    assert case.promised_due_date.strftime("%Y-%m-%d") in body and case.statutory_due_date.strftime("%Y-%m-%d") in body
+    assert "受理，案件生成" in body  # the audit timeline
+    file = application.materials.filter(files__isnull=False).first().files.first()
+    assert reverse("approvals:file", args=[file.public_id]) in body
+    assert 'data-testid="action-review"' in body and 'name="review-version"' in body
+
+
+def test_case_of_another_section_is_404_for_page_actions_and_evidence(client, flow):
+    case = flow.case()
+    stranger = other_section_officer()
+    as_user(client, stranger)
+    assert client.get(case_url(case)).status_code == 404
+    assert client.post(case_url(case, "claim"), {"version": case.version}).status_code == 404
+    assert client.post(case_url(case, "review"), {"review-opinion": "x", "review-version": 0}).status_code == 404
+    assert fresh(case).assignee is None
+
+
+def test_review_through_the_page_moves_the_case_and_records_the_opinion(client, flow):
+    case = flow.case(inspection=True)
+    c = as_user(client, flow.reviewer)
+    response = c.post(case_url(case, "review"), {"review-opinion": "", "review-version": case.version})
+    assert response.status_code == 400 and "请填写审查意见" in text(response)
+    response = c.post(case_url(case, "review"), {"review-opinion": "材料齐全，需现场核查",
+                                                 "review-version": case.version}, follow=True)
+    assert "审查完成，案件已转入“现场勘验”环节" in text(response)
+    case = fresh(case)
+    assert case.stage == Stage.INSPECTION and case.reviewer == flow.reviewer
+    assert "材料齐全，需现场核查" in text(response)
+
+
+def test_a_stale_version_gets_the_conflict_message_and_changes_nothing(client, flow):
+    case = flow.case()
+    seen = case.version
+    services.take_next(flow.reviewer, "review")  # someone acted first: the version moved on
+    other = make_person(Role.APPROVAL_OFFICER, "另一审查", section=flow.section)
+    response = as_user(client, other).post(case_url(case, "review"), {"review-opinion": "同意",
+                                                                      "review-version": seen})
+    assert response.status_code == 409
+    assert "已被他人处理" in text(response) and "请刷新" in text(response)
+    case = fresh(case)
+    assert case.assignee == flow.reviewer and case.reviewer is None
+
+
+def test_two_officers_posting_the_same_form_one_succeeds_one_sees_the_conflict(client, flow):
+    case = flow.case()
+    case = services.take_next(flow.reviewer, "review")
+    services.complete_review(case, flow.reviewer, "同意")
+    case = fresh(case)
+    certifier2 = make_person(Role.APPROVAL_OFFICER, "另一决定", section=flow.section)
+    payload = {"version": case.version}
+    first = as_user(client, flow.certifier).post(case_url(case, "claim"), payload)
+    assert first.status_code == 302
+    second = as_user(client, certifier2).post(case_url(case, "claim"), payload)
+    assert second.status_code == 409 and "已被他人处理" in text(second)
+    assert fresh(case).assignee == flow.certifier
+
+
+def test_separation_of_duties_is_shown_and_refused_on_the_page(client, flow):
+    case = flow.case()
+    case = services.take_next(flow.reviewer, "review")
+    case = services.complete_review(case, flow.reviewer, "同意")
+    c = as_user(client, flow.reviewer)
+    page = text(c.get(case_url(case)))
+    assert 'data-testid="separation"' in page and "四分离" in page
+    assert 'data-testid="action-decide"' not in page
+    response = c.post(case_url(case, "decide"), {"decide-version": case.version, "decide-result": "deny",
+                                                 "decide-reasons": "不符合条件"})
+    assert response.status_code == 400 and "四分离" in text(response)
+    assert fresh(case).stage == Stage.DECISION
+
+
+def test_merged_inspection_rectify_with_evidence_reinspection_legal_review_and_decisions(client, flow):
+    """The whole path through the pages for a bundle of two items at one site."""
+    items = [flow.item(inspection=True, legal=True, name="公共场所卫生许可"), flow.item(inspection=True, name="食品经营许可")]
+    from applications import testing as app_testing
+
+    application = flow.accepted(bundle=app_testing.make_bundle("我要开饭店", items))
+    first, second = ApprovalCase.objects.filter(application=application).order_by("id")
+    c = as_user(client, flow.reviewer)
+    for case in (first, second):
+        c.post(reverse("approvals:case_take_next"), {"stage": "review"})
+        case = fresh(case)
+        assert c.post(case_url(case, "review"), {"review-opinion": "同意", "review-version": case.version}).status_code == 302
+    # Inspector 1 takes the first and plans one visit for both (merged), with inspector 2.
+    c = as_user(client, flow.inspector1)
+    c.post(reverse("approvals:case_take_next"), {"stage": "inspection"})
+    taken = ApprovalCase.objects.get(assignee=flow.inspector1)
+    page = text(c.get(case_url(taken)))
+    assert "合并勘验" in page and str(flow.reviewer) not in page.split('data-field="inspect-inspectors"')[1][:600]
+    other = second if taken.pk == first.pk else first
+    tomorrow = clock.today() + timedelta(days=1)
+    response = c.post(case_url(taken, "inspect"), {
+        "inspect-scheduled_on": tomorrow.isoformat(), "inspect-place": "宝塔区枣园路 8 号",
+        "inspect-inspectors": [flow.inspector1.pk, flow.inspector2.pk], "inspect-others": [other.pk]}, follow=True)
+    assert "已安排" in text(response) and "（2 件）" in text(response)
+    visit = Inspection.objects.get()
+    assert set(visit.cases.all()) == {first, second}
+    # Inspector 2 records a rectification with a photo; a bad file is refused in Chinese.
+    c = as_user(client, flow.inspector2)
+    result_url = reverse("approvals:case_inspection_result", args=[visit.pk])
+    bad = c.post(result_url, {"case": taken.pk, "result-outcome": "rectify", "result-findings": "后厨排烟不达标",
+                              "result-rectify_deadline": (clock.today() + timedelta(days=7)).isoformat(),
+                              "result-evidence": SimpleUploadedFile("x.exe", b"MZ\x90\x00" * 10)})
+    assert bad.status_code == 400
+    response = c.post(result_url, {"case": taken.pk, "result-outcome": "rectify", "result-findings": "后厨排烟不达标",
+                                   "result-rectify_deadline": (clock.today() + timedelta(days=7)).isoformat(),
+                                   "result-evidence": [SimpleUploadedFile("现场1.jpg", JPEG_BYTES),
+                                                       SimpleUploadedFile("现场2.png", PNG_BYTES)]}, follow=True)
+    assert "已记录勘验结果：限期整改" in text(response)
+    visit.refresh_from_db()
+    assert visit.outcome == "rectify" and visit.evidence.count() == 2
+    evidence = visit.evidence.first()
+    assert c.get(reverse("approvals:case_evidence", args=[evidence.public_id])).status_code == 200
+    as_user(client, other_section_officer())
+    assert client.get(reverse("approvals:case_evidence", args=[evidence.public_id])).status_code == 404
+    # The scheduler plans the re-inspection; inspector 1 records the pass.
+    c = as_user(client, flow.inspector1)
+    assert 'data-testid="action-reinspect"' in text(c.get(case_url(taken)))
+    response = c.post(reverse("approvals:case_reinspect", args=[visit.pk]),
+                      {"case": taken.pk, "reinspect-scheduled_on": tomorrow.isoformat()}, follow=True)
+    assert "已安排" in text(response) and "复查" in text(response)
+    again = Inspection.objects.get(reinspection_of=visit)
+    c.post(reverse("approvals:case_inspection_result", args=[again.pk]),
+           {"case": taken.pk, "result-outcome": "pass", "result-findings": "已整改到位"})
+    assert (fresh(first).stage, fresh(second).stage) == (Stage.LEGAL_REVIEW, Stage.DECISION)
+    # Legal review of the flagged one, then the certifier decides both.
+    c = as_user(client, flow.legal)
+    first = fresh(first)
+    response = c.post(case_url(first, "legal"), {"legal-version": first.version, "legal-result": "return"})
+    assert response.status_code == 400 and "退回须写明审核意见" in text(response)
+    c.post(case_url(first, "legal"), {"legal-version": first.version, "legal-result": "approve"})
+    assert fresh(first).stage == Stage.DECISION
+    c = as_user(client, flow.certifier)
+    for case in (first, second):
+        case = fresh(case)
+        page = text(c.get(case_url(case)))
+        assert "行政复议" in page and 'value="张丽华"' in page  # appeal rights shown; holder pre-filled
+        response = c.post(case_url(case, "decide"), {
+            "decide-version": case.version, "decide-result": "approve", "decide-holder_name": "张丽华",
+            "decide-scope": "热食类食品制售", "decide-valid_from": clock.today().isoformat(),
+            "decide-certificate_name": "许可证"}, follow=True)
+        assert "已作出准予许可决定" in text(response)
+    assert Application.objects.get(pk=application.pk).status == Status.DECIDED
+
+
+def test_decision_form_errors_are_chinese(client, flow):
+    case = flow.case()
+    case = services.take_next(flow.reviewer, "review")
+    case = services.complete_review(case, flow.reviewer, "同意")
+    c = as_user(client, flow.certifier)
+    response = c.post(case_url(case, "decide"), {"decide-version": case.version, "decide-result": "deny"})
+    assert response.status_code == 400 and "不予许可须说明理由" in text(response)
+    response = c.post(case_url(case, "decide"), {"decide-version": case.version, "decide-result": "approve",
+                                                 "decide-holder_name": "", "decide-valid_from": ""})
+    assert "请填写持证主体" in text(response)
+    response = c.post(case_url(case, "decide"), {"decide-version": case.version, "decide-result": "deny",
+                                                 "decide-reasons": "经营场所不符合要求"}, follow=True)
+    assert "已作出不予许可决定" in text(response) and "行政复议" in text(response)
+    assert fresh(case).stage == Stage.DENIED
+
+
+def test_send_back_from_decision_to_review_with_a_reason(client, flow):
+    case = flow.case()
+    case = services.take_next(flow.reviewer, "review")
+    case = services.complete_review(case, flow.reviewer, "同意")
+    c = as_user(client, flow.certifier)
+    response = c.post(case_url(case, "send_back"), {"send_back-version": case.version, "send_back-to_stage": "review",
+                                                    "send_back-reason": ""})
+    assert response.status_code == 400 and "退回须写明理由" in text(response)
+    response = c.post(case_url(case, "send_back"), {"send_back-version": case.version, "send_back-to_stage": "review",
+                                                    "send_back-reason": "请补充核查经营场所"}, follow=True)
+    assert "已退回到“审查”环节" in text(response)
+    case = fresh(case)
+    assert case.stage == Stage.REVIEW and case.assignee == flow.reviewer
+
+
+# --- extensions, suspensions, overview ---------------------------------------------------------------------------------
+
+
+def test_extension_requested_on_the_case_page_and_approved_by_the_head(client, flow):
+    case = flow.case()
+    before = fresh(case).promised_due_date
+    c = as_user(client, flow.reviewer)
+    response = c.post(case_url(case, "extend"), {"extend-reason": "需要征求相关部门意见"}, follow=True)
+    assert "已申请延长 10 个工作日" in text(response)
+    assert 'data-testid="action-extend"' not in text(c.get(case_url(case)))  # once
+    extension = ExtensionRequest.objects.get()
+    assert client.get(reverse("approvals:case_extensions")).status_code == 403  # an officer
+    c = as_user(client, flow.head)
+    page = text(c.get(reverse("approvals:case_extensions")))
+    assert f'data-extension="{extension.pk}"' in page and "需要征求相关部门意见" in page
+    response = c.post(reverse("approvals:case_extension_decide", args=[extension.pk]), {"result": "refuse"},
+                      follow=True)
+    assert "不予批准须写明意见" in text(response)
+    response = c.post(reverse("approvals:case_extension_decide", args=[extension.pk]), {"result": "approve"},
+                      follow=True)
+    assert "已批准" in text(response) and "暂无待审批的延期申请" in text(response)
+    assert fresh(case).promised_due_date == clock.add_working_days(before, 10)
+    again = c.post(reverse("approvals:case_extension_decide", args=[extension.pk]), {"result": "approve"}, follow=True)
+    assert "该延期申请已处理" in text(again)
+
+
+def test_extension_page_of_another_sections_head_is_empty_and_decide_is_404(client, flow):
+    flow.case()
+    services.request_extension(ApprovalCase.objects.get(), flow.reviewer, "理由")
+    other = Flow.build(make_section())
+    c = as_user(client, other.head)
+    assert "暂无待审批的延期申请" in text(c.get(reverse("approvals:case_extensions")))
+    extension = ExtensionRequest.objects.get()
+    assert c.post(reverse("approvals:case_extension_decide", args=[extension.pk]), {"result": "approve"}).status_code == 404
+
+
+def test_suspend_and_resume_on_the_case_page(client, flow):
+    case = flow.case()
+    c = as_user(client, flow.reviewer)
+    response = c.post(case_url(case, "suspend"), {"suspend-kind": "expert", "suspend-reason": ""})
+    assert response.status_code == 400 and "请写明中止计时的事由" in text(response)
+    response = c.post(case_url(case, "suspend"), {"suspend-kind": "expert", "suspend-reason": "组织专家评审"},
+                      follow=True)
+    assert "已中止计算审批期限" in text(response) and "中止计时" in text(response)
+    assert fresh(case).suspended_since == clock.today()
+    response = c.post(case_url(case, "resume"), {}, follow=True)
+    assert "已恢复计算审批期限" in text(response)
+    assert fresh(case).suspended_since is None
+
+
+def test_leader_overview_counts_and_lists_warned_cases_across_sections(client, flow, django_assert_max_num_queries):
+    red, calm = flow.case(), flow.case()
+    ApprovalCase.objects.filter(pk=red.pk).update(colour=Colour.RED)
+    other = Flow.build(make_section(name="建设审批科"))
+    alarm = other.case()
+    ApprovalCase.objects.filter(pk=alarm.pk).update(colour=Colour.YELLOW, statutory_alarm=True)
+    c = as_user(client, flow.leader)
+    with django_assert_max_num_queries(10):
+        response = c.get(reverse("approvals:case_overview"))
+    body = text(response)
+    assert response.status_code == 200 and "建设审批科" in body
+    assert f'data-case="{red.pk}"' in body and f'data-case="{alarm.pk}"' in body
+    assert f'data-case="{calm.pk}"' not in body
+    assert 'data-testid="alarm"' in body
+    # A head sees their own section only; an officer is refused.
+    body = text(as_user(client, flow.head).get(reverse("approvals:case_overview")))
+    assert f'data-case="{red.pk}"' in body and f'data-case="{alarm.pk}"' not in body
+    assert as_user(client, flow.reviewer).get(reverse("approvals:case_overview")).status_code == 403
+
+
+def test_inspections_page_lists_the_inspectors_visits(client, flow):
+    case = flow.case(inspection=True)
+    case = services.take_next(flow.reviewer, "review")
+    services.complete_review(case, flow.reviewer, "同意")
+    case = services.take_next(flow.inspector1, "inspection")
+    services.schedule_inspection([case], clock.today() + timedelta(days=1), "现场", flow.inspectors, flow.inspector1)
+    body = text(as_user(client, flow.inspector2).get(reverse("approvals:case_inspections")))
+    assert 'data-testid="inspection-row"' in body and case.application.case_number in body
+    # The inspector (not holding the case) sees the result form on the case page.
+    page = text(client.get(case_url(case)))
+    assert 'data-testid="action-result"' in page
+    body = text(as_user(client, flow.certifier).get(reverse("approvals:case_inspections")))
+    assert "暂无待完成的勘验安排" in body
