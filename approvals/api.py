@@ -61,6 +61,10 @@ class IsWindowClerk(permissions.BasePermission):
 
 
 class IntakeApplicantSerializer(serializers.ModelSerializer):
+    # Plain strings, not enums: the same choice sets appear in other apps' schemas under other names.
+    kind = serializers.CharField(read_only=True, help_text="person 自然人；enterprise 企业或其他组织")
+    id_type = serializers.CharField(read_only=True, help_text="111 居民身份证；001 统一社会信用代码")
+
     class Meta:
         model = Applicant
         fields = ["id", "kind", "name", "id_type", "id_number", "legal_representative", "contact_mobile", "bad_credit"]
@@ -78,6 +82,8 @@ class IntakeQueueRowSerializer(serializers.ModelSerializer):
     resubmitted = serializers.SerializerMethodField(help_text="补正后重新提交")
     claimed_by = serializers.SerializerMethodField()
     url = serializers.SerializerMethodField()
+    channel = serializers.CharField(read_only=True, help_text="申请渠道（GB/T 39046）：1 窗口，2 PC，3 移动端，4 邮寄")
+    status = serializers.CharField(read_only=True, help_text="办件状态：submitted 待受理，accepted 已受理……")
 
     class Meta:
         model = Application
@@ -141,6 +147,7 @@ class IntakeItemSerializer(serializers.Serializer):
 
 class IntakeNoticeRefSerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
+    kind = serializers.CharField(read_only=True, help_text="文书类型：acceptance 受理通知书，supplement 补正告知书，refusal 不予受理决定书……")
 
     class Meta:
         model = Notice
@@ -160,6 +167,7 @@ class IntakeNoticeSerializer(IntakeNoticeRefSerializer):
 
 class IntakeCaseSerializer(serializers.ModelSerializer):
     name = serializers.CharField(source="item_version.name", read_only=True)
+    stage = serializers.CharField(read_only=True, help_text="审批环节：received 已受理待审查，review 审查……")
 
     class Meta:
         model = ApprovalCase
