@@ -385,7 +385,7 @@ def generate(cases: int, open_cases: int, today: date, out=say) -> dict[str, int
                    s.body || CASE WHEN s.person THEN substr('10X98765432', (c.total % 11)::int + 1, 1)
                                   ELSE substr('0123456789ABCDEFGHJKLMNPQRTUWXY', ((31 - c.total % 31) % 31)::int + 1, 1) END,
                    CASE WHEN s.person THEN '' ELSE s.pname END, s.pname,
-                   '13' || lpad(((s.p * 7919) % 1000000000)::text, 9, '0'),
+                   '13' || lpad(((s.p::bigint * 7919) % 1000000000)::text, 9, '0'),
                    '陕西省延安市宝塔区' || ({_sql_array(STREETS)})[1 + s.p % {len(STREETS)}] || (1 + s.p % 300) || '号',
                    s.p % 500 = 0, now() - (s.p % 2000) * interval '1 day', NULL
               FROM (SELECT p, p % 10 < 7 AS person,
@@ -422,7 +422,7 @@ def generate(cases: int, open_cases: int, today: date, out=say) -> dict[str, int
                    CASE WHEN st.status <> 'accepted' THEN t.closed_at END,
                    CASE st.kind WHEN 'withdrawn' THEN '申请人申请撤回' WHEN 'terminated' THEN '逾期未补交容缺材料，终止办理'
                         ELSE '' END,
-                   NULL, {off_p} + 1 + (a.app_no * 7919) % {persons}, a.bundle_id,
+                   NULL, {off_p} + 1 + (a.app_no::bigint * 7919) % {persons}, a.bundle_id,
                    CASE WHEN ch.channel = '1' THEN ({_sql_array([str(c) for c in clerks])})[1 + a.app_no % {len(clerks)}]::bigint
                         ELSE ({_sql_array([str(f) for f in filers])})[1 + a.app_no % {len(filers)}]::bigint END
               FROM bench_app a
