@@ -542,3 +542,33 @@ def test_another_clerks_walk_in_draft_is_editable_but_an_online_draft_is_not(cle
     online = app_services.start_application(applicant_user, make_person(applicant_user), item=make_item())
     assert clerk_client.get(reverse("approvals:walk_in_fill", args=[online.pk])).status_code == 404
     assert clerk_client.get(intake_url(walk_in)).status_code == 302  # a window draft goes to its form
+
+
+def test_walk_in_registers_an_enterprise_with_its_legal_representative(clerk_client):
+    from applications.testing import credit_code
+
+    item = make_item()
+    code = credit_code()
+    url = reverse("approvals:walk_in")
+    missing = clerk_client.post(url, {"target": f"item:{item.pk}", "id_number": code, "name": "延安丽华餐饮有限公司"})
+    assert "登记企业时请填写法定代表人" in page_text(missing)
+    response = clerk_client.post(url, {"target": f"item:{item.pk}", "id_number": code, "name": "延安丽华餐饮有限公司",
+                                       "legal_representative": "张丽华"})
+    assert response.status_code == 302
+    applicant = Applicant.objects.get(id_number=code)
+    assert applicant.kind == Applicant.Kind.ENTERPRISE and applicant.legal_representative == "张丽华"
+
+
+def test_walk_in_pages_have_bounded_queries(clerk_client, clerk, django_assert_max_num_queries):
+    for n in range(15):
+        make_item(f"测试事项{n}", materials=["申请书"])
+    bundle = make_bundle()
+    with django_assert_max_num_queries(12):
+        response = clerk_client.get(reverse("approvals:walk_in"))
+    assert page_text(response).count('data-testid="item-result"') == 10  # paginated
+    assert "第 1 / 2 页" in page_text(response)
+    applicant, _ = app_services.find_or_register_walk_in(clerk, id_number=citizen_id(), name="王大妈")
+    application = app_services.start_application(clerk, applicant, bundle=bundle, channel="1")
+    with django_assert_max_num_queries(16):
+        response = clerk_client.get(reverse("approvals:walk_in_fill", args=[application.pk]))
+    assert response.status_code == 200
