@@ -385,3 +385,6 @@ class NoticeViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
 router = routers.DefaultRouter()
 router.register("intake", IntakeViewSet, basename="intake")
 router.register("notices", NoticeViewSet, basename="notice")
+
+from approvals import case_api  # noqa: E402  (the officers' endpoints: cases, inspections, extensions, overview)
+case_api.register(router)
