@@ -15,7 +15,37 @@ class ApprovalsConfig(AppConfig):
         navigation.register(_("窗口收件"), "approvals:walk_in", roles=[Role.WINDOW_CLERK], order=11)
         dashboard.register_panel(Role.WINDOW_CLERK, "approvals/panels/intake_queue.html", panels.intake_queue,
                                  order=10)
+        self._register_case_pages(navigation, dashboard, panels, Role)
         self._schedule_sweeps()
+
+    @staticmethod
+    def _register_case_pages(navigation, dashboard, panels, Role):
+        """The officers' pages (approvals/case_views.py): navigation and home-page panels per role."""
+        workers = [Role.APPROVAL_OFFICER, Role.SECTION_HEAD, Role.LEGAL_REVIEWER, Role.BUREAU_LEADER]
+        navigation.register(_("审批队列"), "approvals:case_queue", roles=workers, order=20)
+        navigation.register(_("我的勘验"), "approvals:case_inspections", roles=[Role.APPROVAL_OFFICER], order=21)
+        navigation.register(_("延期审批"), "approvals:case_extensions", roles=[Role.SECTION_HEAD, Role.BUREAU_LEADER],
+                            order=22)
+        navigation.register(_("预警总览"), "approvals:case_overview", roles=[Role.SECTION_HEAD, Role.BUREAU_LEADER],
+                            order=23)
+        dashboard.register_panel(Role.APPROVAL_OFFICER, "approvals/cases/panels/officer_cases.html",
+                                 panels.officer_cases, order=10)
+        dashboard.register_panel(Role.LEGAL_REVIEWER, "approvals/cases/panels/legal_queue.html", panels.legal_queue,
+                                 order=10)
+        dashboard.register_panel(Role.SECTION_HEAD, "approvals/cases/panels/head_extensions.html",
+                                 panels.head_extensions, order=10)
+        dashboard.register_panel(Role.SECTION_HEAD, "approvals/cases/panels/warnings.html", panels.warnings_overview,
+                                 order=20)
+        dashboard.register_panel(Role.BUREAU_LEADER, "approvals/cases/panels/warnings.html", panels.warnings_overview,
+                                 order=10)
+        dashboard.register_panel(Role.BUREAU_LEADER, "approvals/cases/panels/head_extensions.html",
+                                 panels.head_extensions, order=20)
+
+    def load_demo(self) -> str:
+        """Demo approval staff (called by `manage.py seed_demo` after the demo accounts and catalogue)."""
+        from approvals import demo
+
+        return demo.load()
 
     @staticmethod
     def _schedule_sweeps():

@@ -401,3 +401,47 @@ def test_inspections_page_lists_the_inspectors_visits(client, flow):
     assert 'data-testid="action-result"' in page
     body = text(as_user(client, flow.certifier).get(reverse("approvals:case_inspections")))
     assert "暂无待完成的勘验安排" in body
+
+
+# --- home panels, navigation, demo staff -----------------------------------------------------------------------------
+
+
+def test_home_panels_and_navigation_per_role(client, flow):
+    case = flow.case()
+    services.take_next(flow.reviewer, "review")
+    services.request_extension(case, flow.reviewer, "需要征求意见")
+    ApprovalCase.objects.filter(pk=case.pk).update(colour=Colour.RED)
+    home = reverse("portal:home")
+    body = text(as_user(client, flow.reviewer).get(home))
+    assert 'data-testid="panel-officer-cases"' in body and case.application.case_number in body
+    assert reverse("approvals:case_queue") in body and reverse("approvals:case_inspections") in body
+    assert reverse("approvals:case_overview") not in body
+    body = text(as_user(client, flow.head).get(home))
+    assert 'data-testid="panel-extensions"' in body and 'data-testid="panel-warnings"' in body
+    assert "红色 1" in body and reverse("approvals:case_extensions") in body
+    body = text(as_user(client, flow.leader).get(home))
+    assert 'data-testid="panel-warnings"' in body and reverse("approvals:case_overview") in body
+    body = text(as_user(client, flow.legal).get(home))
+    assert 'data-testid="panel-legal-queue"' in body
+    body = text(as_user(client, flow.applicant_user).get(home))
+    assert reverse("approvals:case_queue") not in body
+
+
+def test_demo_staff_are_four_officers_in_every_demo_section_and_loading_twice_changes_nothing():
+    from django.apps import apps
+
+    from catalog.demo import SECTIONS
+    from catalog.models import Section
+    from portal.models import User
+
+    for code, name, phone in SECTIONS[:2]:
+        Section.objects.create(code=code, name=name, phone=phone)
+    config = apps.get_app_config("approvals")
+    assert "officer2" in config.load_demo()
+    config.load_demo()
+    staff = User.objects.filter(username__in=["officer2", "inspector1", "inspector2", "certifier"])
+    assert staff.count() == 4
+    for user in staff:
+        assert user.has_role(Role.APPROVAL_OFFICER) and user.real_name and user.check_password("Demo@2026")
+        assert set(user.sections.values_list("code", flat=True)) == {SECTIONS[0][0], SECTIONS[1][0]}
+    assert len({u.real_name for u in staff}) == 4
