@@ -15,7 +15,7 @@ class ApplicationsConfig(AppConfig):
         navigation.register(_("我的办件"), "applications:list", roles=[Role.APPLICANT, Role.AGENT], order=10)
         navigation.register(_("申请主体"), "applications:applicants", roles=[Role.APPLICANT], order=12)
         navigation.register(_("代办授权"), "applications:consents", roles=[Role.APPLICANT, Role.AGENT], order=14)
-        navigation.register(_("注册"), "applications:register", order=99, public=True)
+        navigation.register(_("注册"), "applications:register", order=99, anonymous_only=True)
         dashboard.register_panel(Role.APPLICANT, "applications/panels/my_applications.html",
                                  panels.my_applications, order=10)
         dashboard.register_panel(Role.APPLICANT, "applications/panels/to_answer.html", panels.to_answer, order=20)

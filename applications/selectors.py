@@ -6,6 +6,7 @@ from datetime import datetime
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from applications.models import (
     AgentConsent,
@@ -120,30 +121,30 @@ def file_for(user: User, public_id) -> UploadedFile | None:
 
 
 ACTION_LABELS = {
-    "application_start": "创建申请",
-    "submit": "提交申请",
-    "resubmit": "补正后重新提交",
-    "material_upload": "上传材料",
-    "material_delete": "删除材料",
-    "commitment_sign": "签署承诺书",
-    "commitment_record_paper": "录入纸质承诺书",
-    "claim": "认领受理",
-    "release": "放弃认领",
-    "accept": "受理",
-    "accept_with_tolerance": "容缺受理",
-    "accept_on_commitment": "告知承诺受理",
-    "accept_and_decide_instant": "即办件当场办结",
-    "deemed_accept": "逾期视为受理",
-    "request_supplement": "一次性告知补正",
-    "refuse": "不予受理",
-    "decide": "作出决定",
-    "decide_on_commitment": "告知承诺当场决定",
-    "withdraw": "申请人撤回",
-    "lapse": "逾期未补正，终止办理",
-    "tolerated_material_supplied": "补交容缺材料",
-    "tolerated_material_overdue": "容缺材料逾期未补交",
-    "case_withdrawn": "审批案件随撤回关闭",
-    "notice_issued": "出具通知书",
+    "application_start": _("创建申请"),
+    "submit": _("提交申请"),
+    "resubmit": _("补正后重新提交"),
+    "material_upload": _("上传材料"),
+    "material_delete": _("删除材料"),
+    "commitment_sign": _("签署承诺书"),
+    "commitment_record_paper": _("录入纸质承诺书"),
+    "claim": _("认领受理"),
+    "release": _("放弃认领"),
+    "accept": _("受理"),
+    "accept_with_tolerance": _("容缺受理"),
+    "accept_on_commitment": _("告知承诺受理"),
+    "accept_and_decide_instant": _("即办件当场办结"),
+    "deemed_accept": _("逾期视为受理"),
+    "request_supplement": _("一次性告知补正"),
+    "refuse": _("不予受理"),
+    "decide": _("作出决定"),
+    "decide_on_commitment": _("告知承诺当场决定"),
+    "withdraw": _("申请人撤回"),
+    "lapse": _("逾期未补正，终止办理"),
+    "tolerated_material_supplied": _("补交容缺材料"),
+    "tolerated_material_overdue": _("容缺材料逾期未补交"),
+    "case_withdrawn": _("审批案件随撤回关闭"),
+    "notice_issued": _("出具通知书"),
 }
 
 # Steps the applicant's timeline leaves out (their own file uploads would drown the steps that matter).
@@ -163,7 +164,7 @@ class Step:
 
 def _role_label(role: str) -> str:
     if role == "system":
-        return "系统"
+        return str(_("系统"))
     try:
         return str(Role(role).label)
     except ValueError:
@@ -182,7 +183,7 @@ def timeline(application: Application, *, for_applicant: bool = True) -> list[St
             continue
         who = _role_label(event.actor_role) if for_applicant else f"{event.actor_name}（{_role_label(event.actor_role)}）"
         steps.append(Step(
-            at=event.created_at, who=who, what=ACTION_LABELS.get(event.action, event.action),
+            at=event.created_at, who=who, what=str(ACTION_LABELS.get(event.action, event.action)),
             opinion=event.opinion, to_state=Status(event.to_state).label if event.to_state in Status.values else "",
             notice=(event.data or {}).get("notice"), system=event.actor_role == "system",
         ))

@@ -618,7 +618,7 @@ def commitment_text(application: Application, kind: str) -> str:
             "并对所提交材料的真实性负责。逾期未补齐的，同意按规定终止办理或撤销已作出的许可决定，并承担相应法律责任。"
         ) % {"names": names, "missing": missing}
     conditions = "；".join(
-        (ai.item_version.snapshot.get("conditions") or "").strip() for ai in application.items.all()
+        (ai.item_version.snapshot.get("conditions") or "").strip().rstrip("。；;.") for ai in application.items.all()
     ).strip("；") or _("法律、法规规定的许可条件")
     return _(
         "本申请人申请“%(names)s”，已知晓审批机关告知的全部许可条件：%(conditions)s。本人承诺已经符合上述条件，"

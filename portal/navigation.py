@@ -13,13 +13,15 @@ class NavItem:
     roles: frozenset[str]  # empty = every signed-in user
     order: int = 100
     public: bool = False  # shown to visitors who are not signed in
+    anonymous_only: bool = False  # shown only to visitors who are not signed in (e.g. registration)
 
 
 _items: list[NavItem] = []
 
 
-def register(label, url_name: str, roles=(), order: int = 100, public: bool = False) -> None:
-    item = NavItem(label, url_name, frozenset(roles), order, public)
+def register(label, url_name: str, roles=(), order: int = 100, public: bool = False,
+             anonymous_only: bool = False) -> None:
+    item = NavItem(label, url_name, frozenset(roles), order, public or anonymous_only, anonymous_only)
     if item not in _items:
         _items.append(item)
 
@@ -27,7 +29,7 @@ def register(label, url_name: str, roles=(), order: int = 100, public: bool = Fa
 def items_for(user) -> list[dict]:
     if user.is_authenticated:
         held = user.roles
-        chosen = [i for i in _items if not i.roles or i.roles & held]
+        chosen = [i for i in _items if not i.anonymous_only and (not i.roles or i.roles & held)]
     else:
         chosen = [i for i in _items if i.public]
     result = []
