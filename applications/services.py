@@ -773,6 +773,10 @@ def submit(application: Application, user: User, *, request=None) -> Application
         if application.status != Status.DRAFT:
             raise Conflict(_("该申请已经提交（办件编号 %(n)s）。"), code="already", params={"n": application.case_number})
         ready = readiness(application)
+        # At the window the clerk takes in what the applicant brought, even incomplete, and answers it at intake
+        # with one supplement notice (一次性告知) or a refusal; online, the portal asks for everything first.
+        if ready.missing_materials and application.channel == Channel.WINDOW:
+            ready = Readiness(ready.missing_fields, [], ready.missing_commitments)
         if not ready.ready:
             raise DomainError(" ".join(ready.messages()), code="incomplete")
         # The rules must still be in force (清单之外无审批); the versions recorded at the start stay.

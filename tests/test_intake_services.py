@@ -10,6 +10,7 @@ from applications import selectors as app_selectors
 from applications import services as app_services
 from applications.errors import Conflict, DomainError
 from applications.models import Application, ApplicationMaterial, Commitment, Status
+from applications import testing as app_testing
 from applications.testing import complete_draft, make_bundle, make_item, make_person, pdf_upload, submitted_application
 from approvals import selectors, services
 from approvals.models import ApprovalCase, IntakeClaim, Notice, Stage
@@ -415,3 +416,35 @@ def test_the_intake_queue_costs_the_same_few_queries_for_many_rows(applicant_use
     with django_assert_max_num_queries(1):
         rows = selectors.queue_rows(selectors.intake_queue()[:20])
         assert len(rows) == 7 and rows[0].claimed_by == clerk
+
+
+# --- a walk-in with materials missing ------------------------------------------------------------------------
+
+
+def test_walk_in_with_missing_materials_is_taken_in_and_answered_with_one_supplement_notice(clerk, make_user):
+    item = make_item()
+    person, _created = app_services.find_or_register_walk_in(clerk, id_number=app_testing.citizen_id(serial=77),
+                                                             name="李建国")
+    application = app_services.start_application(clerk, person, item=item, channel="1")
+    required = [m for m in application.materials.all() if m.asked and m.required]
+    assert required
+    complete_draft(application, clerk, skip=(required[0].name,))
+    application = app_services.submit(application, clerk)
+    assert application.status == Status.SUBMITTED and application.case_number
+
+    services.claim(application, clerk)
+    with pytest.raises(DomainError):  # accepting needs every required material
+        services.accept(application, clerk)
+    notice = services.request_supplement(application, clerk, [(required[0], "未提交")])
+    assert notice.kind == "supplement"
+    assert Application.objects.get(pk=application.pk).status == Status.SUPPLEMENT_REQUESTED
+
+
+def test_online_submission_still_needs_every_required_material(applicant_user):
+    item = make_item()
+    application = app_services.start_application(applicant_user, make_person(applicant_user), item=item)
+    required = [m for m in application.materials.all() if m.asked and m.required]
+    complete_draft(application, applicant_user, skip=(required[0].name,))
+    with pytest.raises(DomainError) as refused:
+        app_services.submit(application, applicant_user)
+    assert required[0].name in refused.value.messages[0]
