@@ -337,3 +337,12 @@ def inspection_for(user: User, pk: int) -> Inspection | None:
     """A site visit the person may see (one of its cases is visible to them), with cases and inspectors."""
     return (Inspection.objects.filter(pk=pk, cases__in=visible_cases(user)).distinct()
             .prefetch_related("cases", "inspectors").first())
+
+
+def inspection_case_counts(inspections) -> dict[int, int]:
+    """How many cases each visit covers (合并勘验), for a list of visits in one query."""
+    ids = [i.pk for i in inspections]
+    if not ids:
+        return {}
+    return dict(Inspection.cases.through.objects.filter(inspection_id__in=ids).values("inspection_id")
+                .annotate(n=Count("id")).values_list("inspection_id", "n"))

@@ -135,7 +135,7 @@ def test_take_next_claims_the_most_urgent_case_and_two_officers_get_different_on
 def test_case_page_shows_summary_rules_materials_clock_and_history(client, flow, django_assert_max_num_queries):
     case = flow.case(inspection=True, legal=True)
     as_user(client, flow.reviewer)
-    with django_assert_max_num_queries(22):
+    with django_assert_max_num_queries(18):
         response = client.get(case_url(case))
     assert response.status_code == 200
     body = text(response)
@@ -445,3 +445,55 @@ def test_demo_staff_are_four_officers_in_every_demo_section_and_loading_twice_ch
         assert user.has_role(Role.APPROVAL_OFFICER) and user.real_name and user.check_password("Demo@2026")
         assert set(user.sections.values_list("code", flat=True)) == {SECTIONS[0][0], SECTIONS[1][0]}
     assert len({u.real_name for u in staff}) == 4
+
+
+def test_recording_a_visit_twice_is_a_conflict_and_a_late_invalid_post_does_not_break_the_page(client, flow):
+    flow.case(inspection=True)
+    case = services.take_next(flow.reviewer, "review")
+    services.complete_review(case, flow.reviewer, "同意")
+    case = services.take_next(flow.inspector1, "inspection")
+    visit = services.schedule_inspection([case], clock.today() + timedelta(days=1), "现场", flow.inspectors,
+                                         flow.inspector1)
+    url = reverse("approvals:case_inspection_result", args=[visit.pk])
+    services.record_inspection_result(visit, flow.inspector1, "符合要求", "pass")
+    c = as_user(client, flow.inspector2)
+    response = c.post(url, {"case": case.pk, "result-outcome": "fail", "result-findings": "不符合"})
+    assert response.status_code == 409 and "该次勘验已记录结果" in text(response)
+    response = c.post(url, {"case": case.pk, "result-outcome": "fail", "result-findings": ""})
+    assert response.status_code == 400
+    assert Inspection.objects.get().outcome == "pass"
+    # Someone who is not one of a pending visit's inspectors may not record it (403 with the reason).
+    flow.case(inspection=True)
+    second = services.take_next(flow.reviewer, "review")
+    services.complete_review(second, flow.reviewer, "同意")
+    second = services.take_next(flow.inspector1, "inspection")
+    pending = services.schedule_inspection([second], clock.today() + timedelta(days=1), "现场", flow.inspectors,
+                                           flow.inspector1)
+    other = make_person(Role.APPROVAL_OFFICER, "旁人", section=flow.section)
+    response = as_user(client, other).post(reverse("approvals:case_inspection_result", args=[pending.pk]),
+                                           {"case": second.pk, "result-outcome": "pass", "result-findings": "x"})
+    assert response.status_code == 403 and "只有本次勘验的勘验人员可以记录勘验结果" in text(response)
+    assert Inspection.objects.get(pk=pending.pk).outcome == ""
+
+
+def test_case_page_with_visits_and_evidence_keeps_a_fixed_query_count(client, flow, django_assert_max_num_queries):
+    flow.case(inspection=True, legal=True)
+    case = services.take_next(flow.reviewer, "review")
+    services.complete_review(case, flow.reviewer, "同意")
+    case = services.take_next(flow.inspector1, "inspection")
+    day = clock.today() + timedelta(days=1)
+    visit = services.schedule_inspection([case], day, "现场", flow.inspectors, flow.inspector1)
+    services.record_inspection_result(visit, flow.inspector2, "整改", "rectify", rectify_deadline=day,
+                                      evidence=[SimpleUploadedFile("a.jpg", JPEG_BYTES),
+                                                SimpleUploadedFile("b.png", PNG_BYTES)])
+    again = services.schedule_reinspection(visit, day, flow.inspector1)
+    services.record_inspection_result(again, flow.inspector2, "合格", "pass",
+                                      evidence=[SimpleUploadedFile("c.jpg", JPEG_BYTES)])
+    case = fresh(case)
+    services.legal_review(services.take_next(flow.legal, "legal_review"), flow.legal, True)
+    as_user(client, flow.certifier)
+    with django_assert_max_num_queries(21):  # two visits, three evidence files: no per-row queries
+        response = client.get(case_url(case))
+    body = text(response)
+    assert body.count('data-testid="evidence"') == 3 and body.count('data-testid="inspection"') == 2
+    assert 'data-testid="action-decide"' in body
