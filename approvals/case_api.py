@@ -143,7 +143,8 @@ class OfficerInspectionSerializer(serializers.ModelSerializer):
                   "findings", "rectify_deadline", "recorded_by", "recorded_at", "evidence", "case_ids"]
 
     def get_case_ids(self, inspection) -> list[int]:
-        return sorted(c.pk for c in inspection.cases.all())
+        known = getattr(inspection, "case_ids", None)  # set by the case detail (one query for every visit)
+        return known if known is not None else sorted(c.pk for c in inspection.cases.all())
 
 
 class OfficerLegalReviewSerializer(serializers.Serializer):
@@ -318,6 +319,14 @@ class OverviewSerializer(serializers.Serializer):
 # --- viewsets --------------------------------------------------------------------------------------------------------
 
 
+def _with_case_ids(case):
+    visits = list(case.inspections.all())
+    covered = selectors.inspection_case_ids(visits)
+    for visit in visits:
+        visit.case_ids = covered.get(visit.pk, [])
+    return case
+
+
 def _input(serializer_class, request):
     serializer = serializer_class(data=request.data)
     serializer.is_valid(raise_exception=True)
@@ -362,13 +371,13 @@ class OfficerCaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         case = selectors.case_detail(self.request.user, int(pk)) if pk.isdigit() else None
         if case is None:
             raise Http404
-        return case
+        return _with_case_ids(case)
 
     def _detail(self, pk, status_code=status.HTTP_200_OK):
         case = selectors.case_detail(self.request.user, pk)
         if case is None:  # moved out of sight (e.g. decided in another section): the row is enough
             return Response({"id": pk}, status=status_code)
-        return Response(OfficerCaseDetailSerializer(case).data, status=status_code)
+        return Response(OfficerCaseDetailSerializer(_with_case_ids(case)).data, status=status_code)
 
     def _act(self, request, input_class, run):
         case = self.get_object()

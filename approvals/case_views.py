@@ -176,9 +176,10 @@ class Abilities:
         if self.worker and self.queue != "inspection":
             self.separation = services.separation_conflict(case, user, SEPARATION_ROLE[self.queue])
         self.inspections = list(case.inspections.all())
-        counts = selectors.inspection_case_counts(self.inspections)
+        covered = selectors.inspection_case_ids(self.inspections)
         for visit in self.inspections:
-            visit.case_count = counts.get(visit.pk, 1)
+            visit.case_ids = covered.get(visit.pk, [])
+            visit.case_count = len(visit.case_ids)
         reinspected = {i.reinspection_of_id for i in self.inspections if i.reinspection_of_id}
         self.pending = next((i for i in self.inspections if not i.outcome), None)
         self.to_reinspect = next((i for i in reversed(self.inspections)

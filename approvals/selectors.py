@@ -339,10 +339,12 @@ def inspection_for(user: User, pk: int) -> Inspection | None:
             .prefetch_related("cases", "inspectors").first())
 
 
-def inspection_case_counts(inspections) -> dict[int, int]:
-    """How many cases each visit covers (合并勘验), for a list of visits in one query."""
+def inspection_case_ids(inspections) -> dict[int, list[int]]:
+    """The cases each visit covers (合并勘验), for a list of visits in one query."""
     ids = [i.pk for i in inspections]
-    if not ids:
-        return {}
-    return dict(Inspection.cases.through.objects.filter(inspection_id__in=ids).values("inspection_id")
-                .annotate(n=Count("id")).values_list("inspection_id", "n"))
+    found: dict[int, list[int]] = {pk: [] for pk in ids}
+    if ids:
+        for inspection_id, case_id in (Inspection.cases.through.objects.filter(inspection_id__in=ids)
+                                       .order_by("approvalcase_id").values_list("inspection_id", "approvalcase_id")):
+            found[inspection_id].append(case_id)
+    return found

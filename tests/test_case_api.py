@@ -112,7 +112,8 @@ def test_separation_of_duties_is_a_400_with_the_rule(client, flow):
     assert fresh(case).stage == Stage.DECISION
 
 
-def test_bundle_through_the_api_merged_inspection_rectify_reinspection_legal_review_decisions(client, flow):
+def test_bundle_through_the_api_merged_inspection_rectify_reinspection_legal_review_decisions(
+        client, flow, django_assert_max_num_queries):
     items = [flow.item(inspection=True, legal=True), flow.item(inspection=True)]
     application = flow.accepted(bundle=app_testing.make_bundle("我要开饭店", items))
     first, second = ApprovalCase.objects.filter(application=application).order_by("id")
@@ -157,8 +158,10 @@ def test_bundle_through_the_api_merged_inspection_rectify_reinspection_legal_rev
                 ).json()["stage"] == "decision"
     c = as_user(client, flow.certifier)
     for case in (first, second):
-        detail = c.get(f"{BASE}/cases/{case.pk}/").json()
+        with django_assert_max_num_queries(14):  # two merged visits with evidence: no per-visit queries
+            detail = c.get(f"{BASE}/cases/{case.pk}/").json()
         assert detail["rules"]["inspection_required"] is True and len(detail["inspections"]) == 2
+        assert all(v["case_ids"] == sorted([first.pk, second.pk]) for v in detail["inspections"])
         response = post(c, f"{BASE}/cases/{case.pk}/decide/", {"approve": True, "version": detail["version"],
                                                                "scope": "热食类食品制售"})
         assert response.status_code == 200 and response.json()["decision"]["holder_name"] == "张丽华"
