@@ -1,7 +1,7 @@
 # OneWindow: the two commands of the README, and a few helpers. The work is done in scripts/; see there.
 #   make run     install, migrate, load demo data, then web + Celery worker + beat on http://127.0.0.1:8000
 #   make test    install (Debian packages too), then the whole pytest suite; make test ARGS="-k clock"
-#   make bench   every bench/*.py script, with the same services as the tests
+#   make bench   every bench/*.py script, with the same services as the tests; make bench ARGS="--cases 100000 --open 10000"
 #   make lint    Django's system checks and a check for missing migrations
 #   make lock    re-resolve the Python dependencies and rewrite requirements.lock
 
@@ -29,7 +29,7 @@ bench:
 		for script in bench/*.py; do \
 			[ -f "$$script" ] && [ "$${script##*/}" != __init__.py ] || continue; \
 			echo "== $$script"; \
-			PYTHONPATH=. $(PY) "$$script" || status=1; \
+			PYTHONPATH=. $(PY) "$$script" $(ARGS) || status=1; \
 		done; \
 		exit $$status'
 
