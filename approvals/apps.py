@@ -16,7 +16,7 @@ class ApprovalsConfig(AppConfig):
         dashboard.register_panel(Role.WINDOW_CLERK, "approvals/panels/intake_queue.html", panels.intake_queue,
                                  order=10)
         self._register_case_pages(navigation, dashboard, panels, Role)
-        self._schedule_sweeps()
+        # The sweeps' beat schedule is in portal/settings.py (CELERY_BEAT_SCHEDULE).
 
     @staticmethod
     def _register_case_pages(navigation, dashboard, panels, Role):
@@ -46,23 +46,3 @@ class ApprovalsConfig(AppConfig):
         from approvals import demo
 
         return demo.load()
-
-    @staticmethod
-    def _schedule_sweeps():
-        """Daily sweeps just after midnight (Beijing time) and again at noon, so a missed run is made up the
-        same day; each is set-based and idempotent (running twice changes nothing more)."""
-        from celery.schedules import crontab
-
-        from portal.celery import app
-
-        app.conf.beat_schedule.update({
-            "approvals-deem-overdue-accepted": {
-                "task": "approvals.tasks.deem_overdue_accepted", "schedule": crontab(minute=5, hour="0,12"),
-            },
-            "approvals-lapse-unanswered-supplements": {
-                "task": "approvals.tasks.lapse_unanswered_supplements", "schedule": crontab(minute=10, hour="0,12"),
-            },
-            "approvals-flag-overdue-tolerated": {
-                "task": "approvals.tasks.flag_overdue_tolerated_materials", "schedule": crontab(minute=15, hour="0,12"),
-            },
-        })

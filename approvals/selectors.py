@@ -271,7 +271,7 @@ def case_detail(user: User, pk: int) -> ApprovalCase | None:
     case = (visible_cases(user).filter(pk=pk).select_related(*CASE_RELATED, "decided_by", "legal_reviewer", "decision",
                                                              "application__filed_by")
             .prefetch_related(
-                Prefetch("inspections", queryset=Inspection.objects.prefetch_related("inspectors", "evidence")
+                Prefetch("inspections", queryset=Inspection.objects.prefetch_related("inspectors", "evidence", "cases")
                          .select_related("scheduled_by", "recorded_by").order_by("scheduled_on", "id")),
                 Prefetch("legal_reviews", queryset=LegalReview.objects.select_related("reviewer")),
                 Prefetch("extensions", queryset=ExtensionRequest.objects.select_related(

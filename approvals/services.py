@@ -532,8 +532,7 @@ from approvals.models import (  # noqa: E402
     Suspension,
 )
 from catalog.codesets import Handling as _Handling  # noqa: E402
-from portal.models import Notification  # noqa: E402
-from portal.notifications import notify  # noqa: E402
+from portal.notifications import Message, notify, notify_many  # noqa: E402
 from portal.workdays import Suspension as ClockSuspension  # noqa: E402
 
 EXTENSION_DAYS = 10  # Art. 42
@@ -1422,10 +1421,11 @@ def sweep_timers(today: date | None = None) -> int:
             audit_rows.append((pk, number))
             audit_opinions.append(f"{title}（{body}）")
             for user_id in recipients:
-                messages.append(Notification(recipient_id=user_id, title=str(title)[:200], body=str(body),
-                                             url=case_url(pk), dedupe_key=f"approvals:case:{pk}:{key}"))
-    # In-portal messages only (the bell); the dedupe key's unique index makes a repeat a no-op.
-    Notification.objects.bulk_create(messages, ignore_conflicts=True)
+                messages.append(Message(recipient_id=user_id, title=str(title), body=str(body),
+                                        url=case_url(pk), dedupe_key=f"approvals:case:{pk}:{key}"))
+    # The bell plus the outside channels, in a constant number of statements; the dedupe key's unique index
+    # makes a repeat a no-op (and sends no copy).
+    notify_many(messages, channels=settings.APPROVAL_WARNING_CHANNELS)
     record_system_events("case_warning", "approvals.approvalcase", audit_rows, opinions=audit_opinions)
     log.info("timer sweep %s: %d cases changed colour or alarm", today, len(rows))
     return len(rows)
@@ -1461,10 +1461,10 @@ def flag_overdue_rectifications(today: date | None = None) -> int:
     for inspection_id, scheduled_by, deadline, case_id, assignee_id, head_id in rows:
         inspections.add(inspection_id)
         for user_id in {u for u in (scheduled_by, assignee_id, head_id) if u}:
-            messages.append(Notification(recipient_id=user_id, title=str(_("整改期限已过，请安排复查或作出决定"))[:200],
-                                         body=str(_("整改期限 %(d)s。") % {"d": deadline}), url=case_url(case_id),
-                                         dedupe_key=f"approvals:rectify:{inspection_id}:{case_id}"))
-    Notification.objects.bulk_create(messages, ignore_conflicts=True)
+            messages.append(Message(recipient_id=user_id, title=str(_("整改期限已过，请安排复查或作出决定")),
+                                    body=str(_("整改期限 %(d)s。") % {"d": deadline}), url=case_url(case_id),
+                                    dedupe_key=f"approvals:rectify:{inspection_id}:{case_id}"))
+    notify_many(messages, channels=settings.APPROVAL_WARNING_CHANNELS)
     record_system_events("rectify_overdue", "approvals.inspection", [(pk, "") for pk in sorted(inspections)],
                          opinion=_("整改期限已过，尚未复查"))
     return len(inspections)

@@ -201,6 +201,8 @@ CELERY_BEAT_SCHEDULE = {
 # Working days before the promised date a case turns yellow, and before the statutory date the alarm starts.
 APPROVAL_YELLOW_WORKING_DAYS = env_int("APPROVAL_YELLOW_WORKING_DAYS", 2)
 APPROVAL_STATUTORY_ALARM_WORKING_DAYS = env_int("APPROVAL_STATUTORY_ALARM_WORKING_DAYS", 3)
+# Outside channels (besides the bell) for deadline warnings to officers and section heads.
+APPROVAL_WARNING_CHANNELS = env_list("APPROVAL_WARNING_CHANNELS", "sms,email")
 # A worker heartbeat older than this makes /healthz report the worker as down.
 WORKER_HEARTBEAT_MAX_AGE_SECONDS = env_int("WORKER_HEARTBEAT_MAX_AGE_SECONDS", 120)
 

@@ -67,3 +67,30 @@ def test_people_see_only_their_own_messages(client, make_user):
     assert "仅限本人" not in client.get("/notifications/").content.decode()
     client.post("/notifications/read/", {"id": [Notification.objects.get().pk]})
     assert Notification.objects.get().read_at is None
+
+
+def test_notify_many_sends_once_per_key_with_copies_in_constant_statements(
+    make_user, django_assert_max_num_queries, django_capture_on_commit_callbacks
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    people = [make_user(Role.APPROVAL_OFFICER, email=f"o{i}@example.cn" if i % 2 else "", mobile=f"1390000{i:04d}")
+              for i in range(12)]
+
+    def batch(n):
+        return [notifications.Message(p.pk, "办件变黄", "承诺办结日期 2026-12-01。", "/office/cases/1/",
+                                      f"case:{i}:yellow") for i, p in enumerate(people[:n])]
+
+    with CaptureQueriesContext(connection) as few:
+        assert len(notifications.notify_many(batch(2), channels=("sms", "email"))) == 2
+    with CaptureQueriesContext(connection) as many, django_capture_on_commit_callbacks() as callbacks:
+        stored = notifications.notify_many(batch(12), channels=("sms", "email"))
+    assert len(few) == len(many) == 3  # one INSERT of messages, one per channel
+    assert len(stored) == 10  # the first two already had their key
+    assert len(callbacks) == 1  # the copies are handed to the worker after the commit
+    copies = NotificationDelivery.objects.filter(notification_id__in=stored)
+    assert copies.filter(channel="sms").count() == 10
+    assert copies.filter(channel="email").count() == 5  # only the people with an address
+    assert notifications.notify_many(batch(12), channels=("sms",)) == []
+    assert Notification.objects.count() == 12

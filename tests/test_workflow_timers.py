@@ -14,7 +14,7 @@ from approvals import services, tasks
 from approvals.models import ApprovalCase, Colour, Inspection
 from approvals.testing import Flow
 from portal import clock
-from portal.models import AuditEvent, Notification
+from portal.models import AuditEvent, Notification, NotificationDelivery, User
 
 pytestmark = pytest.mark.django_db
 ONE_DAY = timedelta(days=1)
@@ -43,6 +43,9 @@ def warnings_to(user, word):
 
 def test_yellow_on_the_working_day_the_threshold_says_red_the_day_after_the_promised_date_notified_once(flow, settings):
     settings.APPROVAL_YELLOW_WORKING_DAYS = 2
+    settings.APPROVAL_WARNING_CHANNELS = ["sms"]
+    User.objects.filter(pk=flow.reviewer.pk).update(mobile="13900000011")
+    User.objects.filter(pk=flow.head.pk).update(mobile="13900000012")
     flow.case(statutory=20, promised=10)
     case = services.take_next(flow.reviewer, "review")
     promised = case.promised_due_date
@@ -61,6 +64,9 @@ def test_yellow_on_the_working_day_the_threshold_says_red_the_day_after_the_prom
     assert warnings_to(flow.reviewer, "黄色预警") == 1  # the holder
     assert warnings_to(flow.head, "黄色预警") == 1  # and the section head
     assert Notification.objects.filter(title__startswith="黄色预警").count() == 2
+    # ... with one SMS copy each to those who have a mobile number (the bell's message is the one sent)
+    sms = NotificationDelivery.objects.filter(notification__title__startswith="黄色预警", channel="sms")
+    assert sorted(sms.values_list("address", flat=True)) == ["13900000011", "13900000012"]
 
     assert services.sweep_timers(promised + ONE_DAY) == 1
     assert ApprovalCase.objects.get(pk=case.pk).colour == Colour.RED
@@ -146,7 +152,8 @@ def test_the_sweep_runs_a_constant_number_of_statements_for_10_or_200_cases(db):
 
     large_changed, large = sweep_statements(Flow.build(make_section()), 200)
     assert (small_changed, large_changed) == (10, 200)
-    assert small == large <= 6, (small, large)
+    # lock + update, audit, and the messages: one INSERT for the bell and one per outside channel (sms, email)
+    assert small == large <= 8, (small, large)
     assert Notification.objects.filter(title__startswith="红色预警").count() == 210  # one head each
     assert services.sweep_timers(clock.today() + 400 * ONE_DAY) == 210  # statutory alarm now, still constant
 
