@@ -15,6 +15,8 @@ class ApprovalsConfig(AppConfig):
         navigation.register(_("窗口收件"), "approvals:walk_in", roles=[Role.WINDOW_CLERK], order=11)
         dashboard.register_panel(Role.WINDOW_CLERK, "approvals/panels/intake_queue.html", panels.intake_queue,
                                  order=10)
+        dashboard.register_panel(Role.WINDOW_CLERK, "approvals/panels/issuing_window.html", panels.issuing_window,
+                                 order=20)
         self._register_case_pages(navigation, dashboard, panels, Role)
         # The sweeps' beat schedule is in portal/settings.py (CELERY_BEAT_SCHEDULE).
 

@@ -7,6 +7,12 @@ def intake_queue(request):
     return {"rows": selectors.queue_rows(page), "total": selectors.intake_queue().count()}
 
 
+def issuing_window(request):
+    """Applications whose every case is decided: waiting at the issuing window (统一出件)."""
+    waiting = selectors.at_issuing_window()
+    return {"rows": list(waiting[:8]), "total": waiting.count()}
+
+
 # --- the staged workflow (the officers' pages: approvals/case_views.py) ------------------------------------------
 
 PANEL_ROWS = 6

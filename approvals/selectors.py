@@ -348,3 +348,9 @@ def inspection_case_ids(inspections) -> dict[int, list[int]]:
                                        .order_by("approvalcase_id").values_list("inspection_id", "approvalcase_id")):
             found[inspection_id].append(case_id)
     return found
+
+
+def at_issuing_window() -> QuerySet[Application]:
+    """Applications decided on every item, oldest decision first: the issuing window's work (统一出件)."""
+    return (Application.objects.filter(status=Status.DECIDED)
+            .select_related("applicant").order_by("decided_at", "id"))

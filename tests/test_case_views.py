@@ -497,3 +497,21 @@ def test_case_page_with_visits_and_evidence_keeps_a_fixed_query_count(client, fl
     body = text(response)
     assert body.count('data-testid="evidence"') == 3 and body.count('data-testid="inspection"') == 2
     assert 'data-testid="action-decide"' in body
+
+
+def test_a_decided_application_waits_on_the_clerks_home_at_the_issuing_window(client, django_assert_max_num_queries):
+    from approvals import services as approval_services
+    from approvals.testing import Flow
+
+    flow = Flow.build()
+    case = flow.case()
+    client.force_login(flow.clerk)
+    assert "暂无待出件的办件" in client.get("/").content.decode()
+
+    taken = approval_services.take_next(flow.reviewer, "review")
+    approval_services.complete_review(taken, flow.reviewer, "材料齐全")
+    approval_services.decide(approval_services.take_next(flow.certifier, "decision"), flow.certifier, True)
+    with django_assert_max_num_queries(20):
+        page = client.get("/").content.decode()
+    assert 'data-testid="panel-issuing-window"' in page
+    assert case.application.case_number in page and "暂无待出件的办件" not in page
