@@ -106,6 +106,18 @@ def recreate_database(url: str) -> None:
     say(f"created database {name}")
 
 
+def drop_database(url: str) -> None:
+    import psycopg
+    from psycopg import sql
+
+    name = _database_name(url)
+    if "bench" not in name:
+        raise SystemExit(f"refusing to drop {name!r}: the bench only drops a database whose name says bench")
+    with psycopg.connect(_server_url(url), autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    say(f"dropped database {name}")
+
+
 def setup_django(url: str) -> None:
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
@@ -1019,6 +1031,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--explain", action="store_true", help="print EXPLAIN ANALYZE of the queue, take-next, sweep")
     parser.add_argument("--skip-latency", action="store_true")
     parser.add_argument("--repeats", type=int, default=3, help="sweep runs per measure (the median is shown)")
+    parser.add_argument("--drop", action="store_true", help="drop the bench database at the end (no reuse)")
     args = parser.parse_args(argv)
 
     url = bench_database_url()
@@ -1059,7 +1072,8 @@ def main(argv: list[str] | None = None) -> int:
     mode = "http" if urls else "in-process"
     figures["mode_note"] = (f"HTTP over loopback to gunicorn ({urls.source})" if urls else
                             "in-process: selectors.queue + paginate + case_rows / services.take_next on threads "
-                            "(the officers' pages are not there yet)")
+                            + ("(--mode in-process)" if args.mode == "in-process" else
+                               "(the officers' pages are not there yet)"))
     if args.skip_latency:
         figures["mode_note"] = "latency not measured (--skip-latency)"
     else:
@@ -1115,6 +1129,11 @@ def main(argv: list[str] | None = None) -> int:
     summary(figures)
     if errors:
         say(f"{errors} errors")
+    if args.drop:
+        from django.db import connections
+
+        connections.close_all()
+        drop_database(url)
     return 1 if errors else 0
 
 
