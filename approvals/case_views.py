@@ -101,8 +101,7 @@ def queue(request):
     if not _may_queue(user, stage):
         raise PermissionDenied(_("您没有查看该环节队列的权限。"))
     officer = None if user.has_role(*SEES_ALL) else user
-    paginator = Paginator(selectors.queue(stage, officer=officer, **filters), PAGE_SIZE)
-    page = paginator.get_page(request.GET.get("page"))
+    page = selectors.case_page(selectors.queue(stage, officer=officer, **filters), request.GET.get("page"), PAGE_SIZE)
     return render(request, "approvals/cases/queue.html", {
         "form": form, "page": page, "rows": selectors.case_rows(page.object_list), "stage": stage,
         "stage_label": QUEUE_LABELS[stage],
@@ -116,7 +115,7 @@ def queue(request):
 @staff_required
 def mine(request):
     """Every open case the person holds, across stages."""
-    page = Paginator(selectors.my_cases(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = selectors.case_page(selectors.my_cases(request.user), request.GET.get("page"), PAGE_SIZE)
     return render(request, "approvals/cases/mine.html", {
         "page": page, "rows": selectors.case_rows(page.object_list), "query_string": _querystring_without_page(request),
     })

@@ -142,6 +142,9 @@ class ApprovalCase(ConcurrentTransitionMixin, models.Model):
                          name="approvalcase_waiting_idx"),
             models.Index(fields=["assignee", "colour", "promised_due_date"], condition=Q(assignee__isnull=False),
                          name="approvalcase_assignee_idx"),
+            # The legal-review queue is the bureau's, not a section's: urgency order over that stage alone.
+            models.Index(fields=["colour", "promised_due_date", "id"], condition=Q(stage="legal_review"),
+                         name="approvalcase_legal_queue_idx"),
             # The sweep: only armed timers that have not fired yet (cost follows the rows that change).
             models.Index(fields=["yellow_from"], condition=Q(colour=2, yellow_from__isnull=False),
                          name="approvalcase_yellow_due_idx"),

@@ -122,6 +122,18 @@ def notify_many(messages: list[Message], *, channels=()) -> list[int]:
     return stored
 
 
+def address_sql(channel: str, user: str) -> str:
+    """SQL for the address of a user row (alias `user`) on a channel named by the expression `channel`, for
+    set-based sends written in SQL (e.g. the deadline sweep); the column names come from the channel classes."""
+    whens = " ".join(f"WHEN '{name}' THEN {user}.{c.user_field}" for name, c in sorted(CHANNELS.items()))
+    return f"(CASE {channel} {whens} END)"
+
+
+def enqueue_deliveries(ids: list[int]) -> None:
+    """Hand stored copies to a worker (call after the commit); a broker that is down only delays them."""
+    _enqueue(ids)
+
+
 def _enqueue(ids: list[int]) -> None:
     from portal.tasks import deliver_notifications
 
