@@ -201,6 +201,13 @@ CELERY_BEAT_SCHEDULE = {
 # Working days before the promised date a case turns yellow, and before the statutory date the alarm starts.
 APPROVAL_YELLOW_WORKING_DAYS = env_int("APPROVAL_YELLOW_WORKING_DAYS", 2)
 APPROVAL_STATUTORY_ALARM_WORKING_DAYS = env_int("APPROVAL_STATUTORY_ALARM_WORKING_DAYS", 3)
+# Working days an applicant has to answer a supplement notice before the application lapses.
+SUPPLEMENT_LIMIT_WORKING_DAYS = env_int("SUPPLEMENT_LIMIT_WORKING_DAYS", 20)
+# Size caps of on-site inspection evidence (photos and PDFs / videos).
+INSPECTION_PHOTO_MAX_BYTES = env_int("INSPECTION_PHOTO_MAX_BYTES", 20 * 1024 * 1024)
+INSPECTION_VIDEO_MAX_BYTES = env_int("INSPECTION_VIDEO_MAX_BYTES", 200 * 1024 * 1024)
+# The body to which an applicant may apply for administrative reconsideration (written into denials).
+RECONSIDERATION_BODY = env_str("RECONSIDERATION_BODY", "")
 # Outside channels (besides the bell) for deadline warnings to officers and section heads.
 APPROVAL_WARNING_CHANNELS = env_list("APPROVAL_WARNING_CHANNELS", "sms,email")
 # A worker heartbeat older than this makes /healthz report the worker as down.
