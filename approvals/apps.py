@@ -45,6 +45,6 @@ class ApprovalsConfig(AppConfig):
 
     def load_demo(self) -> str:
         """Demo approval staff (called by `manage.py seed_demo` after the demo accounts and catalogue)."""
-        from approvals import demo
+        from approvals import demo, demo_cases
 
-        return demo.load()
+        return f"{demo.load()}\n{demo_cases.load()}"

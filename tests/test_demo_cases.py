@@ -1,0 +1,39 @@
+"""The demo applications `make run` loads: every step of the journey has something in it, made by the services."""
+import pytest
+from django.core.management import call_command
+
+from applications.models import Application, Status
+from approvals import selectors
+from approvals.models import ApprovalCase, Inspection, Stage
+from portal.models import AuditEvent
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def demo(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.DEBUG = True
+    call_command("seed_demo", verbosity=0)
+
+
+def test_demo_applications_cover_the_journey(demo):
+    statuses = list(Application.objects.values_list("status", flat=True))
+    assert statuses.count(Status.DRAFT) >= 1
+    assert statuses.count(Status.SUPPLEMENT_REQUESTED) == 1
+    assert statuses.count(Status.SUBMITTED) >= 1
+    assert statuses.count(Status.ACCEPTED) >= 2
+    assert statuses.count(Status.DECIDED) == 1
+    assert selectors.intake_queue().count() >= 1
+    assert selectors.at_issuing_window().count() == 1
+    assert ApprovalCase.objects.filter(stage=Stage.REVIEW).exists()
+    assert Inspection.objects.filter(outcome="").exists()  # a site visit planned, not yet recorded
+    # made by the services: numbered, audited
+    assert not Application.objects.exclude(status=Status.DRAFT).filter(case_number="").exists()
+    assert AuditEvent.objects.filter(action="accept").count() >= 3
+
+
+def test_demo_applications_load_once(demo):
+    before = Application.objects.count()
+    call_command("seed_demo", verbosity=0)
+    assert Application.objects.count() == before
