@@ -1004,6 +1004,9 @@ def summary(figures: dict, out=print) -> None:
             f"{len(timing.samples):>8}{timing.throughput:>9.0f}  {target}")
         if timing.errors:
             out(f"   {len(timing.errors)} errors, first: {timing.errors[0]}")
+    if not figures["sweeps"]:
+        out("=" * 96)
+        return
     out("-" * 96)
     out(f"{'sweep':<34}{'open':>9}{'armed':>9}{'changed':>9}{'seconds':>9}{'SQL':>6}  target")
     counts = set()
@@ -1030,6 +1033,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=0, help="gunicorn workers (0: 2 x CPUs + 1)")
     parser.add_argument("--explain", action="store_true", help="print EXPLAIN ANALYZE of the queue, take-next, sweep")
     parser.add_argument("--skip-latency", action="store_true")
+    parser.add_argument("--skip-sweep", action="store_true")
     parser.add_argument("--repeats", type=int, default=3, help="sweep runs per measure (the median is shown)")
     parser.add_argument("--drop", action="store_true", help="drop the bench database at the end (no reuse)")
     args = parser.parse_args(argv)
@@ -1112,17 +1116,19 @@ def main(argv: list[str] | None = None) -> int:
     def median_run(runs: list[SweepRun]) -> SweepRun:
         return sorted(runs, key=lambda r: r.seconds)[len(runs) // 2]
 
-    vacuum_cases()
-    full = measure_sweep(today, label="daily sweep, all open", repeats=args.repeats)
-    figures["sweeps"].append(median_run(full))
-    vacuum_cases()
-    figures["sweeps"].append(median_run(measure_sweep(today, shrink=10, label="daily sweep, 1/10 open",
-                                                      repeats=args.repeats)))
-    vacuum_cases()
-    later = today + timedelta(days=7)
-    figures["sweeps"].append(median_run(measure_sweep(later, label="a week of sweeps missed", repeats=args.repeats)))
-    vacuum_cases()
-    say("statements of one sweep: " + " | ".join(full[0].kinds))
+    if not args.skip_sweep:
+        vacuum_cases()
+        full = measure_sweep(today, label="daily sweep, all open", repeats=args.repeats)
+        figures["sweeps"].append(median_run(full))
+        vacuum_cases()
+        figures["sweeps"].append(median_run(measure_sweep(today, shrink=10, label="daily sweep, 1/10 open",
+                                                          repeats=args.repeats)))
+        vacuum_cases()
+        later = today + timedelta(days=7)
+        figures["sweeps"].append(median_run(measure_sweep(later, label="a week of sweeps missed",
+                                                          repeats=args.repeats)))
+        vacuum_cases()
+        say("statements of one sweep: " + " | ".join(full[0].kinds))
     if args.explain:
         explain(today, users)
     figures["machine"] = machine()
