@@ -58,7 +58,10 @@ class ApprovalCase(ConcurrentTransitionMixin, models.Model):
 
     application = models.ForeignKey("applications.Application", verbose_name=_("办件"), on_delete=models.PROTECT,
                                     related_name="approval_cases")
-    item = models.ForeignKey("catalog.Item", verbose_name=_("事项"), on_delete=models.PROTECT, related_name="+")
+    # No index of their own on the user and item links below: nothing looks cases up by them, and every index is
+    # written again whenever a case changes (the timer sweep changes thousands a day: bench/approvals_bench.py).
+    item = models.ForeignKey("catalog.Item", verbose_name=_("事项"), on_delete=models.PROTECT, related_name="+",
+                             db_index=False)
     item_version = models.ForeignKey("catalog.ItemVersion", verbose_name=_("事项版本"), on_delete=models.PROTECT,
                                      related_name="+")
     section = models.ForeignKey("catalog.Section", verbose_name=_("承办科室"), on_delete=models.PROTECT,
@@ -66,14 +69,14 @@ class ApprovalCase(ConcurrentTransitionMixin, models.Model):
     stage = FSMField(_("环节"), default=Stage.RECEIVED, choices=Stage.choices, protected=True)
     accepted_at = models.DateTimeField(_("受理时间"))
     accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("受理人"), null=True, blank=True,
-                                    on_delete=models.PROTECT, related_name="+",
+                                    on_delete=models.PROTECT, related_name="+", db_index=False,
                                     help_text=_("为空表示逾期视为受理（系统）"))
     statutory_due_date = models.DateField(_("法定办结期限"))
     promised_due_date = models.DateField(_("承诺办结期限"))
     by_commitment = models.BooleanField(_("告知承诺制"), default=False)
     decided_at = models.DateTimeField(_("决定时间"), null=True, blank=True)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("决定人"), null=True, blank=True,
-                                   on_delete=models.PROTECT, related_name="+")
+                                   on_delete=models.PROTECT, related_name="+", db_index=False)
     closed_at = models.DateTimeField(_("关闭时间"), null=True, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
@@ -83,12 +86,12 @@ class ApprovalCase(ConcurrentTransitionMixin, models.Model):
     claimed_at = models.DateTimeField(_("认领时间"), null=True, blank=True)
     # Who did what (four-way separation: accepted_by, reviewer, the inspectors, decided_by all differ).
     reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("审查人"), null=True, blank=True,
-                                 on_delete=models.PROTECT, related_name="+")
+                                 on_delete=models.PROTECT, related_name="+", db_index=False)
     reviewed_at = models.DateTimeField(_("审查完成时间"), null=True, blank=True)
     review_opinion = models.TextField(_("审查意见"), blank=True)
     inspection_requested = models.BooleanField(_("审查人要求现场勘验"), default=False)
     legal_reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("法制审核人"), null=True,
-                                       blank=True, on_delete=models.PROTECT, related_name="+")
+                                       blank=True, on_delete=models.PROTECT, related_name="+", db_index=False)
     # Bumped by every service write: a caller acting on what it saw gets a Conflict if the row moved on.
     version = models.PositiveIntegerField(_("版本"), default=0)
 

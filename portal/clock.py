@@ -4,37 +4,43 @@ Everything that shows or checks a deadline goes through here, so the whole porta
 """
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from datetime import date, datetime
 
-from django.core.cache import cache
 from django.utils import timezone
 
 from portal import workdays
 from portal.workdays import Suspension, WorkCalendar
 
-_CACHE_KEY = "portal:work-calendar"
 _CACHE_SECONDS = 300  # calendar edits are rare; other processes see one within five minutes
+
+# (calendar, monotonic time it was read): a plain per-process memo. A queue page asks for the calendar dozens of
+# times; Django's local-memory cache would unpickle ~800 dates on every ask (bench/approvals_bench.py).
+_memo: tuple[WorkCalendar, float] | None = None
 
 
 def work_calendar() -> WorkCalendar:
-    """The calendar in force, from the CalendarDay table (cached per process)."""
-    calendar = cache.get(_CACHE_KEY)
-    if calendar is None:
-        from portal.models import CalendarDay
+    """The calendar in force, from the CalendarDay table (kept per process for five minutes)."""
+    global _memo
+    memo = _memo
+    if memo is not None and time.monotonic() - memo[1] < _CACHE_SECONDS:
+        return memo[0]
+    from portal.models import CalendarDay
 
-        rows = CalendarDay.objects.values_list("date", "kind")
-        calendar = WorkCalendar(
-            holidays=frozenset(d for d, k in rows if k == CalendarDay.Kind.HOLIDAY),
-            makeup_workdays=frozenset(d for d, k in rows if k == CalendarDay.Kind.WORKDAY),
-        )
-        cache.set(_CACHE_KEY, calendar, _CACHE_SECONDS)
+    rows = CalendarDay.objects.values_list("date", "kind")
+    calendar = WorkCalendar(
+        holidays=frozenset(d for d, k in rows if k == CalendarDay.Kind.HOLIDAY),
+        makeup_workdays=frozenset(d for d, k in rows if k == CalendarDay.Kind.WORKDAY),
+    )
+    _memo = (calendar, time.monotonic())
     return calendar
 
 
 def forget_calendar() -> None:
-    """Drop this process's cached calendar (called when a CalendarDay changes)."""
-    cache.delete(_CACHE_KEY)
+    """Drop this process's calendar (called when a CalendarDay changes)."""
+    global _memo
+    _memo = None
 
 
 def local_date(value: date | datetime) -> date:

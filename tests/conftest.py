@@ -80,3 +80,13 @@ def sign_in(page):
         page.wait_for_load_state("domcontentloaded")
 
     return _sign_in
+
+
+@pytest.fixture(autouse=True)
+def _fresh_work_calendar():
+    """Each test reads the calendar of its own database (the clock keeps it per process)."""
+    from portal import clock
+
+    clock.forget_calendar()
+    yield
+    clock.forget_calendar()
