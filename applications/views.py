@@ -13,14 +13,14 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from portal.web import error_messages, flash_error, safe_next, stored_file_response
 from applications import forms, selectors, services
 from applications.errors import Throttled
 from applications.models import Commitment, Status
@@ -32,25 +32,6 @@ PAGE_SIZE = 20
 
 
 # --- helpers -------------------------------------------------------------------------------------------------
-
-
-def _messages_of(exc: Exception) -> list[str]:
-    if isinstance(exc, ValidationError):
-        return list(exc.messages)
-    return [str(exc) or _("您无权进行此操作。")]
-
-
-def _flash_error(request, exc: Exception) -> None:
-    for text in _messages_of(exc):
-        messages.error(request, text)
-
-
-def _safe_next(request, default: str = "") -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                                  require_https=request.is_secure()):
-        return target
-    return default
 
 
 def _mine(request, pk: int):
@@ -102,7 +83,7 @@ MOBILE_FIELD_ERRORS = {"mobile_taken", "invalid"}
 def register(request):
     """Self-registration with a mobile number, an SMS code (获取验证码) and a password; signed in at once."""
     if request.user.is_authenticated:
-        return redirect(_safe_next(request, reverse("portal:home")))
+        return redirect(safe_next(request, reverse("portal:home")))
     code_sent = False
     if request.method == "POST":
         sending = request.POST.get("action") == "send_code"
@@ -118,7 +99,7 @@ def register(request):
                                                       real_name=data.get("real_name") or "", request=request)
                     login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
                     messages.success(request, _("注册成功，欢迎使用一窗通。请先添加申请主体（本人身份或企业）。"))
-                    return redirect(_safe_next(request, reverse("applications:applicants")))
+                    return redirect(safe_next(request, reverse("applications:applicants")))
             except ValidationError as exc:
                 code = getattr(exc, "code", None)
                 if code in CODE_FIELD_ERRORS:
@@ -132,7 +113,7 @@ def register(request):
     else:
         form = forms.RegistrationForm()
     return render(request, "applications/register.html", {
-        "form": form, "code_sent": code_sent, "next": _safe_next(request),
+        "form": form, "code_sent": code_sent, "next": safe_next(request),
         "code_minutes": services.CODE_TTL_MINUTES,
     })
 
@@ -152,13 +133,13 @@ def applicants(request):
                     services.add_person_identity(request.user, person_form.cleaned_data["real_name"],
                                                  person_form.cleaned_data["citizen_id"], request=request)
                     messages.success(request, _("已绑定本人身份。"))
-                    return redirect(_safe_next(request, reverse("applications:applicants")))
+                    return redirect(safe_next(request, reverse("applications:applicants")))
             elif action == "enterprise":
                 enterprise_form = forms.EnterpriseForm(request.POST, prefix="enterprise")
                 if enterprise_form.is_valid():
                     applicant = services.add_enterprise(request.user, request=request, **enterprise_form.cleaned_data)
                     messages.success(request, _("已添加企业：%(name)s。") % {"name": applicant.name})
-                    return redirect(_safe_next(request, reverse("applications:applicants")))
+                    return redirect(safe_next(request, reverse("applications:applicants")))
         except ValidationError as exc:
             target = person_form if action == "person" else enterprise_form
             field = {"citizen_id": "citizen_id", "credit_code": "credit_code"}.get(getattr(exc, "code", None))
@@ -167,7 +148,7 @@ def applicants(request):
     return render(request, "applications/applicants.html", {
         "representations": representations,
         "has_self": any(r.relation == "self" for r in representations),
-        "person_form": person_form, "enterprise_form": enterprise_form, "next": _safe_next(request),
+        "person_form": person_form, "enterprise_form": enterprise_form, "next": safe_next(request),
     })
 
 
@@ -195,7 +176,7 @@ def consents(request):
                     bundle=next((b for b in bundles if b.pk == bundle_pk), None),
                 )
             except (ValidationError, PermissionDenied) as exc:
-                form.add_error(None, _messages_of(exc))
+                form.add_error(None, error_messages(exc))
             else:
                 messages.success(request, _("已授权 %(agent)s 代办。") % {"agent": consent.agent})
                 return redirect("applications:consents")
@@ -254,7 +235,7 @@ def _apply(request, *, item=None, bundle=None):
                 application = services.start_application(request.user, chosen, item=item, bundle=bundle,
                                                          request=request)
             except (ValidationError, PermissionDenied) as exc:
-                error = " ".join(_messages_of(exc))
+                error = " ".join(error_messages(exc))
             else:
                 messages.success(request, _("已创建申请草稿，填写内容会随时保存，可在“我的办件”中继续填写。"))
                 return redirect("applications:step_form", application.pk)
@@ -298,7 +279,7 @@ def step_form(request, pk: int):
         try:
             errors = services.save_form(application, request.user, request.POST, final=final, request=request)
         except (ValidationError, PermissionDenied) as exc:
-            _flash_error(request, exc)
+            flash_error(request, exc)
             return redirect(_after_draft(application))
         if not errors:
             if final:
@@ -367,7 +348,7 @@ def step_review(request, pk: int):
 def _back(request, application, default_step: str = "materials") -> str:
     default = reverse(f"applications:step_{default_step}", args=[application.pk]) if application.is_editable \
         else reverse("applications:detail", args=[application.pk])
-    return _safe_next(request, default)
+    return safe_next(request, default)
 
 
 @login_required
@@ -385,7 +366,7 @@ def upload(request, pk: int, material_pk: int):
             stored = services.upload_file(application, material, request.user, form.cleaned_data["file"],
                                           request=request)
         except (ValidationError, PermissionDenied) as exc:
-            for text in _messages_of(exc):
+            for text in error_messages(exc):
                 messages.error(request, f"{material.name}：{text}")
         else:
             messages.success(request, _("“%(m)s”已上传：%(f)s（%(s)s）。") % {
@@ -403,7 +384,7 @@ def file_delete(request, public_id):
     try:
         services.delete_file(stored, request.user, request=request)
     except (ValidationError, PermissionDenied) as exc:
-        _flash_error(request, exc)
+        flash_error(request, exc)
     else:
         messages.success(request, _("已删除文件：%(f)s。") % {"f": stored.original_name})
     return redirect(_back(request, application))
@@ -419,7 +400,7 @@ def tolerance(request, pk: int, material_pk: int):
     try:
         services.request_tolerance(application, material, request.user, requested)
     except (ValidationError, PermissionDenied) as exc:
-        _flash_error(request, exc)
+        flash_error(request, exc)
     else:
         if requested:
             messages.success(request, _("已申请“%(m)s”容缺后补，请签署容缺受理承诺书。") % {"m": material.name})
@@ -444,7 +425,7 @@ def commitment_sign(request, pk: int, kind: str):
             commitment = services.sign_commitment(application, request.user, kind,
                                                   form.cleaned_data["signatory_name"], request=request)
         except (ValidationError, PermissionDenied) as exc:
-            _flash_error(request, exc)
+            flash_error(request, exc)
         else:
             messages.success(request, _("已签署%(k)s。") % {"k": commitment.get_kind_display()})
     return redirect(_back(request, application, "review"))
@@ -459,7 +440,7 @@ def commitment_withdraw(request, pk: int, kind: str):
     try:
         services.withdraw_commitment(application, request.user, kind)
     except (ValidationError, PermissionDenied) as exc:
-        _flash_error(request, exc)
+        flash_error(request, exc)
     else:
         messages.success(request, _("已撤回承诺书。"))
     return redirect(_back(request, application, "review"))
@@ -472,7 +453,7 @@ def submit(request, pk: int):
     try:
         application = services.submit(application, request.user, request=request)
     except (ValidationError, PermissionDenied) as exc:
-        _flash_error(request, exc)
+        flash_error(request, exc)
         if application.status == Status.DRAFT:
             return redirect("applications:step_review", application.pk)
         return redirect(_after_draft(application))
@@ -496,7 +477,7 @@ def discard(request, pk: int):
     try:
         services.discard_draft(application, request.user)
     except (ValidationError, PermissionDenied) as exc:
-        _flash_error(request, exc)
+        flash_error(request, exc)
         return redirect(_after_draft(application))
     messages.success(request, _("草稿已删除。"))
     return redirect("applications:list")
@@ -558,7 +539,7 @@ def resubmit(request, pk: int):
     try:
         services.resubmit(application, request.user, request=request)
     except (ValidationError, PermissionDenied) as exc:
-        _flash_error(request, exc)
+        flash_error(request, exc)
     else:
         messages.success(request, _("补正材料已重新提交，等待窗口受理。"))
     return redirect("applications:detail", application.pk)
@@ -576,7 +557,7 @@ def withdraw(request, pk: int):
     try:
         services.withdraw(application, request.user, form.cleaned_data["reason"], request=request)
     except (ValidationError, PermissionDenied) as exc:
-        _flash_error(request, exc)
+        flash_error(request, exc)
     else:
         messages.success(request, _("申请已撤回。"))
     return redirect("applications:detail", application.pk)
@@ -589,14 +570,7 @@ def file_download(request, public_id):
     stored = selectors.file_for(request.user, public_id)
     if stored is None:
         raise Http404(_("文件不存在。"))
-    try:
-        handle = stored.file.open("rb")
-    except FileNotFoundError:
-        raise Http404(_("文件不存在。")) from None
-    response = FileResponse(handle, content_type=stored.content_type, filename=stored.original_name,
-                            as_attachment=request.GET.get("download") == "1")
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return stored_file_response(stored, as_attachment=request.GET.get("download") == "1")
 
 
 # --- the public progress lookup ------------------------------------------------------------------------------

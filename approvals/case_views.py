@@ -14,12 +14,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from portal.web import error_messages, querystring_without_page, stored_file_response
 from applications.errors import Conflict
 from approvals import case_forms as forms
 from approvals import selectors, services
@@ -56,18 +57,6 @@ def staff_required(view):
         return view(request, *args, **kwargs)
 
     return wrapper
-
-
-def _messages_of(exc: Exception) -> list[str]:
-    if isinstance(exc, ValidationError):
-        return list(exc.messages)
-    return [str(exc) or _("您无权进行此操作。")]
-
-
-def _querystring_without_page(request) -> str:
-    params = request.GET.copy()
-    params.pop("page", None)
-    return params.urlencode()
 
 
 def _default_stage(user) -> str:
@@ -107,7 +96,7 @@ def queue(request):
         "stage_label": QUEUE_LABELS[stage],
         "tabs": [(name, label) for name, label in forms.QUEUE_CHOICES if _may_queue(user, name)],
         "filtering": bool(filters["mine"] or filters["waiting"] or filters["colour"] is not None or filters["query"]),
-        "query_string": _querystring_without_page(request), "may_take": _may_take(user, stage),
+        "query_string": querystring_without_page(request), "may_take": _may_take(user, stage),
     })
 
 
@@ -117,7 +106,7 @@ def mine(request):
     """Every open case the person holds, across stages."""
     page = selectors.case_page(selectors.my_cases(request.user), request.GET.get("page"), PAGE_SIZE)
     return render(request, "approvals/cases/mine.html", {
-        "page": page, "rows": selectors.case_rows(page.object_list), "query_string": _querystring_without_page(request),
+        "page": page, "rows": selectors.case_rows(page.object_list), "query_string": querystring_without_page(request),
     })
 
 
@@ -134,7 +123,7 @@ def take_next(request):
     try:
         case = services.take_next(request.user, stage, request=request)
     except (ValidationError, PermissionDenied) as exc:
-        for text in _messages_of(exc):
+        for text in error_messages(exc):
             messages.error(request, text)
         return redirect(back)
     if case is None:
@@ -377,8 +366,8 @@ def case_action(request, pk: int, action: str):
         done = _run(action, case, form, request.user, request)
     except (ValidationError, PermissionDenied) as exc:
         if isinstance(exc, Conflict):  # someone else was first: show the case as it is now
-            return _render_case(request, _case(request, pk), problems=_messages_of(exc), status=409)
-        return _render_case(request, case, bound={action: form}, problems=_messages_of(exc),
+            return _render_case(request, _case(request, pk), problems=error_messages(exc), status=409)
+        return _render_case(request, case, bound={action: form}, problems=error_messages(exc),
                             status=_problem_status(exc))
     messages.success(request, done)
     if selectors.visible_cases(request.user).filter(pk=pk).exists():
@@ -421,7 +410,7 @@ def inspection_result(request, pk: int):
                                           request=request)
     except (ValidationError, PermissionDenied) as exc:
         bound = {} if isinstance(exc, Conflict) else {"result": form}
-        return _render_case(request, _case(request, case_pk), bound=bound, problems=_messages_of(exc),
+        return _render_case(request, _case(request, case_pk), bound=bound, problems=error_messages(exc),
                             status=_problem_status(exc))
     messages.success(request, _("已记录勘验结果：%(o)s。") % {"o": Inspection.Outcome(data["outcome"]).label})
     return redirect("approvals:case", pk=case_pk)
@@ -440,7 +429,7 @@ def reinspect(request, pk: int):
         again = services.schedule_reinspection(inspection, form.cleaned_data["scheduled_on"], request.user,
                                                place=form.cleaned_data["place"], request=request)
     except (ValidationError, PermissionDenied) as exc:
-        return _render_case(request, _case(request, case_pk), bound={"reinspect": form}, problems=_messages_of(exc),
+        return _render_case(request, _case(request, case_pk), bound={"reinspect": form}, problems=error_messages(exc),
                             status=_problem_status(exc))
     messages.success(request, _("已安排 %(d)s 复查。") % {"d": again.scheduled_on})
     return redirect("approvals:case", pk=case_pk)
@@ -452,7 +441,7 @@ def inspections(request):
     """The person's site visits still to be recorded (as inspector or as the one who planned them)."""
     page = Paginator(selectors.inspections_for(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "approvals/cases/inspections.html", {
-        "page": page, "query_string": _querystring_without_page(request)})
+        "page": page, "query_string": querystring_without_page(request)})
 
 
 @require_GET
@@ -462,14 +451,7 @@ def evidence(request, public_id):
     found = selectors.evidence_for(request.user, public_id)
     if found is None:
         raise Http404(_("文件不存在。"))
-    try:
-        handle = found.file.open("rb")
-    except FileNotFoundError:
-        raise Http404(_("文件已不存在。")) from None
-    response = FileResponse(handle, content_type=found.content_type, filename=found.original_name)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return stored_file_response(found)
 
 
 # --- section heads and leaders -----------------------------------------------------------------------------------
@@ -492,7 +474,7 @@ def extensions(request):
     """Extension requests waiting for this head (their sections) or any leader, oldest first."""
     page = Paginator(selectors.pending_extensions(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "approvals/cases/extensions.html", {
-        "page": page, "form": forms.ExtensionDecisionForm(), "query_string": _querystring_without_page(request)})
+        "page": page, "form": forms.ExtensionDecisionForm(), "query_string": querystring_without_page(request)})
 
 
 @require_POST
@@ -512,7 +494,7 @@ def extension_decide(request, pk: int):
     try:
         services.decide_extension(extension, request.user, approve, form.cleaned_data["opinion"], request=request)
     except (ValidationError, PermissionDenied) as exc:
-        for text in _messages_of(exc):
+        for text in error_messages(exc):
             messages.error(request, text)
     else:
         messages.success(request, (_("已批准 %(c)s 延长 %(d)s 个工作日。") if approve else _("已不予批准 %(c)s 的延期申请。"))
@@ -530,4 +512,4 @@ def overview(request):
     page = Paginator(found.cases, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "approvals/cases/overview.html", {
         "overview": found, "page": page, "rows": selectors.case_rows(page.object_list),
-        "query_string": _querystring_without_page(request)})
+        "query_string": querystring_without_page(request)})

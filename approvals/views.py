@@ -14,14 +14,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from portal.web import error_messages, flash_error, querystring_without_page, safe_next, stored_file_response
 from applications import selectors as app_selectors
 from applications import services as app_services
 from applications.models import Commitment, Status
@@ -56,31 +56,6 @@ def clerk_required(view=None, *, act: bool = False):
     return decorate(view) if view is not None else decorate
 
 
-def _messages_of(exc: Exception) -> list[str]:
-    if isinstance(exc, ValidationError):
-        return list(exc.messages)
-    return [str(exc) or _("您无权进行此操作。")]
-
-
-def _flash_error(request, exc: Exception) -> None:
-    for text in _messages_of(exc):
-        messages.error(request, text)
-
-
-def _safe_next(request, default: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                                  require_https=request.is_secure()):
-        return target
-    return default
-
-
-def _querystring_without_page(request) -> str:
-    params = request.GET.copy()
-    params.pop("page", None)
-    return params.urlencode()
-
-
 def _application(pk: int):
     """A submitted (or later) application as the clerk sees it; drafts are the applicant's own business."""
     application = selectors.intake_application(pk)
@@ -102,7 +77,7 @@ def queue(request):
     return render(request, "approvals/intake/queue.html", {
         "form": form, "page": page, "rows": selectors.queue_rows(page.object_list),
         "filtering": any(v for v in filters.values() if v is not None and v is not False),
-        "query_string": _querystring_without_page(request), "is_clerk": request.user.has_role(Role.WINDOW_CLERK),
+        "query_string": querystring_without_page(request), "is_clerk": request.user.has_role(Role.WINDOW_CLERK),
         "limit_days": app_services.INTAKE_LIMIT_DAYS,
     })
 
@@ -114,10 +89,10 @@ def claim(request, pk: int):
     try:
         services.claim(application, request.user, request=request)
     except (ValidationError, PermissionDenied) as exc:
-        _flash_error(request, exc)
+        flash_error(request, exc)
     else:
         messages.success(request, _("已认领办件 %(n)s。") % {"n": application.case_number})
-    return redirect(_safe_next(request, reverse("approvals:intake", args=[pk])))
+    return redirect(safe_next(request, reverse("approvals:intake", args=[pk])))
 
 
 @require_POST
@@ -127,10 +102,10 @@ def release(request, pk: int):
     try:
         services.release(application, request.user, request=request)
     except (ValidationError, PermissionDenied) as exc:
-        _flash_error(request, exc)
+        flash_error(request, exc)
     else:
         messages.success(request, _("已释放办件 %(n)s，其他受理人员可以认领。") % {"n": application.case_number})
-    return redirect(_safe_next(request, reverse("approvals:queue")))
+    return redirect(safe_next(request, reverse("approvals:queue")))
 
 
 # --- the intake page -------------------------------------------------------------------------------------------
@@ -277,7 +252,7 @@ def outcome(request, pk: int, name: str):
     try:
         notices = _run_outcome(name, application, form, request.user, request)
     except (ValidationError, PermissionDenied) as exc:
-        return _render_intake(request, application, bound={name: form}, problems=_messages_of(exc))
+        return _render_intake(request, application, bound={name: form}, problems=error_messages(exc))
     messages.success(request, OUTCOME_DONE[name])
     return redirect("approvals:notice", pk=notices[-1].pk)
 
@@ -307,15 +282,7 @@ def file(request, public_id):
     found = app_selectors.file_for(request.user, public_id)
     if found is None:
         raise Http404(_("文件不存在。"))
-    try:
-        handle = found.file.open("rb")
-    except FileNotFoundError:
-        raise Http404(_("文件已不存在。")) from None
-    response = FileResponse(handle, content_type=found.content_type, as_attachment=False,
-                            filename=found.original_name)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return stored_file_response(found)
 
 
 # --- walk-in (无差别综合受理) --------------------------------------------------------------------------------------
@@ -359,7 +326,7 @@ def walk_in(request):
                 application = app_services.start_application(request.user, applicant, item=item, bundle=bundle,
                                                              channel=Channel.WINDOW, request=request)
             except (ValidationError, PermissionDenied) as exc:
-                for text in _messages_of(exc):
+                for text in error_messages(exc):
                     applicant_form.add_error(None, text)
             else:
                 messages.success(request, (_("已登记新申请人 %(a)s。") if created else _("已找到申请人 %(a)s。"))
@@ -377,7 +344,7 @@ def walk_in(request):
     return render(request, "approvals/intake/walk_in.html", {
         "search": search, "query": query, "page": page, "bundles": list(bundles[:12]),
         "item": item, "bundle": bundle, "target": raw if (item or bundle) else "",
-        "applicant_form": applicant_form, "query_string": _querystring_without_page(request),
+        "applicant_form": applicant_form, "query_string": querystring_without_page(request),
         "drafts": selectors.walk_in_drafts(request.user),
     })
 
@@ -426,7 +393,7 @@ def walk_in_fill(request, pk: int):
                 messages.success(request, _("已保存。"))
                 return redirect("approvals:walk_in_fill", pk=pk)
         except (ValidationError, PermissionDenied) as exc:
-            problems = _messages_of(exc)
+            problems = error_messages(exc)
         for key, text in errors.items():
             form.add_error(key, text)
         application = _walk_in_draft(request, pk)
@@ -455,7 +422,7 @@ def walk_in_upload(request, pk: int):
     try:
         app_services.upload_file(application, material, request.user, form.cleaned_data["file"], request=request)
     except (ValidationError, PermissionDenied) as exc:
-        _flash_error(request, exc)
+        flash_error(request, exc)
     else:
         messages.success(request, _("已上传“%(m)s”的扫描件。") % {"m": material.name})
     return redirect(reverse("approvals:walk_in_fill", args=[pk]) + f"#material-{material.pk}")
@@ -472,7 +439,7 @@ def walk_in_delete_file(request, pk: int, public_id):
     try:
         app_services.delete_file(found, request.user, request=request)
     except (ValidationError, PermissionDenied) as exc:
-        _flash_error(request, exc)
+        flash_error(request, exc)
     else:
         messages.success(request, _("已删除文件“%(f)s”。") % {"f": found.original_name})
     return redirect("approvals:walk_in_fill", pk=pk)

@@ -11,6 +11,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from portal.web import querystring_without_page
 from catalog import selectors
 from catalog.codesets import ONLINE_CHANNELS, Channel, ServiceObject, label_of
 from catalog.forms import GuideSearchForm
@@ -41,17 +42,11 @@ def index(request):
         "bundles": [] if searching or page.number > 1 else selectors.guide_bundles(),
         "themes": themes,
         "active_theme": filters["theme"],
-        "querystring": _querystring_without_page(request),
+        "querystring": querystring_without_page(request),
     }
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "guide-results":
         return render(request, "catalog/_results.html", context)
     return render(request, "catalog/index.html", context)
-
-
-def _querystring_without_page(request) -> str:
-    params = request.GET.copy()
-    params.pop("page", None)
-    return params.urlencode()
 
 
 def _item_context(item) -> dict:
