@@ -521,7 +521,6 @@ from approvals import clockwork, evidence as evidence_types  # noqa: E402
 from approvals.models import (  # noqa: E402
     CLOSED_STAGES,
     DECIDED_STAGES,
-    OPEN_STAGES,
     QUEUE_STAGES,
     Colour,
     Decision,
@@ -1434,22 +1433,18 @@ def _around(template: str) -> tuple[str, str]:
 
 def _sweep_parameters(today: date) -> dict:
     hole = "\x00"
-    red = _around(str(_("%(w)s：%(n)s") % {"w": COLOUR_WORDS[Colour.RED], "n": hole}))
-    yellow = _around(str(_("%(w)s：%(n)s") % {"w": COLOUR_WORDS[Colour.YELLOW], "n": hole}))
-    url = case_url(0).rpartition("0")
-    return {
-        "today": today,
-        "red_0": red[0], "red_1": red[1], "yellow_0": yellow[0], "yellow_1": yellow[1],
-        "promised_0": _around(str(_("承诺办结日期 %(d)s。") % {"d": hole}))[0],
-        "promised_1": _around(str(_("承诺办结日期 %(d)s。") % {"d": hole}))[1],
-        "alarm_0": _around(str(_("法定时限告警：%(n)s") % {"n": hole}))[0],
-        "alarm_1": _around(str(_("法定时限告警：%(n)s") % {"n": hole}))[1],
-        "statutory_0": _around(str(_("法定办结期限 %(d)s，请立即处理。") % {"d": hole}))[0],
-        "statutory_1": _around(str(_("法定办结期限 %(d)s，请立即处理。") % {"d": hole}))[1],
-        "url_0": url[0], "url_1": url[2],
-        "channels": list(settings.APPROVAL_WARNING_CHANNELS),
-        "system": SYSTEM_NAME,
+    texts = {
+        "red": _("%(w)s：%(n)s") % {"w": COLOUR_WORDS[Colour.RED], "n": hole},
+        "yellow": _("%(w)s：%(n)s") % {"w": COLOUR_WORDS[Colour.YELLOW], "n": hole},
+        "promised": _("承诺办结日期 %(d)s。") % {"d": hole},
+        "alarm": _("法定时限告警：%(n)s") % {"n": hole},
+        "statutory": _("法定办结期限 %(d)s，请立即处理。") % {"d": hole},
+        "url": case_url(0).replace("/0/", f"/{hole}/"),
     }
+    parameters = {"today": today, "channels": list(settings.APPROVAL_WARNING_CHANNELS), "system": SYSTEM_NAME}
+    for name, text in texts.items():
+        parameters[f"{name}_0"], parameters[f"{name}_1"] = _around(str(text))
+    return parameters
 
 
 @transaction.atomic

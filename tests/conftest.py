@@ -90,3 +90,20 @@ def _fresh_work_calendar():
     clock.forget_calendar()
     yield
     clock.forget_calendar()
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    """Uploads and generated files of a test go to its own folder, never to var/media."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def applicant_user(make_user):
+    return make_user(Role.APPLICANT, real_name="张丽华", mobile="13800000001")
+
+
+@pytest.fixture
+def clerk(make_user):
+    return make_user(Role.WINDOW_CLERK, real_name="王晓燕")

@@ -14,16 +14,6 @@ pytestmark = pytest.mark.django_db
 LIST = "/api/applications/applications/"
 
 
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture
-def applicant_user(make_user):
-    return make_user(Role.APPLICANT, real_name="张丽华", mobile="13800000001")
-
-
 @pytest.fixture
 def api(applicant_user):
     client = APIClient()

@@ -14,11 +14,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 SUBMISSIONS = 50
 
 
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 def run_at_once(functions):
     """Start every function in its own thread at the same moment; return (results, errors, seconds)."""
     barrier = threading.Barrier(len(functions))

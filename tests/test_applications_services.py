@@ -33,17 +33,6 @@ from portal.sms import ConsoleSMSBackend
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
-@pytest.fixture
-def applicant_user(make_user):
-    return make_user(Role.APPLICANT, real_name="张丽华", mobile="13800000001")
-
-
 def last_code(mobile):
     for to, text in reversed(ConsoleSMSBackend.sent):
         if to == mobile:

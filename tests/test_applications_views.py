@@ -8,12 +8,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from applications import services
-from applications.models import Applicant, Application, ApplicationMaterial, Commitment, Status, UploadedFile
+from applications.models import Application, Commitment, Status, UploadedFile
 from applications.testing import (
     FORM_DATA,
-    JPEG_BYTES,
     PDF_BYTES,
-    citizen_id,
     complete_draft,
     credit_code,
     make_bundle,
@@ -29,17 +27,6 @@ from portal.roles import Role
 from portal.sms import ConsoleSMSBackend
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
-@pytest.fixture
-def applicant_user(make_user):
-    return make_user(Role.APPLICANT, real_name="张丽华", mobile="13800000001")
 
 
 @pytest.fixture

@@ -20,11 +20,6 @@ pytestmark = pytest.mark.django_db
 BASE = "/api/approvals"
 
 
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 @pytest.fixture
 def flow(db):
     return Flow.build()

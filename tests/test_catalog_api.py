@@ -11,11 +11,6 @@ from catalog.testing import make_bundle, make_department, make_item
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 @pytest.fixture
 def catalogue():
     market = make_department("宝塔区市场监督管理局", code="SCJG")

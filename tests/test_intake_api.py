@@ -15,21 +15,6 @@ pytestmark = pytest.mark.django_db
 BASE = "/api/approvals/intake/"
 
 
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture
-def applicant_user(make_user):
-    return make_user(Role.APPLICANT, real_name="张丽华", mobile="13800000001")
-
-
-@pytest.fixture
-def clerk(make_user):
-    return make_user(Role.WINDOW_CLERK, real_name="王晓燕")
-
-
 @pytest.fixture
 def api(client, clerk):
     client.force_login(clerk)

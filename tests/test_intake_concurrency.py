@@ -15,11 +15,6 @@ from tests.test_applications_concurrency import run_at_once
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 def test_two_clerks_accepting_at_once_one_wins_one_is_told(make_user):
     applicant = make_user(Role.APPLICANT, real_name="张丽华")
     first, second = make_user(Role.WINDOW_CLERK), make_user(Role.WINDOW_CLERK)

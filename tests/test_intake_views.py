@@ -26,21 +26,6 @@ from portal.roles import Role
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture
-def applicant_user(make_user):
-    return make_user(Role.APPLICANT, real_name="张丽华", mobile="13800000001")
-
-
-@pytest.fixture
-def clerk(make_user):
-    return make_user(Role.WINDOW_CLERK, real_name="王晓燕")
-
-
 @pytest.fixture
 def instant_clerk(make_user):
     user = make_user(Role.WINDOW_CLERK, real_name="窗口组长")

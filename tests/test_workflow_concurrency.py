@@ -13,11 +13,6 @@ from tests.test_applications_concurrency import run_at_once
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 @pytest.fixture
 def flow():
     return Flow.build()

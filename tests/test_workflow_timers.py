@@ -20,11 +20,6 @@ pytestmark = pytest.mark.django_db
 ONE_DAY = timedelta(days=1)
 
 
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 @pytest.fixture
 def flow(db):
     return Flow.build()
