@@ -1,7 +1,7 @@
 """Writes of the applicant's side, one function per use case.
 
 Each public function runs in one transaction, checks who may do it, appends an audit row
-(portal.services.record_audit) and schedules side effects (SMS, notifications) with transaction.on_commit.
+(portal.audit.record_audit) and schedules side effects (SMS, notifications) with transaction.on_commit.
 
 Groups:
 - registration and identities: send_registration_code, register_account, add_person_identity, add_enterprise,
@@ -10,12 +10,11 @@ Groups:
   upload_file, delete_file, request_tolerance, sign_commitment, submit, resubmit, withdraw;
 - the receive stage's moves, called by approvals.services (never by views): record_supplement_request,
   record_acceptance, record_refusal, record_decision, set_tolerance_deadlines, record_paper_commitment,
-  and the set-based sweeps deem_accepted_overdue, lapse_overdue_supplements, flag_overdue_tolerated;
+  and the set-based sweeps mark_deemed_accepted, mark_supplements_lapsed, mark_tolerated_overdue;
 - the public progress lookup: lookup_progress.
 """
 from __future__ import annotations
 
-import hashlib
 import hmac
 import logging
 import secrets
@@ -25,8 +24,7 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -34,9 +32,10 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
-from applications import casenumbers, formspecs, sniffing
-from applications.audit import record_system_events
-from applications.errors import Conflict, DomainError, Throttled
+from applications import casenumbers, formspecs
+from portal import sniffing
+from portal.audit import record_system_events
+from portal.errors import Conflict, DomainError, Throttled
 from applications.models import (
     AgentConsent,
     Applicant,
@@ -55,12 +54,13 @@ from applications.models import (
 from applications.signals import application_withdrawn
 from catalog import rules as catalog_rules
 from catalog import services as catalog_services
-from catalog.codesets import CaseType, Channel, MaterialSource, Requirement
+from catalog.codesets import Channel, MaterialSource, Requirement
 from portal import clock
 from portal.identifiers import is_valid_citizen_id, is_valid_credit_code
 from portal.models import User
 from portal.roles import Role
-from portal.services import client_ip, grant_role, record_audit
+from portal.audit import client_ip, record_audit
+from portal.services import grant_role
 from portal.sms import send_sms
 
 log = logging.getLogger(__name__)
@@ -269,6 +269,7 @@ def add_person_identity(user: User, real_name: str, citizen_id: str, *, request=
         contact_name=real_name, contact_mobile=user.mobile, created_by=user,
     )
     Representation.objects.create(user=user, applicant=applicant, relation=Representation.Relation.SELF)
+    user.__dict__.pop("_represented_applicant_ids", None)
     changed = []
     if not user.real_name:
         user.real_name = real_name
@@ -306,6 +307,7 @@ def add_enterprise(
         address=(address or "").strip(), created_by=user,
     )
     Representation.objects.create(user=user, applicant=applicant, relation=relation)
+    user.__dict__.pop("_represented_applicant_ids", None)
     record_audit(user, "applicant_add_enterprise", applicant, request=request)
     return applicant
 
@@ -495,26 +497,8 @@ def save_form(application: Application, user: User, data: dict, *, final: bool =
     return errors
 
 
-def _sniffed(uploaded) -> tuple[sniffing.FileType, bytes, str]:
-    """Check size and content type of an upload; return (type, content, sha256)."""
-    limit = int(_setting("UPLOAD_MAX_BYTES", 20 * 1024 * 1024))
-    size = getattr(uploaded, "size", None)
-    if size is not None and size > limit:
-        raise DomainError(_("文件“%(name)s”超过 %(mb)s MB，请压缩或分页后上传。"), code="too_large",
-                          params={"name": uploaded.name, "mb": limit // (1024 * 1024)})
-    content = b"".join(uploaded.chunks()) if hasattr(uploaded, "chunks") else uploaded.read()
-    if len(content) > limit:
-        raise DomainError(_("文件“%(name)s”超过 %(mb)s MB，请压缩或分页后上传。"), code="too_large",
-                          params={"name": uploaded.name, "mb": limit // (1024 * 1024)})
-    if not content:
-        raise DomainError(_("文件“%(name)s”是空文件。"), code="empty", params={"name": uploaded.name})
-    kind = sniffing.sniff(content[: sniffing.HEAD_BYTES])
-    if kind is None:
-        raise DomainError(
-            _("文件“%(name)s”不是可接受的格式：只接受 %(types)s 文件（按文件内容识别，修改扩展名无效）。"),
-            code="bad_type", params={"name": uploaded.name, "types": sniffing.allowed_labels()},
-        )
-    return kind, content, hashlib.sha256(content).hexdigest()
+def upload_limit(kind=None) -> int:
+    return int(_setting("UPLOAD_MAX_BYTES", 20 * 1024 * 1024))
 
 
 def _open_supplement(application: Application) -> SupplementRequest | None:
@@ -542,20 +526,16 @@ def upload_file(application: Application, material: ApplicationMaterial, user: U
     _require_edit(user, application)
     if material.application_id != application.pk:
         raise PermissionDenied(_("材料不属于该申请。"))
-    kind, content, digest = _sniffed(uploaded)
-    original = (getattr(uploaded, "name", "") or "file").replace("\\", "/").rsplit("/", 1)[-1][:200]
+    checked = sniffing.read_upload(uploaded, allowed=sniffing.ALLOWED, limit_for=upload_limit)
     stored: list = []
     try:
         with transaction.atomic():
             application = Application.objects.select_for_update().get(pk=application.pk)
             material = ApplicationMaterial.objects.select_for_update().get(pk=material.pk)
             _upload_allowed(application, material)
-            record = UploadedFile(application=application, material=material, original_name=original,
-                                  content_type=kind.mime, extension=kind.extension, size=len(content),
-                                  sha256=digest, uploaded_by=user)
-            record.file.save("upload", ContentFile(content), save=False)
-            stored.append((record.file.storage, record.file.name))
+            record = UploadedFile.from_upload(checked, user, stored, application=application, material=material)
             record.save()
+            kind = checked.kind
             data = {"file": str(record.public_id), "material": material.name, "size": record.size,
                     "type": kind.mime}
             if material.tolerance_outstanding and application.status in (Status.ACCEPTED, Status.DECIDED):
@@ -570,6 +550,8 @@ def upload_file(application: Application, material: ApplicationMaterial, user: U
         for storage, path in stored:
             storage.delete(path)
         raise
+    finally:
+        checked.close()
     return record
 
 
@@ -967,7 +949,7 @@ def set_tolerance_deadlines(application: Application, deadlines: dict[int, date]
     return materials
 
 
-def deem_accepted_overdue(today: date) -> list[int]:
+def mark_deemed_accepted(today: date) -> list[int]:
     """Set-based (Art. 32): every submitted application whose 5-working-day intake limit ended before `today`
     counts as accepted from the day its materials arrived. One UPDATE ... RETURNING; one audit row each.
 
@@ -1004,7 +986,7 @@ def set_promised_due_dates(dates: dict[int, date]) -> None:
     Application.objects.bulk_update(rows, ["promised_due_date"])
 
 
-def lapse_overdue_supplements(today: date) -> list[int]:
+def mark_supplements_lapsed(today: date) -> list[int]:
     """Set-based: applications whose supplement notice went unanswered past its due date lapse (终止办理)."""
     with connection.cursor() as cursor:
         cursor.execute(
@@ -1034,7 +1016,7 @@ def lapse_overdue_supplements(today: date) -> list[int]:
     return [pk for pk, _number in rows]
 
 
-def flag_overdue_tolerated(today: date) -> list[tuple[int, int, str]]:
+def mark_tolerated_overdue(today: date) -> list[tuple[int, int, str]]:
     """Set-based: tolerated materials (容缺) not supplied by their due date are flagged overdue, once.
     Returns (application id, material id, material name) rows; one audit row per application and material."""
     with connection.cursor() as cursor:

@@ -23,7 +23,7 @@ from catalog.models import (
     Listing,
     Material,
 )
-from portal.services import record_audit
+from portal.audit import record_audit
 
 
 class ItemNotApplicable(ValidationError):

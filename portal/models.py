@@ -1,11 +1,14 @@
 """Portal-wide data: people and roles, the working-day calendar, the audit log, health records."""
+import uuid
 from functools import cached_property
+from pathlib import Path
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.identifiers import is_valid_citizen_id
@@ -234,3 +237,58 @@ class NotificationDelivery(models.Model):
         verbose_name = _("消息投递")
         verbose_name_plural = _("消息投递")
         indexes = [models.Index(fields=["created_at"], condition=Q(status="pending"), name="delivery_pending_idx")]
+
+
+def stored_file_path(instance, filename):
+    """A generated name only (folder of the model, month, random id, sniffed extension): the uploaded name is
+    kept in the database for display, never used as a path."""
+    now = timezone.now()
+    return f"{instance.STORAGE_FOLDER}/{now:%Y/%m}/{instance.public_id.hex}{instance.extension}"
+
+
+class StoredFile(models.Model):
+    """An uploaded file of any app: stored under a generated name outside the static root, its type sniffed
+    from the content (portal.sniffing), served only through a view whose selector checked who may see it
+    (portal.web.stored_file_response). Subclasses add what the file belongs to and set STORAGE_FOLDER."""
+
+    STORAGE_FOLDER = "files"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    file = models.FileField(upload_to=stored_file_path, max_length=200)
+    original_name = models.CharField(_("原文件名"), max_length=200)
+    content_type = models.CharField(_("文件类型"), max_length=40)
+    extension = models.CharField(max_length=8)
+    size = models.PositiveBigIntegerField(_("大小（字节）"))
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(_("上传时间"), default=timezone.now)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return self.original_name
+
+    @classmethod
+    def from_upload(cls, checked, uploaded_by: User, stored: list, **fields):
+        """A row for a checked upload (portal.sniffing.read_upload), its bytes written to storage; `stored`
+        collects (storage, path) so the caller can remove the bytes if its transaction fails."""
+        record = cls(original_name=checked.original_name, content_type=checked.kind.mime,
+                     extension=checked.kind.extension, size=checked.size, sha256=checked.sha256,
+                     uploaded_by=uploaded_by, **fields)
+        record.file.save("upload", checked.content, save=False)
+        stored.append((record.file.storage, record.file.name))
+        return record
+
+    @property
+    def display_size(self) -> str:
+        if self.size >= 1024 * 1024:
+            return f"{self.size / 1024 / 1024:.1f} MB"
+        return f"{max(1, round(self.size / 1024))} KB"
+
+    @property
+    def download_name(self) -> str:
+        """The original name for display, with the extension of the sniffed type (x.html holding a PDF is
+        offered as x.pdf)."""
+        stem = Path(self.original_name).stem or "file"
+        return f"{stem}{self.extension}"

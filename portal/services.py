@@ -12,53 +12,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal import calendar_source, clock
-from portal.models import AuditEvent, CalendarDay, LoginFailure, MaintenanceAlert, User, WorkerHeartbeat
+from portal.audit import client_ip, record_audit  # noqa: F401 - re-exported for the portal's own callers
+from portal.models import CalendarDay, LoginFailure, MaintenanceAlert, User, WorkerHeartbeat
 from portal.roles import Role
 
 log = logging.getLogger(__name__)
 
 CALENDAR_ALERT_CODE = "calendar-next-year-missing"
-
-
-def client_ip(request) -> str | None:
-    if request is None:
-        return None
-    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip()
-    return request.META.get("REMOTE_ADDR") or None
-
-
-def record_audit(
-    actor: User | None,
-    action: str,
-    obj=None,
-    *,
-    from_state: str = "",
-    to_state: str = "",
-    opinion: str = "",
-    role: str = "",
-    request=None,
-    data: dict | None = None,
-) -> AuditEvent:
-    """Append one audit row. There is deliberately no function that changes or removes one."""
-    if actor is not None and not actor.is_authenticated:
-        actor = None
-    return AuditEvent.objects.create(
-        actor=actor,
-        actor_name=(str(actor) if actor else "系统")[:150],
-        actor_role=role or (actor.primary_role or "" if actor else "system"),
-        action=action,
-        object_type=obj._meta.label_lower if obj is not None else "",
-        object_id=str(obj.pk) if obj is not None else "",
-        object_repr=str(obj)[:200] if obj is not None else "",
-        from_state=from_state,
-        to_state=to_state,
-        opinion=opinion,
-        ip_address=client_ip(request),
-        data=data or {},
-    )
 
 
 # --- users and roles -------------------------------------------------------------------------------------

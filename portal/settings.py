@@ -189,13 +189,13 @@ CELERY_BEAT_SCHEDULE = {
     # cases skipped while an officer held their row; the intake rules run twice a day.
     "approvals-sweep-timers": {"task": "approvals.tasks.sweep_timers",
                                "schedule": crontab(minute=1, hour="0,8-18")},
-    "approvals-flag-overdue-rectifications": {"task": "approvals.tasks.flag_overdue_rectifications",
+    "approvals-sweep-overdue-rectifications": {"task": "approvals.tasks.sweep_overdue_rectifications",
                                               "schedule": crontab(minute=20, hour="0,12")},
-    "approvals-deem-overdue-accepted": {"task": "approvals.tasks.deem_overdue_accepted",
+    "approvals-sweep-deemed-acceptance": {"task": "approvals.tasks.sweep_deemed_acceptance",
                                         "schedule": crontab(minute=5, hour="0,12")},
-    "approvals-lapse-unanswered-supplements": {"task": "approvals.tasks.lapse_unanswered_supplements",
+    "approvals-sweep-lapsed-supplements": {"task": "approvals.tasks.sweep_lapsed_supplements",
                                                "schedule": crontab(minute=10, hour="0,12")},
-    "approvals-flag-overdue-tolerated": {"task": "approvals.tasks.flag_overdue_tolerated_materials",
+    "approvals-sweep-overdue-tolerated-materials": {"task": "approvals.tasks.sweep_overdue_tolerated_materials",
                                          "schedule": crontab(minute=15, hour="0,12")},
 }
 # Working days before the promised date a case turns yellow, and before the statutory date the alarm starts.
@@ -215,6 +215,7 @@ WORKER_HEARTBEAT_MAX_AGE_SECONDS = env_int("WORKER_HEARTBEAT_MAX_AGE_SECONDS", 1
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "portal.api.exception_handler",
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
