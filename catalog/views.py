@@ -15,6 +15,7 @@ from portal.web import querystring_without_page
 from catalog import selectors
 from catalog.codesets import ONLINE_CHANNELS, Channel, ServiceObject, label_of
 from catalog.forms import GuideSearchForm
+from portal import navigation
 from portal.documents import render_pdf
 
 PDF_CACHE_SECONDS = 3600
@@ -73,6 +74,7 @@ def item_detail(request, pk: int):
         raise Http404(_("事项不存在或未发布。"))
     context = _item_context(item)
     context["preview"] = preview and (item.listing is None or item.listing.status != "published")
+    context["apply_url"] = navigation.action_url("apply_item", item.pk)
     return render(request, "catalog/item.html", context)
 
 
@@ -122,7 +124,9 @@ def bundle_detail(request, pk: int):
     bundle = selectors.guide_bundle(pk)
     if bundle is None:
         raise Http404(_("一件事不存在或未发布。"))
-    return render(request, "catalog/bundle.html", _bundle_context(bundle))
+    context = _bundle_context(bundle)
+    context["apply_url"] = navigation.action_url("apply_bundle", bundle.pk)
+    return render(request, "catalog/bundle.html", context)
 
 
 @require_GET
