@@ -20,6 +20,14 @@ CHROMIUM_ARGS = [
 ]
 
 
+def pytest_configure(config):
+    """Tests hash passwords with a fast hasher: the default PBKDF2 costs a large part of a second per user,
+    which dominated the suite's time (real deployments keep the default; this affects the test process only)."""
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def make_user(db):
     """make_user(role, username=..., **fields) -> a saved user holding that role (password 'pass-12345')."""
