@@ -111,7 +111,7 @@ def retry_message(until: datetime, now: datetime | None = None) -> str:
         when = local.strftime("%H:%M:%S")
     else:
         when = date_format(local, "Y-m-d H:i:s")
-    return _("失败次数过多，为保护安全，请于 %(when)s 之后再试（约 %(wait)s 后）。") % {"when": when, "wait": wait}
+    return _("失败次数过多，为保护安全，请于 %(when)s 之后再试（约 %(wait)s后）。") % {"when": when, "wait": wait}
 
 
 class TooManyAttempts(ValidationError):

@@ -121,7 +121,8 @@ def two_factor(request):
         try:
             services.remove_second_factor(user, form.cleaned_data["token"], request=request)
         except (ValidationError, PermissionDenied) as exc:
-            form.add_error(None if isinstance(exc, throttle.TooManyAttempts) else "token", error_messages(exc))
+            refused = isinstance(exc, (throttle.TooManyAttempts, PermissionDenied))
+            form.add_error(None if refused else "token", error_messages(exc))
         else:
             request.session[second_factor.SESSION_STATE_KEY] = "none"
             messages.success(request, _("两步验证已停用。"))
