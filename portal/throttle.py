@@ -29,7 +29,7 @@ Why our own and not django-axes. Axes is well kept and hooks `authenticate()`, b
 password paths: the SMS codes and the progress lookup are not authentications and would need a second mechanism
 anyway. Its lockout is a lock for a cool-off time with one failure limit shared by every lockout parameter, while
 we need a different bar per rule (subject and address, subject alone, address alone) and a delay that grows with
-each failure. The logic above is two queries per attempt on the table the project already had.
+each failure. The logic above is one aggregate query per attempt on the table the project already had.
 
 Races. `begin()` takes a transaction-scoped advisory lock on the scope and subject, reads the failures and, when
 the attempt may go ahead, writes its row at once as a failure; `succeeded()` deletes it again. So parallel guesses

@@ -304,6 +304,11 @@ def test_administrators_must_enrol_when_debug_is_off(client, make_user, settings
     assert 'data-testid="two-factor-required"' in body(client.get(reverse("portal:two_factor")))
     device = enrol(client, next_url="/admin/")
     assert client.get("/admin/").status_code == 200 and client.get("/").status_code == 200
+    # Devices are listed in the admin (to remove a lost phone's), their secrets never shown.
+    listing = client.get("/admin/otp_totp/totpdevice/")
+    assert listing.status_code == 200 and "root" in body(listing) and device.key not in body(listing)
+    assert client.get(f"/admin/otp_totp/totpdevice/{device.pk}/config/").status_code == 403
+    assert device.key not in body(client.get(f"/admin/otp_totp/totpdevice/{device.pk}/change/"))
     # Administrators may not switch it off while it is required.
     response = client.post(reverse("portal:two_factor"), {"token": code_for(device.key, steps_ahead=1)})
     assert "不能停用" in body(response) and TOTPDevice.objects.filter(pk=device.pk).exists()
