@@ -55,7 +55,7 @@ from applications.signals import application_withdrawn
 from catalog import rules as catalog_rules
 from catalog import services as catalog_services
 from catalog.codesets import Channel, MaterialSource, Requirement
-from portal import clock
+from portal import clock, throttle
 from portal.identifiers import is_valid_citizen_id, is_valid_credit_code
 from portal.models import User
 from portal.roles import Role
@@ -190,8 +190,17 @@ def send_registration_code(mobile: str, *, request=None, purpose: str = "registe
     transaction.on_commit(lambda: send_sms(mobile, text))
 
 
-def check_code(mobile: str, code: str, *, purpose: str = "register") -> None:
-    """Use up the newest live code if it matches; each wrong try counts (committed even when we raise)."""
+def _throttled(refusal: throttle.TooManyAttempts) -> Throttled:
+    return Throttled(refusal.messages[0], code="throttled")
+
+
+def check_code(mobile: str, code: str, *, purpose: str = "register", ip: str | None = None) -> None:
+    """Use up the newest live code if it matches; each wrong try counts (committed even when we raise), on the
+    code and on the portal's throttle (per mobile number and address, see portal.throttle)."""
+    try:
+        attempt = throttle.begin(throttle.SMS_CODE, f"{purpose}:{mobile}", ip, typed=mobile)
+    except throttle.TooManyAttempts as refusal:
+        raise _throttled(refusal) from None
     now = timezone.now()
     with transaction.atomic():
         row = (
@@ -207,12 +216,15 @@ def check_code(mobile: str, code: str, *, purpose: str = "register") -> None:
             if ok:
                 row.used_at = now
             row.save(update_fields=["attempts", "used_at"])
+    if ok:
+        throttle.succeeded(attempt, forget=True)
+        return
+    throttle.failed(attempt, data={"purpose": purpose})
     if row is None:
         raise DomainError(_("验证码已失效，请重新获取。"), code="code_expired")
-    if not ok:
-        if row.attempts >= CODE_MAX_ATTEMPTS:
-            raise DomainError(_("验证码错误次数过多，请重新获取。"), code="code_locked")
-        raise DomainError(_("验证码不正确。"), code="code_wrong")
+    if row.attempts >= CODE_MAX_ATTEMPTS:
+        raise DomainError(_("验证码错误次数过多，请重新获取。"), code="code_locked")
+    raise DomainError(_("验证码不正确。"), code="code_wrong")
 
 
 def register_account(mobile: str, code: str, password: str, *, real_name: str = "", request=None) -> User:
@@ -221,7 +233,7 @@ def register_account(mobile: str, code: str, password: str, *, real_name: str = 
     if User.objects.filter(Q(mobile=mobile) | Q(username__iexact=mobile)).exists():
         raise DomainError(_("该手机号码已注册，请直接登录。"), code="mobile_taken")
     validate_password(password, User(username=mobile, mobile=mobile, real_name=real_name))
-    check_code(mobile, code)
+    check_code(mobile, code, ip=client_ip(request))
     try:
         with transaction.atomic():
             user = User(username=mobile, mobile=mobile, real_name=(real_name or "").strip()[:64])
@@ -1045,25 +1057,25 @@ def mark_tolerated_overdue(today: date) -> list[tuple[int, int, str]]:
 
 def lookup_progress(case_number: str, id_tail: str, *, ip: str | None = None) -> Application | None:
     """The application with this case number whose applicant's ID number ends with `id_tail` (4 to 6
-    characters), or None. Throttled by address and by case number; every try is recorded."""
+    characters), or None. Every try is recorded; failures go through the portal's throttle per case number and
+    address (a growing delay, so a stranger's wrong guesses never stop the applicant's own lookup from
+    elsewhere), with higher bars per case number and per address (see portal.throttle)."""
     case_number = (case_number or "").strip().upper()
     id_tail = (id_tail or "").strip().upper()
-    now = timezone.now()
-    window = timedelta(minutes=int(_setting("PROGRESS_LOOKUP_WINDOW_MINUTES", 15)))
-    recent = ProgressLookup.objects.filter(created_at__gte=now - window)
-    if ip and recent.filter(ip_address=ip).count() >= int(_setting("PROGRESS_LOOKUP_PER_IP", 20)):
-        raise Throttled(_("查询过于频繁，请稍后再试。"), code="throttled")
-    if case_number and recent.filter(case_number=case_number[:50], found=False).count() >= int(
-        _setting("PROGRESS_LOOKUP_FAILURES_PER_CASE", 5)
-    ):
-        raise Throttled(_("该办件编号查询失败次数过多，请稍后再试。"), code="throttled_case")
-    if not casenumbers.looks_like_case_number(case_number) or not (4 <= len(id_tail) <= 6):
-        ProgressLookup.objects.create(ip_address=ip, case_number=case_number[:50], found=False)
-        return None
-    application = (
-        Application.objects.select_related("applicant")
-        .filter(case_number=case_number, applicant__id_number__endswith=id_tail)
-        .first()
-    )
+    try:
+        attempt = throttle.begin(throttle.PROGRESS, case_number[:50], ip, typed=case_number[:50])
+    except throttle.TooManyAttempts as refusal:
+        raise _throttled(refusal) from None
+    application = None
+    if casenumbers.looks_like_case_number(case_number) and 4 <= len(id_tail) <= 6:
+        application = (
+            Application.objects.select_related("applicant")
+            .filter(case_number=case_number, applicant__id_number__endswith=id_tail)
+            .first()
+        )
     ProgressLookup.objects.create(ip_address=ip, case_number=case_number[:50], found=application is not None)
+    if application is None:
+        throttle.failed(attempt)
+    else:
+        throttle.succeeded(attempt, forget=True)
     return application

@@ -86,7 +86,9 @@ class MaintenanceAlertAdmin(ReadOnlyAdmin):
 
 @admin.register(LoginFailure)
 class LoginFailureAdmin(ReadOnlyAdmin):
-    list_display = ("created_at", "username", "ip_address")
+    list_display = ("created_at", "scope", "username", "subject", "ip_address")
+    list_filter = ("scope",)
+    search_fields = ("username", "subject", "ip_address")
 
 
 @admin.register(Notification)

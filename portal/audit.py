@@ -5,6 +5,7 @@ the database refuses UPDATE and DELETE (portal/migrations/0002_audit_append_only
 """
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Sequence
 
 from django.conf import settings
@@ -15,14 +16,26 @@ SYSTEM_NAME = "系统"
 SYSTEM_ROLE = "system"
 
 
+def _valid_ip(value: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(value.strip()))
+    except ValueError:
+        return None
+
+
 def client_ip(request) -> str | None:
+    """The client's address. Behind the TLS proxy (BEHIND_TLS_PROXY) it is the last X-Forwarded-For entry, the
+    one our proxy appended: the entries before it are whatever the client sent, and a guesser who could choose
+    them would get a fresh throttle for every guess."""
     if request is None:
         return None
     if getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
         forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
         if forwarded:
-            return forwarded.split(",")[0].strip()
-    return request.META.get("REMOTE_ADDR") or None
+            last = _valid_ip(forwarded.split(",")[-1])
+            if last:
+                return last
+    return _valid_ip(request.META.get("REMOTE_ADDR") or "")
 
 
 def record_audit(
@@ -35,6 +48,7 @@ def record_audit(
     opinion: str = "",
     role: str = "",
     request=None,
+    ip: str | None = None,
     data: dict | None = None,
 ) -> AuditEvent:
     """Append one audit row. There is deliberately no function that changes or removes one."""
@@ -51,7 +65,7 @@ def record_audit(
         from_state=from_state,
         to_state=to_state,
         opinion=opinion,
-        ip_address=client_ip(request),
+        ip_address=ip or client_ip(request),
         data=data or {},
     )
 

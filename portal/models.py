@@ -148,15 +148,36 @@ class AuditEvent(models.Model):
 
 
 class LoginFailure(models.Model):
-    """A failed sign-in, kept to throttle guessing by account and by address."""
+    """A failed attempt at a guarded way in, kept so that portal.throttle can slow down guessing.
 
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    username = models.CharField(max_length=150, db_index=True)
-    ip_address = models.GenericIPAddressField(null=True, blank=True, db_index=True)
+    The name is historical: besides passwords it records wrong second-factor codes, wrong SMS registration codes
+    and failed public progress lookups (`scope`). `subject` is what is guessed at: the account ("user:42", or
+    "name:..." for an identifier that matches no account), the mobile number, the case number. Rows older than
+    LOGIN_FAILURE_MEMORY_HOURS are no longer read and are purged by a periodic task; the audit log keeps the
+    permanent record.
+    """
+
+    class Scope(models.TextChoices):
+        SIGN_IN = "sign_in", _("登录")
+        SMS_CODE = "sms_code", _("短信验证码")
+        PROGRESS = "progress", _("办件进度查询")
+
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    scope = models.CharField(_("类别"), max_length=16, choices=Scope.choices, default=Scope.SIGN_IN)
+    subject = models.CharField(_("对象"), max_length=160, blank=True)
+    username = models.CharField(_("输入的用户名"), max_length=150, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP 地址"), null=True, blank=True)
 
     class Meta:
-        verbose_name = _("登录失败记录")
-        verbose_name_plural = _("登录失败记录")
+        verbose_name = _("失败尝试记录")
+        verbose_name_plural = _("失败尝试记录")
+        indexes = [
+            models.Index(fields=["scope", "subject", "created_at"], name="failure_subject_idx"),
+            models.Index(fields=["scope", "ip_address", "created_at"], name="failure_address_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.get_scope_display()} {self.username or self.subject}"
 
 
 class WorkerHeartbeat(models.Model):

@@ -115,3 +115,10 @@ def applicant_user(make_user):
 @pytest.fixture
 def clerk(make_user):
     return make_user(Role.WINDOW_CLERK, real_name="王晓燕")
+
+
+@pytest.fixture(autouse=True)
+def _second_factor_optional(settings):
+    """Tests run like the DEBUG demo: administrators need no second factor unless a test turns the rule on
+    (tests/test_sign_in.py does; the production default is checked there too)."""
+    settings.ADMIN_SECOND_FACTOR_REQUIRED = False

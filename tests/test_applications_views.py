@@ -446,7 +446,11 @@ def test_the_public_lookup_shows_progress_without_personal_data(client, applican
     page = texts(client.post(url, {"case_number": application.case_number, "id_tail": wrong}))
     assert 'data-testid="not-found"' in page
     assert "请输入证件号码后4位或后6位" in texts(client.post(url, {"case_number": "X", "id_tail": "12"}))
-    settings.PROGRESS_LOOKUP_FAILURES_PER_CASE = 2
+    settings.LOGIN_FAILURE_LIMIT = 2
     client.post(url, {"case_number": application.case_number, "id_tail": wrong})
     page = texts(client.post(url, {"case_number": application.case_number, "id_tail": tail}))
     assert "失败次数过多" in page and 'data-testid="progress-result"' not in page
+    # The applicant looking from another address is not held up by those guesses.
+    page = texts(client.post(url, {"case_number": application.case_number, "id_tail": tail},
+                             REMOTE_ADDR="192.0.2.7"))
+    assert 'data-testid="progress-result"' in page

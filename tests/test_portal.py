@@ -124,11 +124,12 @@ def test_wrong_password_gives_a_chinese_message_and_is_throttled(client, make_us
     for _ in range(3):
         response = client.post(reverse("portal:login"), {"username": "lisi", "password": "wrong"})
         assert "用户名（手机号）或密码不正确" in response.content.decode()
-    # Locked now, even with the right password.
+    # Refused now, even with the right password, until the delay passes (tests/test_sign_in.py has more).
     response = client.post(reverse("portal:login"), {"username": "lisi", "password": "right-pass-1"})
     assert response.status_code == 200
-    assert "登录失败次数过多" in response.content.decode()
-    assert AuditEvent.objects.filter(action="login_failed").count() >= 3
+    assert "失败次数过多" in response.content.decode() and "之后再试" in response.content.decode()
+    assert AuditEvent.objects.filter(action="login_failed").count() == 3
+    assert AuditEvent.objects.filter(action="login_throttled").count() == 1
 
 
 def test_logout_needs_post_and_signs_out(client, make_user):
