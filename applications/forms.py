@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from applications import formspecs
 from applications.models import Representation, Status
 from portal import clock
+from portal.forms import CitizenIdField, CreditCodeField
 from portal.models import mobile_validator
 
 REQUIRED = {"required": _("此项为必填项。")}
@@ -45,14 +46,12 @@ class RegistrationForm(forms.Form):
 
 class PersonIdentityForm(forms.Form):
     real_name = forms.CharField(label=_("真实姓名"), max_length=64, error_messages=REQUIRED)
-    citizen_id = forms.CharField(label=_("居民身份证号码"), min_length=18, max_length=18,
-                                 error_messages={**REQUIRED, "min_length": _("居民身份证号码应为18位。")})
+    citizen_id = CitizenIdField(label=_("居民身份证号码"), error_messages=REQUIRED)
 
 
 class EnterpriseForm(forms.Form):
     name = forms.CharField(label=_("企业名称"), max_length=200, error_messages=REQUIRED)
-    credit_code = forms.CharField(label=_("统一社会信用代码"), min_length=18, max_length=18,
-                                  error_messages={**REQUIRED, "min_length": _("统一社会信用代码应为18位。")})
+    credit_code = CreditCodeField(label=_("统一社会信用代码"), error_messages=REQUIRED)
     legal_representative = forms.CharField(label=_("法定代表人"), max_length=64, error_messages=REQUIRED)
     relation = forms.ChoiceField(label=_("您与企业的关系"), choices=[
         (Representation.Relation.LEGAL_REPRESENTATIVE, Representation.Relation.LEGAL_REPRESENTATIVE.label),

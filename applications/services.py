@@ -57,11 +57,12 @@ from catalog import rules as catalog_rules
 from catalog import services as catalog_services
 from catalog.codesets import CaseType, Channel, MaterialSource, Requirement
 from portal import clock
-from portal.identifiers import is_valid_citizen_id, is_valid_credit_code
+from portal.identifiers import normalise_identifier
 from portal.models import User
 from portal.roles import Role
 from portal.services import client_ip, grant_role, record_audit
 from portal.sms import send_sms
+from portal.validators import any_identifier_error, citizen_id_error, credit_code_error, identifier_kind
 
 log = logging.getLogger(__name__)
 
@@ -238,16 +239,16 @@ def register_account(mobile: str, code: str, password: str, *, real_name: str = 
 
 
 def _clean_citizen_id(value: str) -> str:
-    value = (value or "").strip().upper()
-    if not is_valid_citizen_id(value):
-        raise DomainError(_("居民身份证号码无效：请检查位数、出生日期和末位校验码。"), code="citizen_id")
+    value = normalise_identifier(value)
+    if error := citizen_id_error(value):
+        raise DomainError(error, code="citizen_id")
     return value
 
 
 def _clean_credit_code(value: str) -> str:
-    value = (value or "").strip().upper()
-    if not is_valid_credit_code(value):
-        raise DomainError(_("统一社会信用代码无效：请检查位数和末位校验码。"), code="credit_code")
+    value = normalise_identifier(value)
+    if error := credit_code_error(value):
+        raise DomainError(error, code="credit_code")
     return value
 
 
@@ -318,14 +319,14 @@ def find_or_register_walk_in(
     """A window clerk finds the walk-in applicant by ID number (citizen ID or credit code), or registers it."""
     if not clerk.has_role(Role.WINDOW_CLERK):
         raise PermissionDenied(_("只有综合窗口受理人员可以登记现场申请人。"))
-    raw = (id_number or "").strip().upper()
-    if is_valid_citizen_id(raw):
+    raw = normalise_identifier(id_number)
+    found = identifier_kind(raw)
+    if found == "citizen_id":
         id_type, kind = Applicant.IdType.CITIZEN_ID, Applicant.Kind.PERSON
-    elif is_valid_credit_code(raw):
+    elif found == "credit_code":
         id_type, kind = Applicant.IdType.CREDIT_CODE, Applicant.Kind.ENTERPRISE
     else:
-        raise DomainError(_("证件号码无效：请输入18位居民身份证号码或统一社会信用代码，并核对末位校验码。"),
-                          code="id_number")
+        raise DomainError(any_identifier_error(raw), code="id_number")
     existing = Applicant.objects.filter(id_type=id_type, id_number=raw).first()
     if existing is not None:
         return existing, False
@@ -364,6 +365,8 @@ def grant_agent_consent(
     if item is not None and bundle is not None:
         raise DomainError(_("一份授权只能针对一个事项或一件事。"), code="scope")
     valid_from = valid_from or clock.today()
+    if valid_until < clock.today():
+        raise DomainError(_("授权截止日期不能早于今天。"), code="period")
     if valid_until < valid_from:
         raise DomainError(_("授权截止日期不能早于生效日期。"), code="period")
     if valid_until > valid_from + timedelta(days=366):

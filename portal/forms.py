@@ -3,6 +3,8 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from portal import services
+from portal.identifiers import normalise_identifier
+from portal.validators import check_citizen_id, check_credit_code
 
 
 class SignInForm(AuthenticationForm):
@@ -32,3 +34,29 @@ class SignInForm(AuthenticationForm):
         except forms.ValidationError:
             services.record_sign_in_failure(username, ip)
             raise
+
+
+class IdentifierField(forms.CharField):
+    """A citizen ID or credit code as typed: full-width characters and spaces from a Chinese input method
+    are normalised (portal.identifiers.normalise_identifier), then the number is checked."""
+
+    check = None  # a portal.validators check_* function
+
+    def __init__(self, **kwargs):
+        # No max_length: the length is checked after normalising (so "６１０６０２ １９９０..." fits) by `check`,
+        # which says what is wrong.
+        super().__init__(**kwargs)
+        if self.check is not None:
+            self.validators.append(type(self).check)
+        self.widget.attrs.update({"maxlength": "40", "autocomplete": "off", "spellcheck": "false"})
+
+    def to_python(self, value):
+        return normalise_identifier(super().to_python(value))
+
+
+class CitizenIdField(IdentifierField):
+    check = staticmethod(check_citizen_id)
+
+
+class CreditCodeField(IdentifierField):
+    check = staticmethod(check_credit_code)
