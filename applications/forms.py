@@ -8,8 +8,9 @@ from django.utils.translation import gettext_lazy as _
 
 from applications import formspecs
 from applications.models import Representation, Status
+from applications.services import CONSENT_MAX_DAYS
 from portal import clock
-from portal.forms import CitizenIdField, CreditCodeField
+from portal.forms import BoundedDateField, CitizenIdField, CreditCodeField
 from portal.models import mobile_validator
 
 REQUIRED = {"required": _("此项为必填项。")}
@@ -70,8 +71,10 @@ class ConsentForm(forms.Form):
     scope = forms.ChoiceField(label=_("委托范围"), required=False)
     purpose = forms.CharField(label=_("委托内容"), max_length=300, error_messages=REQUIRED,
                               widget=forms.TextInput(attrs={"placeholder": _("例如：代为申请食品经营许可并领取结果")}))
-    valid_until = forms.DateField(label=_("授权截止日期"), widget=forms.DateInput(attrs={"type": "date"}),
-                                  error_messages={**REQUIRED, "invalid": _("请输入有效的日期。")})
+    valid_until = BoundedDateField(label=_("授权截止日期"), earliest_days=0, latest_days=CONSENT_MAX_DAYS,
+                                   error_messages={**REQUIRED, "invalid": _("请输入有效的日期。"),
+                                                   "too_early": _("授权截止日期不能早于今天。"),
+                                                   "too_late": _("授权期限最长一年：截止日期不能晚于%(date)s。")})
 
     def __init__(self, *args, applicants=(), agents=(), items=(), bundles=(), **kwargs):
         super().__init__(*args, **kwargs)

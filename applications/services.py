@@ -344,6 +344,9 @@ def find_or_register_walk_in(
     return applicant, True
 
 
+CONSENT_MAX_DAYS = 366  # a consent lasts at most a year
+
+
 @transaction.atomic
 def grant_agent_consent(
     granted_by: User, applicant: Applicant, agent: User, *, purpose: str, valid_until: date, item=None, bundle=None,
@@ -369,7 +372,7 @@ def grant_agent_consent(
         raise DomainError(_("授权截止日期不能早于今天。"), code="period")
     if valid_until < valid_from:
         raise DomainError(_("授权截止日期不能早于生效日期。"), code="period")
-    if valid_until > valid_from + timedelta(days=366):
+    if valid_until > valid_from + timedelta(days=CONSENT_MAX_DAYS):
         raise DomainError(_("授权期限最长一年。"), code="period_too_long")
     if not (purpose or "").strip():
         raise DomainError(_("请填写委托内容。"), code="purpose")

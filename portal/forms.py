@@ -1,8 +1,11 @@
+from datetime import date, timedelta
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from portal import services
+from portal import clock, services
 from portal.identifiers import normalise_identifier
 from portal.validators import check_citizen_id, check_credit_code
 
@@ -60,3 +63,44 @@ class CitizenIdField(IdentifierField):
 
 class CreditCodeField(IdentifierField):
     check = staticmethod(check_credit_code)
+
+
+class BoundedDateField(forms.DateField):
+    """A date within [today + earliest_days, today + latest_days] by the portal's clock, shown as a date
+    picker limited to that range. Without bounds a typed 9999-12-31 or 0001-01-01 would reach the services.
+
+    Messages take %(date)s, the bound that was crossed."""
+
+    default_error_messages = {
+        "too_early": _("日期不能早于%(date)s。"),
+        "too_late": _("日期不能晚于%(date)s。"),
+    }
+
+    def __init__(self, *, earliest_days: int, latest_days: int, **kwargs):
+        self.earliest_days, self.latest_days = earliest_days, latest_days
+        kwargs.setdefault("widget", forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+        super().__init__(**kwargs)
+
+    def bounds(self) -> tuple[date, date]:
+        today = clock.today()
+        return today + timedelta(days=self.earliest_days), today + timedelta(days=self.latest_days)
+
+    def __deepcopy__(self, memo):
+        # Each form instance gets a copy of its fields: the date picker's range follows today, not the day
+        # the module was imported.
+        result = super().__deepcopy__(memo)
+        earliest, latest = result.bounds()
+        result.widget.attrs.update({"min": earliest.isoformat(), "max": latest.isoformat()})
+        return result
+
+    def validate(self, value):
+        super().validate(value)
+        if value in self.empty_values:
+            return
+        earliest, latest = self.bounds()
+        if value < earliest:
+            raise ValidationError(self.error_messages["too_early"], code="too_early",
+                                  params={"date": earliest.isoformat()})
+        if value > latest:
+            raise ValidationError(self.error_messages["too_late"], code="too_late",
+                                  params={"date": latest.isoformat()})
