@@ -50,7 +50,7 @@ class IdentifierField(forms.CharField):
         # which says what is wrong.
         super().__init__(**kwargs)
         if self.check is not None:
-            self.validators.append(type(self).check)
+            self.validators.append(self.check)
         self.widget.attrs.update({"maxlength": "40", "autocomplete": "off", "spellcheck": "false"})
 
     def to_python(self, value):
