@@ -19,6 +19,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from catalog.codesets import Channel
 from portal.models import StoredFile
+from portal.identifiers import normalise_identifier
 
 
 # --- who applies ------------------------------------------------------------------------------------------
@@ -73,6 +74,10 @@ class Applicant(models.Model):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        self.id_number = normalise_identifier(self.id_number)  # full-width digits, spaces, lower-case x
+        super().save(*args, **kwargs)
 
     @property
     def is_person(self) -> bool:

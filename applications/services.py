@@ -56,12 +56,13 @@ from catalog import rules as catalog_rules
 from catalog import services as catalog_services
 from catalog.codesets import Channel, MaterialSource, Requirement
 from portal import clock, throttle
-from portal.identifiers import is_valid_citizen_id, is_valid_credit_code
+from portal.identifiers import normalise_identifier
 from portal.models import User
 from portal.roles import Role
 from portal.audit import client_ip, record_audit
 from portal.services import grant_role
 from portal.sms import send_sms
+from portal.validators import any_identifier_error, citizen_id_error, credit_code_error, identifier_kind
 
 log = logging.getLogger(__name__)
 
@@ -250,16 +251,16 @@ def register_account(mobile: str, code: str, password: str, *, real_name: str = 
 
 
 def _clean_citizen_id(value: str) -> str:
-    value = (value or "").strip().upper()
-    if not is_valid_citizen_id(value):
-        raise DomainError(_("居民身份证号码无效：请检查位数、出生日期和末位校验码。"), code="citizen_id")
+    value = normalise_identifier(value)
+    if error := citizen_id_error(value):
+        raise DomainError(error, code="citizen_id")
     return value
 
 
 def _clean_credit_code(value: str) -> str:
-    value = (value or "").strip().upper()
-    if not is_valid_credit_code(value):
-        raise DomainError(_("统一社会信用代码无效：请检查位数和末位校验码。"), code="credit_code")
+    value = normalise_identifier(value)
+    if error := credit_code_error(value):
+        raise DomainError(error, code="credit_code")
     return value
 
 
@@ -332,14 +333,14 @@ def find_or_register_walk_in(
     """A window clerk finds the walk-in applicant by ID number (citizen ID or credit code), or registers it."""
     if not clerk.has_role(Role.WINDOW_CLERK):
         raise PermissionDenied(_("只有综合窗口受理人员可以登记现场申请人。"))
-    raw = (id_number or "").strip().upper()
-    if is_valid_citizen_id(raw):
+    raw = normalise_identifier(id_number)
+    found = identifier_kind(raw)
+    if found == "citizen_id":
         id_type, kind = Applicant.IdType.CITIZEN_ID, Applicant.Kind.PERSON
-    elif is_valid_credit_code(raw):
+    elif found == "credit_code":
         id_type, kind = Applicant.IdType.CREDIT_CODE, Applicant.Kind.ENTERPRISE
     else:
-        raise DomainError(_("证件号码无效：请输入18位居民身份证号码或统一社会信用代码，并核对末位校验码。"),
-                          code="id_number")
+        raise DomainError(any_identifier_error(raw), code="id_number")
     existing = Applicant.objects.filter(id_type=id_type, id_number=raw).first()
     if existing is not None:
         return existing, False
@@ -355,6 +356,9 @@ def find_or_register_walk_in(
     )
     record_audit(clerk, "applicant_walk_in", applicant, request=request)
     return applicant, True
+
+
+CONSENT_MAX_DAYS = 366  # a consent lasts at most a year
 
 
 @transaction.atomic
@@ -378,9 +382,11 @@ def grant_agent_consent(
     if item is not None and bundle is not None:
         raise DomainError(_("一份授权只能针对一个事项或一件事。"), code="scope")
     valid_from = valid_from or clock.today()
+    if valid_until < clock.today():
+        raise DomainError(_("授权截止日期不能早于今天。"), code="period")
     if valid_until < valid_from:
         raise DomainError(_("授权截止日期不能早于生效日期。"), code="period")
-    if valid_until > valid_from + timedelta(days=366):
+    if valid_until > valid_from + timedelta(days=CONSENT_MAX_DAYS):
         raise DomainError(_("授权期限最长一年。"), code="period_too_long")
     if not (purpose or "").strip():
         raise DomainError(_("请填写委托内容。"), code="purpose")

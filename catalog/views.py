@@ -7,7 +7,6 @@ from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import render
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -17,6 +16,7 @@ from catalog.codesets import ONLINE_CHANNELS, Channel, ServiceObject, label_of
 from catalog.forms import GuideSearchForm
 from portal import navigation
 from portal.documents import render_pdf
+from portal.filenames import content_disposition
 
 PDF_CACHE_SECONDS = 3600
 
@@ -80,7 +80,7 @@ def item_detail(request, pk: int):
 
 def _pdf_response(pdf: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(False, filename)
+    response["Content-Disposition"] = content_disposition(filename, attachment=False)
     return response
 
 
@@ -153,4 +153,7 @@ def material_file(request, pk: int, kind: str):
         raise Http404(_("文件已不存在。")) from None
     label = _("空白表格") if kind == "form" else _("示例样表")
     filename = f"{material.name}（{label}）{Path(field.name).suffix}"
-    return FileResponse(handle, as_attachment=True, filename=filename)
+    response = FileResponse(handle, as_attachment=True, filename=filename)
+    response["Content-Disposition"] = content_disposition(filename, attachment=True)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

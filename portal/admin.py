@@ -3,6 +3,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from portal import services
+from portal.forms import CitizenIdField
 from portal.models import (
     AuditEvent,
     CalendarDay,
@@ -22,6 +23,11 @@ class UserAdmin(DjangoUserAdmin):
     add_fieldsets = DjangoUserAdmin.add_fieldsets + (
         (_("实名信息"), {"fields": ("real_name", "mobile", "citizen_id", "groups")}),
     )
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "citizen_id":
+            return CitizenIdField(label=db_field.verbose_name, required=False)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
 class YearFilter(admin.SimpleListFilter):

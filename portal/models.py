@@ -1,25 +1,24 @@
 """Portal-wide data: people and roles, the working-day calendar, the audit log, health records."""
 import uuid
 from functools import cached_property
-from pathlib import Path
 
 from django.contrib.auth.models import AbstractUser, UserManager
-from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from portal.identifiers import is_valid_citizen_id
+from portal.identifiers import normalise_identifier
 from portal.roles import HOME_PRIORITY, STAFF_ROLES, Role
+from portal.validators import check_citizen_id
 
 mobile_validator = RegexValidator(r"^1[3-9]\d{9}$", _("请输入11位中国大陆手机号码。"))
 
 
 def validate_citizen_id(value: str) -> None:
-    if not is_valid_citizen_id(value):
-        raise ValidationError(_("居民身份证号码无效：请检查位数、出生日期和末位校验码。"), code="citizen_id")
+    # Named in migrations: keep it here, the messages are portal.validators'.
+    check_citizen_id(value)
 
 
 class PortalUserManager(UserManager):
@@ -55,9 +54,15 @@ class User(AbstractUser):
     def __str__(self):
         return self.real_name or self.username
 
+    def clean_fields(self, exclude=None):
+        # Full-width digits or spaces typed with a Chinese input method are normalised before the length check.
+        if self.citizen_id:
+            self.citizen_id = normalise_identifier(self.citizen_id)
+        super().clean_fields(exclude=exclude)
+
     def save(self, *args, **kwargs):
         if self.citizen_id:
-            self.citizen_id = self.citizen_id.upper()
+            self.citizen_id = normalise_identifier(self.citizen_id)
         super().save(*args, **kwargs)
 
     @cached_property
@@ -311,5 +316,6 @@ class StoredFile(models.Model):
     def download_name(self) -> str:
         """The original name for display, with the extension of the sniffed type (x.html holding a PDF is
         offered as x.pdf)."""
-        stem = Path(self.original_name).stem or "file"
-        return f"{stem}{self.extension}"
+        from portal.filenames import download_name
+
+        return download_name(self.original_name, self.content_type, self.extension)
