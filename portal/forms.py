@@ -38,6 +38,8 @@ class SecondFactorForm(forms.Form):
                         "min_length": _("动态验证码为6位数字。")},
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
     )
+
+
 class IdentifierField(forms.CharField):
     """A citizen ID or credit code as typed: full-width characters and spaces from a Chinese input method
     are normalised (portal.identifiers.normalise_identifier), then the number is checked."""

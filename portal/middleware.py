@@ -39,6 +39,31 @@ class SecondFactorMiddleware:
 
     ALLOWED_WHILE_ENROLLING = {"portal:two_factor", "portal:logout", "portal:healthz", "portal:login",
                                "portal:login_verify", "admin:logout"}
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        state = second_factor.session_state(request)
+        if state == "ok":
+            return None
+        if state == "verify":
+            logout(request)
+            if request.path.startswith("/api/"):
+                return JsonResponse({"detail": _("请重新登录并输入动态验证码。")}, status=403)
+            return redirect_to_login(request.get_full_path())
+        match = request.resolver_match
+        if match is not None and match.view_name in self.ALLOWED_WHILE_ENROLLING:
+            return None
+        if request.path.startswith("/api/"):
+            return JsonResponse({"detail": _("系统管理员须先启用两步验证。")}, status=403)
+        query = urlencode({"next": request.get_full_path()}) if request.method == "GET" else ""
+        return HttpResponseRedirect(reverse("portal:two_factor") + (f"?{query}" if query else ""))
+
+
 # C0 control characters (and DEL). Tab, CR and LF are ordinary in a text area, so bodies may carry them;
 # a path or a query string never has a reason to.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -79,24 +104,6 @@ class ControlCharacterMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        return self.get_response(request)
-
-    def process_view(self, request, view_func, view_args, view_kwargs):
-        state = second_factor.session_state(request)
-        if state == "ok":
-            return None
-        if state == "verify":
-            logout(request)
-            if request.path.startswith("/api/"):
-                return JsonResponse({"detail": _("请重新登录并输入动态验证码。")}, status=403)
-            return redirect_to_login(request.get_full_path())
-        match = request.resolver_match
-        if match is not None and match.view_name in self.ALLOWED_WHILE_ENROLLING:
-            return None
-        if request.path.startswith("/api/"):
-            return JsonResponse({"detail": _("系统管理员须先启用两步验证。")}, status=403)
-        query = urlencode({"next": request.get_full_path()}) if request.method == "GET" else ""
-        return HttpResponseRedirect(reverse("portal:two_factor") + (f"?{query}" if query else ""))
         if self._hostile(request):
             return self._refuse(request)
         return self.get_response(request)

@@ -25,9 +25,9 @@ from __future__ import annotations
 import json
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Callable
 
 import pytest
 from django.apps import apps
@@ -46,7 +46,14 @@ from applications import testing as app_testing
 from applications.models import Status
 from approvals.cases import services as case_services
 from approvals.intake import services as intake_services
-from approvals.models import ApprovalCase, ExtensionRequest, Inspection, InspectionEvidence, LegalReview, Stage
+from approvals.models import (
+    ApprovalCase,
+    ExtensionRequest,
+    Inspection,
+    InspectionEvidence,
+    LegalReview,
+    Stage,
+)
 from approvals.testing import Flow, make_person
 from catalog.codesets import Channel
 from catalog.testing import make_section

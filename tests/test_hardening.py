@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from applications import services
-from applications.errors import DomainError
+from portal.errors import DomainError
 from applications.models import Applicant
 from applications.testing import PDF_BYTES, PNG_BYTES, citizen_id, credit_code, make_item, make_person
 from portal import clock

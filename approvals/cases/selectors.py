@@ -160,7 +160,7 @@ def case_detail(user: User, pk: int) -> ApprovalCase | None:
 
 
 def _has_decision(case: ApprovalCase) -> bool:
-    from approvals.models import Decision
+    from approvals.cases.models import Decision
 
     try:
         case.decision
@@ -171,7 +171,7 @@ def _has_decision(case: ApprovalCase) -> bool:
 
 def evidence_for(user: User, public_id):
     """An evidence file the person may see (through a case they may see), else None."""
-    from approvals.models import InspectionEvidence
+    from approvals.cases.models import InspectionEvidence
 
     return (InspectionEvidence.objects.filter(public_id=public_id,
                                               inspection__cases__in=visible_cases(user)).distinct().first())
@@ -240,6 +240,6 @@ def case_page(cases: QuerySet[ApprovalCase], number, per_page: int = 20):
 
 
 def open_cases() -> QuerySet[ApprovalCase]:
-    from approvals.models import CLOSED_STAGES
+    from approvals.cases.models import CLOSED_STAGES
 
     return ApprovalCase.objects.exclude(stage__in=CLOSED_STAGES)

@@ -44,9 +44,11 @@ from approvals.timers import TIMER_FIELDS, Due, arm, case_url, disarm, is_joint,
 from portal import clock
 from portal.audit import record_audit, record_system_events
 from portal.errors import Conflict, DomainError
+from portal.identifiers import normalise_identifier
 from portal.models import User
 from portal.notifications import Message, notify, notify_many
 from portal.roles import Role
+from portal.validators import citizen_id_error, credit_code_error
 
 log = logging.getLogger(__name__)
 
@@ -517,6 +519,12 @@ def decide(case: ApprovalCase, officer: User, approve: bool, *, certificate: dic
         values = {**certificate_defaults(case), **{k: v for k, v in (certificate or {}).items() if v not in (None, "")}}
         if not (values.get("holder_name") or "").strip():
             raise DomainError(_("请填写持证主体。"), code="holder")
+        values["holder_id_number"] = normalise_identifier(values.get("holder_id_number") or "")
+        if values["holder_id_number"]:
+            error = (citizen_id_error if values.get("holder_id_type") == "111" else credit_code_error)(
+                values["holder_id_number"])
+            if error:
+                raise DomainError(error, code="holder_id")
         if values.get("valid_until") and values["valid_until"] < values["valid_from"]:
             raise DomainError(_("证照有效期截止日不能早于起始日。"), code="validity")
         decision = Decision(case=case, outcome=Decision.Outcome.APPROVE, decided_by=officer, decided_at=now,
