@@ -21,7 +21,7 @@ TEST_WORKERS ?= auto
 test:
 	@scripts/setup.sh system test
 	@scripts/setup.sh venv
-	@$(PY) scripts/services.py exec --redis-db 1 -- $(PY) -m pytest -n $(TEST_WORKERS) $(ARGS)
+	@$(PY) scripts/services.py exec --redis-db 1 -- $(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup $(ARGS)
 
 # Each script runs on its own (PYTHONPATH=. so it can import the project); a folder with no scripts passes.
 bench:

@@ -28,6 +28,17 @@ def pytest_configure(config):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+def pytest_collection_modifyitems(config, items):
+    """Under pytest-xdist (--dist loadgroup) the browser tests run one after another on one worker, and so do
+    the tests with a real Celery worker: two Chromiums or two workers at once on a 2-core machine only make
+    both slower and their timeouts flaky. The rest spreads over every worker."""
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.xdist_group("browser"))
+        elif item.get_closest_marker("celery"):
+            item.add_marker(pytest.mark.xdist_group("celery"))
+
+
 @pytest.fixture
 def make_user(db):
     """make_user(role, username=..., **fields) -> a saved user holding that role (password 'pass-12345')."""
