@@ -12,6 +12,23 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from approvals.cases.models import (  # noqa: F401 - the package's models belong to this app
+    CLOSED_STAGES,
+    DECIDED_STAGES,
+    OPEN_STAGES,
+    QUEUE_STAGES,
+    ApprovalCase,
+    Colour,
+    Decision,
+    ExtensionRequest,
+    Inspection,
+    InspectionEvidence,
+    LegalReview,
+    Stage,
+    Suspension,
+)
+from approvals.intake.models import IntakeClaim  # noqa: F401
+
 class Notice(models.Model):
     """A written notice of the receive stage (受理通知书, 补正告知书, 不予受理决定书, ...): HTML rendered from a
     template at issue time and never changed; becomes a sealed PDF in the documents issue."""
@@ -59,21 +76,3 @@ class Notice(models.Model):
 
     def __str__(self):
         return f"{self.title}（{self.number}）"
-
-
-from approvals.cases.models import (  # noqa: E402,F401 - the package's models belong to this app
-    CLOSED_STAGES,
-    DECIDED_STAGES,
-    OPEN_STAGES,
-    QUEUE_STAGES,
-    ApprovalCase,
-    Colour,
-    Decision,
-    ExtensionRequest,
-    Inspection,
-    InspectionEvidence,
-    LegalReview,
-    Stage,
-    Suspension,
-)
-from approvals.intake.models import IntakeClaim  # noqa: E402,F401

@@ -640,7 +640,7 @@ def run_matrix(world: World, rows) -> tuple[list[str], list[str], int]:
                     got, detail = "error", repr(exc)[:200]
                 import os
                 if os.environ.get("MATRIX_DUMP") and got == OPEN:
-                    body = response.content.decode(errors="replace")
+                    body = "" if response.streaming else response.content.decode(errors="replace")
                     flag = ""
                     if response.status_code == 400:
                         import re as _re
