@@ -176,7 +176,7 @@ class Attempt:
 
 
 def _audit(action: str, *, obj=None, request=None, address: str | None, typed: str, data: dict | None = None):
-    from portal.services import record_audit
+    from portal.audit import record_audit
 
     record_audit(None, action, obj, request=request, ip=address,
                  data={"identifier": typed[:150], "ip": address or "", **(data or {})})
