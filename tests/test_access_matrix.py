@@ -638,17 +638,6 @@ def run_matrix(world: World, rows) -> tuple[list[str], list[str], int]:
                     got, detail = classify(response, role, row.api), describe(response)
                 except Exception as exc:  # noqa: BLE001 - a crash is a row result too
                     got, detail = "error", repr(exc)[:200]
-                import os
-                if os.environ.get("MATRIX_DUMP") and got == OPEN:
-                    body = "" if response.streaming else response.content.decode(errors="replace")
-                    flag = ""
-                    if response.status_code == 400:
-                        import re as _re
-                        flag = "FORMERR " if ("errorlist" in body or "invalid-feedback" in body or ('"detail"' not in body and row.api)) else ""
-                        probs = _re.findall(r'data-testid="problem[^>]*>([^<]*)<', body)[:2]
-                        flag += str(probs)
-                    with open(os.environ["MATRIX_DUMP"], "a") as fh:
-                        fh.write(f"{row.label()} | {role} | {detail[:200]} | {flag}\n")
                 if got != expected:
                     mismatches.append(f"{row.label()} | {role}: expected {expected}, got {got} ({detail})")
                 if write and (got in (HIDDEN, REFUSED) or expected in (HIDDEN, REFUSED)):
