@@ -188,6 +188,7 @@ class FilingChoiceSerializer(serializers.Serializer):
     retrieve=extend_schema(summary="办件详情（含办理过程、通知书、待补正清单）"),
 )
 class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    lookup_value_regex = r"\d+"  # ids are numbers: anything else is not found (404), never a 500
     serializer_class = ApplicationListSerializer
     queryset = Application.objects.none()
 

@@ -319,6 +319,7 @@ def _input(serializer_class, request):
 )
 class OfficerCaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """审批案件：各环节队列、取下一件、认领与释放，以及审查、勘验安排、法制审核、决定、退回、延期申请、中止与恢复。"""
+    lookup_value_regex = r"\d+"  # ids are numbers: anything else is not found (404), never a 500
 
     permission_classes = [IsApprovalStaff]
     queryset = ApprovalCase.objects.none()
@@ -463,6 +464,7 @@ class OfficerCaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 )
 class OfficerInspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """现场勘验：勘验人员记录勘验情况、结论和现场照片视频；限期整改后安排复查。"""
+    lookup_value_regex = r"\d+"  # ids are numbers: anything else is not found (404), never a 500
 
     permission_classes = [IsApprovalStaff]
     serializer_class = OfficerInspectionSerializer
@@ -508,6 +510,7 @@ class OfficerInspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
 @extend_schema_view(list=extend_schema(summary="待审批的延期申请（科室负责人：本科室；局领导：全部）"))
 class OfficerExtensionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """延期申请的审批（科室负责人、局领导）。"""
+    lookup_value_regex = r"\d+"  # ids are numbers: anything else is not found (404), never a 500
 
     permission_classes = [IsHeadOrLeader]
     serializer_class = OfficerExtensionSerializer

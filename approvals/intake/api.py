@@ -230,6 +230,7 @@ ERRORS = {
 )
 class IntakeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """综合受理：待受理的申请（按收件时间先后），认领、释放，以及各项受理决定。"""
+    lookup_value_regex = r"\d+"  # ids are numbers: anything else is not found (404), never a 500
 
     permission_classes = [IsWindowClerk]
     queryset = Application.objects.none()
