@@ -669,7 +669,8 @@ def run_matrix(world: World, rows) -> tuple[list[str], list[str], int]:
                         got, detail = classify(response, role, row.api), describe(response)
                         if payload_rejected(response, row):
                             got = f"{got} with the payload rejected by the form or serializer"
-                        response.close()
+                        if getattr(response, "file_to_stream", None) is not None:
+                            response.file_to_stream.close()  # not response.close(): that closes the connection
                     except Exception as exc:  # noqa: BLE001 - a crash is a row result too
                         got, detail = "error", repr(exc)[:200]
                     if got != expected:
