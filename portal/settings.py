@@ -58,6 +58,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "portal.middleware.ContentSecurityPolicyMiddleware",
     "portal.middleware.ControlCharacterMiddleware",
+    "portal.middleware.CalendarRevisionMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -198,7 +199,7 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "portal.tasks.record_worker_heartbeat", "schedule": 30.0},
-    "calendar-coverage": {"task": "portal.tasks.check_calendar_coverage", "schedule": 6 * 3600.0},
+    "calendar-coverage": {"task": "portal.tasks.check_calendar_coverage", "schedule": 3600.0},
     # Re-drive: anything a lost broker message or a failed gateway left pending.
     "notification-redrive": {"task": "portal.tasks.deliver_notifications", "schedule": 120.0},
     "forget-old-failures": {"task": "portal.tasks.forget_old_failures", "schedule": crontab(minute=40, hour=3)},
