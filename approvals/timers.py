@@ -92,8 +92,9 @@ def clock_suspensions(case: ApprovalCase) -> list[ClockSuspension]:
 
 
 def arm(case: ApprovalCase, due: clockwork.DueDates | None = None, *, today: date | None = None) -> None:
-    """Set the timer days from the due dates (open, running cases only; NULL otherwise). The colour only
-    improves here (an extension or suspension moved the dates later); the sweep makes it worse and tells people."""
+    """Set the timer days from the due dates (open, running cases only; NULL otherwise). A new case gets today's
+    colour at once; afterwards the colour only improves here (an extension or suspension moved the dates later)
+    and the sweep makes it worse and tells people."""
     today = today or clock.today()
     if due is None:
         due = clockwork.DueDates(case.statutory_due_date, case.promised_due_date)
@@ -104,7 +105,7 @@ def arm(case: ApprovalCase, due: clockwork.DueDates | None = None, *, today: dat
     case.yellow_from, case.red_from, case.statutory_alarm_from = (timers.yellow_from, timers.red_from,
                                                                   timers.statutory_alarm_from)
     computed = clockwork.colour_on(timers, today)
-    if computed > case.colour:
+    if case.pk is None or computed > case.colour:  # a new case starts with today's colour
         case.colour = computed
         case.colour_changed_at = timezone.now()
     if case.statutory_alarm and not clockwork.alarm_on(timers, today):

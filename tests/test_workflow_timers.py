@@ -188,3 +188,11 @@ def test_the_beat_runs_every_sweep_and_the_tasks_are_safe_to_run_twice(flow):
     flow.case()
     assert tasks.sweep_timers() == 0 and tasks.sweep_timers() == 0
     assert tasks.sweep_overdue_rectifications() == 0
+
+
+def test_a_new_case_shows_todays_colour_from_the_first_minute():
+    """Issue: a new case with 2 working days left showed 正常 until the next daily sweep."""
+    flow = Flow.build()
+    case = flow.case(statutory=2, promised=2)
+    assert case.colour == Colour.YELLOW  # 2 working days left = the yellow threshold
+    assert ApprovalCase.objects.get(pk=case.pk).yellow_from <= clock.today()
