@@ -126,6 +126,7 @@ ACTION_LABELS = {
     "request_supplement": _("一次性告知补正"),
     "refuse": _("不予受理"),
     "decide": _("作出决定"),
+    "all_cases_decided": _("全部事项已作出决定，转统一出件窗口"),
     "decide_on_commitment": _("告知承诺当场决定"),
     "withdraw": _("申请人撤回"),
     "lapse": _("逾期未补正，终止办理"),

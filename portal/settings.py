@@ -226,20 +226,21 @@ SUPPLEMENT_LIMIT_WORKING_DAYS = env_int("SUPPLEMENT_LIMIT_WORKING_DAYS", 20)
 INSPECTION_PHOTO_MAX_BYTES = env_int("INSPECTION_PHOTO_MAX_BYTES", 20 * 1024 * 1024)
 INSPECTION_VIDEO_MAX_BYTES = env_int("INSPECTION_VIDEO_MAX_BYTES", 200 * 1024 * 1024)
 # The body to which an applicant may apply for administrative reconsideration (written into denials).
-RECONSIDERATION_BODY = env_str("RECONSIDERATION_BODY", "")
+# Where a denied applicant may seek reconsideration (Art. 38): the people's government at the bureau's level.
+RECONSIDERATION_BODY = env_str("RECONSIDERATION_BODY", "宝塔区人民政府")
 # Outside channels (besides the bell) for deadline warnings to officers and section heads.
 APPROVAL_WARNING_CHANNELS = env_list("APPROVAL_WARNING_CHANNELS", "sms,email")
 # A worker heartbeat older than this makes /healthz report the worker as down.
 WORKER_HEARTBEAT_MAX_AGE_SECONDS = env_int("WORKER_HEARTBEAT_MAX_AGE_SECONDS", 120)
 
 REST_FRAMEWORK = {
-    # portal.api: the error answers of every operation in the schema; portal.api_auth: 401 (not 403) for a caller
-    # who is not signed in.
+    # portal.api: the error answers of every operation in the schema; portal.api_defaults: 401 (not 403) for a
+    # caller who is not signed in, and an empty `page=` is not page 1.
     "DEFAULT_SCHEMA_CLASS": "portal.api.AutoSchema",
     "EXCEPTION_HANDLER": "portal.api.exception_handler",
-    "DEFAULT_AUTHENTICATION_CLASSES": ["portal.api_auth.SessionAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["portal.api_defaults.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "portal.api_defaults.PageNumberPagination",
     "PAGE_SIZE": 20,
 }
 SPECTACULAR_SETTINGS = {

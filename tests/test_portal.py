@@ -227,3 +227,10 @@ def test_settings_refuse_to_start_without_a_secret_in_production():
         cwd=os.path.dirname(os.path.dirname(__file__)),
     )
     assert result.returncode != 0 and "SECRET_KEY must be set" in result.stderr
+
+
+def test_the_api_documentation_is_in_the_administrators_menu_only(client, make_user):
+    for role, shown in [(Role.ADMINISTRATOR, True), (Role.WINDOW_CLERK, False), (Role.APPROVAL_OFFICER, False),
+                        (Role.DEPARTMENT_USER, False)]:
+        client.force_login(make_user(role))
+        assert ("接口文档" in client.get("/").content.decode()) is shown, role

@@ -83,6 +83,7 @@ def test_denial_requires_reasons_and_writes_the_appeal_rights_in(flow):
     decision = case_services.decide(case, flow.certifier, False, reasons="经营场所与申请材料不符")
     assert decision.outcome == Decision.Outcome.DENY and fresh(case).stage == Stage.DENIED
     assert "60日内" in decision.appeal_rights and "6个月内" in decision.appeal_rights
+    assert "宝塔区人民政府" in decision.appeal_rights and "本级人民政府" not in decision.appeal_rights  # the body by name
     assert decision.notice.kind == Notice.Kind.DENIAL
     assert "经营场所与申请材料不符" in decision.notice.body_html and "行政复议" in decision.notice.body_html
 
