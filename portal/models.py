@@ -169,7 +169,7 @@ class AuditStream(models.Model):
     object_id = models.CharField(_("对象编号"), max_length=64, blank=True)
     last_seq = models.BigIntegerField(_("最后链序号"))
     last_hash = models.CharField(_("最后哈希"), max_length=64)
-    last_event_id = models.BigIntegerField(_("最后一条记录"), null=True)
+    last_event_id = models.BigIntegerField(_("最后一条记录"))
 
     class Meta:
         verbose_name = _("审计链")

@@ -195,7 +195,7 @@ def test_verify_audit_names_a_row_changed_by_the_owner_who_recomputed_its_hash(o
     history = write_history(subject)
     owner_connection.execute("ALTER TABLE portal_auditevent DISABLE TRIGGER portal_auditevent_append_only")
     owner_connection.execute("UPDATE portal_auditevent SET opinion = '同意' WHERE id = %s", [history[1].pk])
-    owner_connection.execute("UPDATE portal_auditevent e SET chain_hash = portal_audit_hash(e) WHERE id = %s",
+    owner_connection.execute("UPDATE portal_auditevent e SET chain_hash = portal_audit_hash(e, e.chain_prev, e.chain_seq, e.created_at) WHERE id = %s",
                              [history[1].pk])
     owner_connection.execute("ALTER TABLE portal_auditevent ENABLE TRIGGER portal_auditevent_append_only")
     report = auditchain.verify()

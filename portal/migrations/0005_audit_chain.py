@@ -4,13 +4,12 @@ Every row of portal_auditevent gets its position in its stream (the object it is
 and its own: SHA-256 over the previous hash and the row's content, in the format of portal/auditchain.py (which
 recomputes it in Python to verify). A BEFORE INSERT trigger does it, so every writer is covered without a change
 (record_audit's ORM create, bulk_create, the sweeps' INSERT ... SELECT), and it sets created_at to the database's
-clock, so no INSERT can back-date a row. The head of each stream (portal_auditstream) is kept in the same
-transaction, under a row lock that keeps the writers of one stream in line; streams of different objects do not
-wait for each other.
+clock, so no INSERT can back-date a row. The head of each stream (portal_auditstream) is moved on in the same
+transaction, under its row lock, which keeps the writers of one stream in line; streams of different objects do
+not wait for each other.
 
-The trigger function is SECURITY DEFINER (it runs as the owner, who alone may write the heads) with a fixed
-search_path that puts pg_temp last, so a session's temporary table cannot stand in for the heads. Existing rows
-are chained here, per stream in (created_at, id) order.
+The trigger function is SECURITY DEFINER (it runs as the owner, who alone may write the heads), with every name
+schema-qualified. Existing rows are chained here, per stream in (created_at, id) order.
 """
 import django.db.models.functions.datetime
 from django.db import migrations, models
@@ -19,71 +18,93 @@ GENESIS = "0" * 64
 
 FUNCTIONS = """
 -- One field of the hashed text: its length in UTF-8 bytes, a colon, the text, a comma; '-' for NULL.
-CREATE OR REPLACE FUNCTION portal_audit_field(value text) RETURNS text
+CREATE OR REPLACE FUNCTION {schema}.portal_audit_field(value text) RETURNS text
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $fn$
     SELECT CASE WHEN value IS NULL THEN '-'
-                ELSE octet_length(convert_to(value, 'UTF8'))::text || ':' || value || ',' END
+                ELSE pg_catalog.octet_length(pg_catalog.convert_to(value, 'UTF8'))::text || ':' || value || ',' END
 $fn$;
 
--- The hash of one row, with its chain_prev and chain_seq already set (format onewindow-audit-1).
-CREATE OR REPLACE FUNCTION portal_audit_hash(e portal_auditevent) RETURNS text
+-- The hash of row `e` at position `seq` of its stream after a row hashed `prev`, written at `at`
+-- (format onewindow-audit-1; portal/auditchain.py computes the same).
+CREATE OR REPLACE FUNCTION {schema}.portal_audit_hash(e {schema}.portal_auditevent, prev text, seq bigint,
+                                                      at timestamptz) RETURNS text
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $fn$
-    SELECT encode(sha256(convert_to(
-        portal_audit_field('onewindow-audit-1')
-        || portal_audit_field(e.chain_prev)
-        || portal_audit_field(e.chain_seq::text)
-        || portal_audit_field(e.id::text)
-        || portal_audit_field((extract(epoch FROM e.created_at) * 1000000)::bigint::text)
-        || portal_audit_field(e.actor_id::text)
-        || portal_audit_field(e.actor_name)
-        || portal_audit_field(e.actor_role)
-        || portal_audit_field(e.action)
-        || portal_audit_field(e.object_type)
-        || portal_audit_field(e.object_id)
-        || portal_audit_field(e.object_repr)
-        || portal_audit_field(e.from_state)
-        || portal_audit_field(e.to_state)
-        || portal_audit_field(e.opinion)
-        || portal_audit_field(e.ip_address::text)
-        || portal_audit_field(e.data::text), 'UTF8')), 'hex')
+    SELECT pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to(
+        {schema}.portal_audit_field('onewindow-audit-1')
+        || {schema}.portal_audit_field(prev)
+        || {schema}.portal_audit_field(seq::text)
+        || {schema}.portal_audit_field(e.id::text)
+        || {schema}.portal_audit_field((extract(epoch FROM at) * 1000000)::bigint::text)
+        || {schema}.portal_audit_field(e.actor_id::text)
+        || {schema}.portal_audit_field(e.actor_name)
+        || {schema}.portal_audit_field(e.actor_role)
+        || {schema}.portal_audit_field(e.action)
+        || {schema}.portal_audit_field(e.object_type)
+        || {schema}.portal_audit_field(e.object_id)
+        || {schema}.portal_audit_field(e.object_repr)
+        || {schema}.portal_audit_field(e.from_state)
+        || {schema}.portal_audit_field(e.to_state)
+        || {schema}.portal_audit_field(e.opinion)
+        || {schema}.portal_audit_field(e.ip_address::text)
+        || {schema}.portal_audit_field(e.data::text), 'UTF8')), 'hex')
 $fn$;
 
-CREATE OR REPLACE FUNCTION portal_audit_chain() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = {schema}, pg_temp
+-- SECURITY DEFINER: the owner alone may write the heads. Every name is schema-qualified rather than fixed with
+-- SET search_path (a configuration change on every row): a session's temporary tables cannot stand in for them,
+-- and the app role cannot create anything in the schema.
+CREATE OR REPLACE FUNCTION {schema}.portal_audit_chain() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER
 AS $fn$
 DECLARE
-    head portal_auditstream%ROWTYPE;
+    head_id bigint;
+    head_seq bigint;
+    head_hash text;
 BEGIN
-    -- Take the stream's head (created at its first row) and its lock until commit, moving it one position on.
-    INSERT INTO portal_auditstream AS s (object_type, object_id, last_seq, last_hash, last_event_id)
-    VALUES (NEW.object_type, NEW.object_id, 1, '{genesis}', NULL)
-    ON CONFLICT (object_type, object_id) DO UPDATE SET last_seq = s.last_seq + 1
-    RETURNING * INTO head;
-    NEW.chain_seq := head.last_seq;
-    NEW.chain_prev := head.last_hash;
-    NEW.created_at := clock_timestamp();  -- after the lock: times rise along a stream, whatever the INSERT said
-    NEW.chain_hash := portal_audit_hash(NEW);
-    UPDATE portal_auditstream SET last_hash = NEW.chain_hash, last_event_id = NEW.id WHERE id = head.id;
-    RETURN NEW;
+    LOOP
+        -- The stream's head, locked until commit: the writers of one stream take turns here, streams of different
+        -- objects do not wait for each other. A row lock, not an advisory lock: a sweep appends to thousands of
+        -- streams in one transaction, more advisory locks than the server's lock table holds.
+        SELECT s.id, s.last_seq, s.last_hash INTO head_id, head_seq, head_hash
+          FROM {schema}.portal_auditstream s
+         WHERE s.object_type = NEW.object_type AND s.object_id = NEW.object_id
+           FOR NO KEY UPDATE;
+        NEW.chain_seq := coalesce(head_seq, 0) + 1;
+        NEW.chain_prev := coalesce(head_hash, '{genesis}');
+        NEW.created_at := pg_catalog.clock_timestamp();  -- read after the lock: times never fall along a stream
+        NEW.chain_hash := {schema}.portal_audit_hash(NEW, NEW.chain_prev, NEW.chain_seq, NEW.created_at);
+        IF head_id IS NOT NULL THEN
+            UPDATE {schema}.portal_auditstream
+               SET last_seq = NEW.chain_seq, last_hash = NEW.chain_hash, last_event_id = NEW.id
+             WHERE id = head_id;
+            RETURN NEW;
+        END IF;
+        INSERT INTO {schema}.portal_auditstream (object_type, object_id, last_seq, last_hash, last_event_id)
+        VALUES (NEW.object_type, NEW.object_id, NEW.chain_seq, NEW.chain_hash, NEW.id)
+        ON CONFLICT (object_type, object_id) DO NOTHING;
+        IF FOUND THEN
+            RETURN NEW;
+        END IF;
+        -- Another transaction started this stream meanwhile and has committed: append after its row.
+    END LOOP;
 END
 $fn$;
 
-REVOKE ALL ON FUNCTION portal_audit_chain() FROM PUBLIC;
+REVOKE ALL ON FUNCTION {schema}.portal_audit_chain() FROM PUBLIC;
 """
 
 BACKFILL = """
 DO $backfill$
 DECLARE
-    e portal_auditevent%ROWTYPE;
+    e {schema}.portal_auditevent%ROWTYPE;
     previous_type text;
     previous_id text;
     seq bigint := 0;
     previous_hash text;
 BEGIN
-    ALTER TABLE portal_auditevent DISABLE TRIGGER portal_auditevent_append_only;
-    FOR e IN SELECT * FROM portal_auditevent ORDER BY object_type, object_id, created_at, id LOOP
+    ALTER TABLE {schema}.portal_auditevent DISABLE TRIGGER portal_auditevent_append_only;
+    FOR e IN SELECT * FROM {schema}.portal_auditevent ORDER BY object_type, object_id, created_at, id LOOP
         IF e.object_type IS DISTINCT FROM previous_type OR e.object_id IS DISTINCT FROM previous_id THEN
             previous_type := e.object_type;
             previous_id := e.object_id;
@@ -91,18 +112,16 @@ BEGIN
             previous_hash := '{genesis}';
         END IF;
         seq := seq + 1;
-        e.chain_seq := seq;
-        e.chain_prev := previous_hash;
-        e.chain_hash := portal_audit_hash(e);
-        UPDATE portal_auditevent
-           SET chain_seq = e.chain_seq, chain_prev = e.chain_prev, chain_hash = e.chain_hash
-         WHERE id = e.id;
-        previous_hash := e.chain_hash;
+        UPDATE {schema}.portal_auditevent
+           SET chain_seq = seq, chain_prev = previous_hash,
+               chain_hash = {schema}.portal_audit_hash(e, previous_hash, seq, e.created_at)
+         WHERE id = e.id
+        RETURNING chain_hash INTO previous_hash;
     END LOOP;
-    ALTER TABLE portal_auditevent ENABLE TRIGGER portal_auditevent_append_only;
-    INSERT INTO portal_auditstream (object_type, object_id, last_seq, last_hash, last_event_id)
+    ALTER TABLE {schema}.portal_auditevent ENABLE TRIGGER portal_auditevent_append_only;
+    INSERT INTO {schema}.portal_auditstream (object_type, object_id, last_seq, last_hash, last_event_id)
     SELECT DISTINCT ON (object_type, object_id) object_type, object_id, chain_seq, chain_hash, id
-      FROM portal_auditevent
+      FROM {schema}.portal_auditevent
      ORDER BY object_type, object_id, chain_seq DESC;
 END
 $backfill$;
@@ -117,7 +136,7 @@ CREATE TRIGGER portal_auditevent_chain
 REMOVE = """
 DROP TRIGGER IF EXISTS portal_auditevent_chain ON portal_auditevent;
 DROP FUNCTION IF EXISTS portal_audit_chain();
-DROP FUNCTION IF EXISTS portal_audit_hash(portal_auditevent);
+DROP FUNCTION IF EXISTS portal_audit_hash(portal_auditevent, text, bigint, timestamptz);
 DROP FUNCTION IF EXISTS portal_audit_field(text);
 """
 
@@ -127,7 +146,7 @@ def install(apps, schema_editor):
         cursor.execute("SELECT current_schema()")
         schema = schema_editor.quote_name(cursor.fetchone()[0])
         cursor.execute(FUNCTIONS.replace("{schema}", schema).replace("{genesis}", GENESIS))
-        cursor.execute(BACKFILL.replace("{genesis}", GENESIS))
+        cursor.execute(BACKFILL.replace("{schema}", schema).replace("{genesis}", GENESIS))
         cursor.execute(TRIGGER)
 
 
@@ -148,7 +167,7 @@ class Migration(migrations.Migration):
                 ("object_id", models.CharField(blank=True, max_length=64, verbose_name="对象编号")),
                 ("last_seq", models.BigIntegerField(verbose_name="最后链序号")),
                 ("last_hash", models.CharField(max_length=64, verbose_name="最后哈希")),
-                ("last_event_id", models.BigIntegerField(null=True, verbose_name="最后一条记录")),
+                ("last_event_id", models.BigIntegerField(verbose_name="最后一条记录")),
             ],
             options={
                 "verbose_name": "审计链",
