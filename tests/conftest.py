@@ -87,6 +87,20 @@ def owner_connection(django_db_setup):
 
 
 @pytest.fixture
+def app_database_url(django_db_setup) -> str:
+    """A DATABASE_URL for a subprocess (a worker, a web server) on the test database, as the app role."""
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    host = db.get("HOST") or "127.0.0.1"
+    user = db.get("USER") or "postgres"
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    if host.startswith("/"):  # unix socket (embedded PostgreSQL)
+        return f"postgres://{user}{password}@/{db['NAME']}?host={host}&port={db.get('PORT') or 5432}"
+    return f"postgres://{user}{password}@{host}:{db.get('PORT') or 5432}/{db['NAME']}"
+
+
+@pytest.fixture
 def make_user(db):
     """make_user(role, username=..., **fields) -> a saved user holding that role (password 'pass-12345')."""
     from portal.models import User

@@ -1,7 +1,9 @@
 """The parts of scripts/services.py and scripts/run.py that `make run` and `make test` rely on."""
 import io
+import os
 import signal
 import socket
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -149,12 +151,13 @@ def wait_until(predicate, seconds: float = 10.0) -> bool:
 
 
 @pytest.mark.timeout(60)
-def test_one_program_dying_stops_the_others_and_their_children():
+def test_a_program_that_may_not_restart_stops_the_others_and_their_children():
     out = io.StringIO()
     supervisor = run_script.Supervisor(
         [
             run_script.Program("web", [sys.executable, "-c", PARENT_OF_SLEEPER]),
-            run_script.Program("beat", [sys.executable, "-c", "import sys, time; time.sleep(0.5); sys.exit(3)"]),
+            run_script.Program("beat", [sys.executable, "-c", "import sys, time; time.sleep(0.5); sys.exit(3)"],
+                               restart=False),
         ],
         env={"PATH": "/usr/bin:/bin"},
         out=out,
@@ -169,19 +172,111 @@ def test_one_program_dying_stops_the_others_and_their_children():
     assert all(child.poll() is not None for child in supervisor.children.values())
     assert wait_until(lambda: gone(grandchild)), "the web program's own child outlived the supervisor"
     assert "web  | grandchild" in out.getvalue()
-    assert "beat exited with code 3" in out.getvalue()
+    assert "beat exited with code 3: stopping the others" in out.getvalue()
 
 
 @pytest.mark.timeout(60)
 def test_program_exiting_zero_still_counts_as_failure():
     supervisor = run_script.Supervisor(
-        [run_script.Program("worker", [sys.executable, "-c", "pass"])], env={}, out=io.StringIO()
+        [run_script.Program("worker", [sys.executable, "-c", "pass"], restart=False)], env={}, out=io.StringIO()
     )
     supervisor.start()
     try:
         assert supervisor.wait(poll_seconds=0.05) == 1
     finally:
         supervisor.stop()
+
+
+FAST = run_script.RestartPolicy(first_delay=0.2, max_delay=1.0, stable_after=3.0, give_up_after=3)
+
+
+def pids_printed(out: io.StringIO, label: str) -> list[int]:
+    return [int(line.split()[-1]) for line in out.getvalue().splitlines() if line.startswith(label) and "grandchild" in line]
+
+
+@pytest.mark.timeout(60)
+def test_a_killed_program_is_restarted_and_what_it_left_is_cleaned_up_while_the_others_run_on():
+    out = io.StringIO()
+    supervisor = run_script.Supervisor(
+        [run_script.Program("web", [sys.executable, "-c", PARENT_OF_SLEEPER]),
+         run_script.Program("worker", [sys.executable, "-c", PARENT_OF_SLEEPER])],
+        env={}, out=out, grace_seconds=5, policy=FAST,
+    )
+    state = {"killed": None, "restarted": None}
+
+    def kill_then_watch():
+        worker = supervisor.children.get("worker")
+        if state["killed"] is None and len(pids_printed(out, "worker")) == 1 and pids_printed(out, "web"):
+            state["killed"] = (worker.pid, pids_printed(out, "worker")[0])
+            os.kill(worker.pid, signal.SIGKILL)
+        elif state["killed"] and len(pids_printed(out, "worker")) == 2:
+            state["restarted"] = worker.pid
+            supervisor.request_stop(signal.SIGTERM)
+
+    supervisor.start()
+    web = supervisor.children["web"].pid
+    try:
+        assert supervisor.wait(on_tick=kill_then_watch, poll_seconds=0.05) == 0
+        first_worker, orphan = state["killed"]
+        assert gone(orphan), "the killed worker's own child was left running"
+        assert state["restarted"] != first_worker
+        assert supervisor.children["web"].pid == web and supervisor.children["web"].poll() is None
+    finally:
+        supervisor.stop()
+    text = out.getvalue()
+    assert "worker was killed by SIGKILL after" in text and "restarting it in 0 s (failure 1 in a row)" in text
+    assert f"worker restarted (pid {state['restarted']})" in text
+    assert all(wait_until(lambda pid=pid: gone(pid)) for pid in pids_printed(out, "web") + pids_printed(out, "worker"))
+
+
+@pytest.mark.timeout(60)
+def test_a_program_that_keeps_failing_at_start_stops_everything_after_backing_off():
+    out = io.StringIO()
+    supervisor = run_script.Supervisor(
+        [run_script.Program("web", [sys.executable, "-c", SLEEPER]),
+         run_script.Program("beat", [sys.executable, "-c", "import sys; sys.exit(4)"])],
+        env={}, out=out, grace_seconds=5, policy=FAST,
+    )
+    supervisor.start()
+    started = time.monotonic()
+    try:
+        assert supervisor.wait(poll_seconds=0.02) == 4
+    finally:
+        supervisor.stop()
+    # Pauses of 0.2 s and 0.4 s between the three failures.
+    assert time.monotonic() - started >= 0.6
+    text = out.getvalue()
+    assert "restarting it in 0 s (failure 1 in a row)" in text and "(failure 2 in a row)" in text
+    assert "beat exited with code 4, 3 times in a row within 3 s of starting: giving up" in text
+    assert all(child.poll() is not None for child in supervisor.children.values())
+
+
+def test_backoff_doubles_up_to_its_ceiling():
+    policy = run_script.RestartPolicy()
+    assert [policy.delay(n) for n in range(1, 8)] == [1, 2, 4, 8, 16, 30, 30]
+
+
+@pytest.mark.timeout(60)
+def test_programs_die_with_a_supervisor_killed_with_sigkill(tmp_path):
+    """kill -9 of `make run` itself: its programs get SIGTERM from the kernel (prctl), nothing is orphaned."""
+    script = (
+        "import io, sys; sys.path.insert(0, {scripts!r}); import run; "
+        "s = run.Supervisor([run.Program('web', [sys.executable, '-c', {sleeper!r}])], env={{}}); "
+        "s.start(); print('pid', s.children['web'].pid, flush=True); s.wait()"
+    ).format(scripts=str(SCRIPTS), sleeper=PARENT_OF_SLEEPER)
+    supervisor = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        lines = [supervisor.stdout.readline() for _ in range(2)]  # in either order: two threads print them
+        web = next(int(line.split()[-1]) for line in lines if line.startswith("pid"))
+        grandchild = next(int(line.split()[-1]) for line in lines if "grandchild" in line)
+        supervisor.kill()
+        supervisor.wait()
+        assert wait_until(lambda: gone(web)), "the program outlived its supervisor"
+        # Its own child is its business (gunicorn and Celery take their workers down when they get SIGTERM).
+        os.kill(grandchild, signal.SIGKILL)
+    finally:
+        supervisor.kill()
+        supervisor.wait()
 
 
 @pytest.mark.timeout(60)
@@ -215,7 +310,8 @@ def test_requested_stop_ends_everything_and_exits_zero():
     assert "worker did not stop within 1 s: killing it" in out.getvalue()
 
 
-def test_programs_are_web_worker_and_beat():
+def test_programs_are_web_worker_and_beat_and_all_restart():
+    assert all(p.restart for p in run_script.programs("/venv/python", 8000))
     argv = {p.name: p.argv for p in run_script.programs("/venv/python", 8000)}
     assert argv["web"][1:4] == ["-m", "gunicorn", "portal.wsgi:application"]
     assert "127.0.0.1:8000" in argv["web"] and argv["web"][argv["web"].index("--workers") + 1] == "2"
