@@ -18,7 +18,7 @@ from django.db import connection
 from django.utils import timezone
 
 from portal.models import WorkerHeartbeat
-from tests.test_dev_scripts import gone, run_script, wait_until
+from tests.test_dev_scripts import run_script, wait_until
 
 pytestmark = [pytest.mark.celery, pytest.mark.django_db(transaction=True)]
 
@@ -39,12 +39,20 @@ def status_of(url: str) -> int | None:
         return None
 
 
-def process_tree(pid: int) -> set[int]:
+def process_tree(pid: int) -> list[psutil.Process]:
+    """The process and its descendants, as psutil handles (which tell a reused pid from the process we saw)."""
     try:
         parent = psutil.Process(pid)
-        return {pid, *(child.pid for child in parent.children(recursive=True))}
+        return [parent, *parent.children(recursive=True)]
     except psutil.NoSuchProcess:
-        return set()
+        return []
+
+
+def ended(process: psutil.Process) -> bool:
+    try:
+        return not process.is_running() or process.status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
 
 
 @pytest.mark.timeout(240)
@@ -60,7 +68,7 @@ def test_a_killed_worker_comes_back_while_the_web_server_keeps_serving(app_datab
     chosen = [p for p in run_script.programs(sys.executable, port) if p.name in ("web", "worker")]
     out = io.StringIO()
     supervisor = run_script.Supervisor(chosen, env, out=out, grace_seconds=20)
-    seen: set[int] = set()
+    seen: dict[tuple, psutil.Process] = {}
     state: dict = {}
 
     def worker_ready_lines() -> int:
@@ -68,12 +76,12 @@ def test_a_killed_worker_comes_back_while_the_web_server_keeps_serving(app_datab
 
     def scenario():
         """Driven by the supervisor's loop (its own thread starts and restarts the programs)."""
-        for name, child in supervisor.children.items():
-            seen.update(process_tree(child.pid))
+        for child in supervisor.children.values():
+            seen.update({(p.pid, p.create_time()): p for p in process_tree(child.pid)})
         if "killed" not in state:
             if status_of(base + "/") == 200 and worker_ready_lines() == 1:
                 worker = supervisor.children["worker"]
-                state["pool"] = process_tree(worker.pid) - {worker.pid}
+                state["pool"] = process_tree(worker.pid)[1:]
                 state["killed"], state["at"] = worker.pid, time.monotonic()
                 state["since"] = timezone.now()
                 os.kill(worker.pid, signal.SIGKILL)
@@ -95,7 +103,8 @@ def test_a_killed_worker_comes_back_while_the_web_server_keeps_serving(app_datab
         assert supervisor.wait(on_tick=scenario, poll_seconds=0.25) == 0, out.getvalue()[-4000:]
         assert supervisor.children["worker"].pid != state["killed"]
         assert status_of(base + "/healthz") == 200  # database, Redis and the new worker's heartbeat
-        assert all(gone(pid) for pid in state["pool"]), "the killed worker's pool processes were left running"
+        assert state["pool"], "the worker had no pool processes to leave behind"
+        assert all(ended(p) for p in state["pool"]), "the killed worker's pool processes were left running"
     finally:
         supervisor.stop()
     text = out.getvalue()
@@ -103,4 +112,4 @@ def test_a_killed_worker_comes_back_while_the_web_server_keeps_serving(app_datab
     assert "[run] worker restarted (pid" in text and "[run] web " not in text  # nothing happened to the web
     assert state["back_after"] < 60
     print(f"worker back (ready, heartbeat written) {state['back_after']:.1f} s after SIGKILL")
-    assert all(wait_until(lambda pid=pid: gone(pid)) for pid in seen), "a process outlived the supervisor"
+    assert all(wait_until(lambda p=p: ended(p)) for p in seen.values()), "a process outlived the supervisor"
