@@ -7,7 +7,8 @@
 
 1. Data. In its own database (the server of DATABASE_URL, database `onewindow_bench`; BENCH_DATABASE_URL to
    choose another), never the one DATABASE_URL names; as the schema owner (DATABASE_OWNER_URL) when one is
-   given, since the bench creates databases and scratch tables and vacuums: migrate, the demo catalogue and accounts, bench staff
+   given, since the bench creates databases and scratch tables and vacuums: migrate, the demo catalogue and
+   accounts, bench staff
    (a head and officers per section, clerks, legal reviewers), then set-based SQL (INSERT ... SELECT over
    generate_series, no ORM row by row) for applicants, applications with their items, and approval cases:
    `--open` open cases spread over the stages, sections, holders and due dates around today (so some are

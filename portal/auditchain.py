@@ -176,8 +176,8 @@ def _check_row(report: Report, stream: _Stream | None, row: tuple) -> _Stream:
                          _("%(after)s缺少第 %(first)s 至 %(last)s 条（记录被删除）")
                          % {"after": after, "first": stream.last_seq + 1, "last": seq - 1}))
     elif seq <= stream.last_seq:
-        report.add(Break(event_id, stream.label,
-                         _("链序号 %(seq)s 重复或倒退（前一条为第 %(last)s 条）") % {"seq": seq, "last": stream.last_seq}))
+        report.add(Break(event_id, stream.label, _("链序号 %(seq)s 重复或倒退（前一条为第 %(last)s 条）")
+                         % {"seq": seq, "last": stream.last_seq}))
     elif prev != stream.last_hash:
         before = _("记录 #%(id)s") % {"id": stream.last_id} if stream.last_id else _("链首")
         report.add(Break(event_id, stream.label,

@@ -178,7 +178,7 @@ def grant_app_privileges(cursor, app: str) -> list[str]:
     return statements
 
 
-# --- What the app role can do: checked by tests and by `manage.py verify_audit --roles` ---------------------------------
+# --- What a role could do to the audit log: checked by the tests and by `manage.py verify_audit` -------------------
 
 
 ROLE_PROBLEMS_SQL = """
@@ -212,7 +212,7 @@ def role_problems(cursor) -> list[str]:
     return [text for failed, text in checks if failed]
 
 
-# --- Django connections: switching an alias between the two roles -------------------------------------------------------
+# --- Django connections: switching an alias between the two roles ------------------------------------------------
 
 
 def credentials(settings_dict: dict) -> dict:

@@ -31,7 +31,8 @@ def new_subject():
 
 
 def events_of(obj):
-    return list(AuditEvent.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk)).order_by("chain_seq"))
+    rows = AuditEvent.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk))
+    return list(rows.order_by("chain_seq"))
 
 
 def write_history(subject, count=4, actor=None):
@@ -61,7 +62,8 @@ def verify_command():
 @pytest.mark.django_db
 def test_every_writer_is_chained_and_the_row_comes_back_with_the_database_values(make_user):
     clerk, subject = make_user(Role.WINDOW_CLERK), new_subject()
-    first = services.record_audit(clerk, "accept", subject, opinion="材料齐全", data={"notice": {"no": "受理〔2026〕1号"}})
+    first = services.record_audit(clerk, "accept", subject, opinion="材料齐全",
+                                  data={"notice": {"no": "受理〔2026〕1号"}})
     # What the trigger set comes back with the INSERT.
     assert first.chain_seq == 1 and first.chain_prev == auditchain.GENESIS and len(first.chain_hash) == 64
     assert abs(first.created_at - timezone.now()) < timedelta(seconds=30)
@@ -91,7 +93,8 @@ def test_python_and_the_database_hash_rows_alike(make_user):
     with connection.cursor() as cursor:
         cursor.execute("""INSERT INTO portal_auditevent (actor_name, actor_role, action, object_type, object_id,
                                                          object_repr, from_state, to_state, opinion, ip_address, data)
-                          VALUES ('', '', 'probe', '', '', '', '', '', 'ä€𝄞', '2001:db8::1', '{"b": 1, "a": {"z": []}}')""")
+                          VALUES ('', '', 'probe', '', '', '', '', '', 'ä€𝄞', '2001:db8::1',
+                                  '{"b": 1, "a": {"z": []}}')""")
     report = auditchain.verify()
     assert report.ok, [b.describe() for b in report.breaks]
     # Rows about no object share one stream.
@@ -195,8 +198,9 @@ def test_verify_audit_names_a_row_changed_by_the_owner_who_recomputed_its_hash(o
     history = write_history(subject)
     owner_connection.execute("ALTER TABLE portal_auditevent DISABLE TRIGGER portal_auditevent_append_only")
     owner_connection.execute("UPDATE portal_auditevent SET opinion = '同意' WHERE id = %s", [history[1].pk])
-    owner_connection.execute("UPDATE portal_auditevent e SET chain_hash = portal_audit_hash(e, e.chain_prev, e.chain_seq, e.created_at) WHERE id = %s",
-                             [history[1].pk])
+    owner_connection.execute("UPDATE portal_auditevent e "
+                             "SET chain_hash = portal_audit_hash(e, e.chain_prev, e.chain_seq, e.created_at) "
+                             "WHERE id = %s", [history[1].pk])
     owner_connection.execute("ALTER TABLE portal_auditevent ENABLE TRIGGER portal_auditevent_append_only")
     report = auditchain.verify()
     # The changed row matches its new hash; the next row no longer points at it.

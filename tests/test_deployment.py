@@ -74,7 +74,8 @@ def test_the_init_sql_makes_the_two_roles(database_superuser):
         admin.execute(f"CREATE DATABASE {database}")
         try:
             env = {**os.environ, "ONEWINDOW_OWNER_PASSWORD": "owner-secret", "ONEWINDOW_APP_PASSWORD": "app-secret",
-                   "PGHOST": database_superuser["HOST"] or "127.0.0.1", "PGPORT": str(database_superuser["PORT"] or 5432),
+                   "PGHOST": database_superuser["HOST"] or "127.0.0.1",
+                   "PGPORT": str(database_superuser["PORT"] or 5432),
                    "PGUSER": database_superuser["USER"], "PGPASSWORD": database_superuser["PASSWORD"]}
             result = subprocess.run(["psql", "-X", "-v", f"owner_role={owner}", "-v", f"app_role={app}",
                                      "-d", database, "-f", str(INIT_SQL)], env=env, capture_output=True, text=True)
@@ -88,7 +89,8 @@ def test_the_init_sql_makes_the_two_roles(database_superuser):
                                  [database]).fetchone()[0] == owner
             with psycopg.connect(dbroles.conninfo(database_superuser, database), autocommit=True) as inside:
                 privileges = inside.execute(
-                    "SELECT has_schema_privilege(%s, 'public', 'CREATE'), has_schema_privilege(%s, 'public', 'CREATE'), "
+                    "SELECT has_schema_privilege(%s, 'public', 'CREATE'), "
+                    "has_schema_privilege(%s, 'public', 'CREATE'), "
                     "has_database_privilege(%s, current_database(), 'CONNECT'), pg_has_role(%s, %s, 'MEMBER')",
                     [owner, app, app, app, owner]).fetchone()
             assert privileges == (True, False, True, False)

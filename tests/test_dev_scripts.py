@@ -240,7 +240,8 @@ FAST = run_script.RestartPolicy(first_delay=0.2, max_delay=1.0, stable_after=3.0
 
 
 def pids_printed(out: io.StringIO, label: str) -> list[int]:
-    return [int(line.split()[-1]) for line in out.getvalue().splitlines() if line.startswith(label) and "grandchild" in line]
+    return [int(line.split()[-1]) for line in out.getvalue().splitlines()
+            if line.startswith(label) and "grandchild" in line]
 
 
 @pytest.mark.timeout(60)

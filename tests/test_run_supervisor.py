@@ -9,7 +9,6 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from datetime import timedelta
 
 import psutil
 import pytest
