@@ -109,7 +109,9 @@ DECLARE
     new_owner text := __OWNER__;
     target record;
 BEGIN
-    IF (SELECT nspowner <> new_owner::regrole FROM pg_namespace WHERE nspname = current_schema()) THEN
+    -- (From PostgreSQL 15 the public schema belongs to whoever owns the database: nothing to do then.)
+    IF (SELECT nspowner NOT IN (new_owner::regrole, coalesce(to_regrole('pg_database_owner'), 0))
+          FROM pg_namespace WHERE nspname = current_schema()) THEN
         EXECUTE format('ALTER SCHEMA %I OWNER TO %I', current_schema(), new_owner);
     END IF;
     FOR target IN
@@ -151,7 +153,7 @@ def grant_statements(app: str, schema: str, database: str, existing_tables: set[
     """
     role, space = quote_ident(app), quote_ident(schema)
     statements = [
-        f"GRANT CONNECT, TEMPORARY ON DATABASE {quote_ident(database)} TO {role}",
+        f"GRANT CONNECT ON DATABASE {quote_ident(database)} TO {role}",
         f"GRANT USAGE ON SCHEMA {space} TO {role}",
         f"GRANT {DATA_PRIVILEGES} ON ALL TABLES IN SCHEMA {space} TO {role}",
         f"GRANT {SEQUENCE_PRIVILEGES} ON ALL SEQUENCES IN SCHEMA {space} TO {role}",

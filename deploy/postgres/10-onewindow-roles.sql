@@ -30,6 +30,6 @@ CREATE ROLE :"app_role" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION 
 -- The owner owns the database and with it (PostgreSQL 15+) the public schema; nobody else may create objects there.
 ALTER DATABASE :"database_name" OWNER TO :"owner_role";
 REVOKE ALL ON DATABASE :"database_name" FROM PUBLIC;
-GRANT CONNECT, TEMPORARY ON DATABASE :"database_name" TO :"app_role";
+GRANT CONNECT ON DATABASE :"database_name" TO :"app_role";
 REVOKE CREATE ON SCHEMA public FROM PUBLIC;
 GRANT USAGE ON SCHEMA public TO :"app_role";
