@@ -6,6 +6,9 @@ until the transaction commits: with one global chain every writing transaction o
 one before it to commit, which the sweeps (thousands of rows in one statement) and the officers' queues cannot
 afford. A writer of an object's audit row already holds that object's row lock in practice, so a per-object chain
 adds almost no waiting, and the history of one case, the unit an auditor or a court asks for, verifies on its own.
+The lock is the row lock of the stream's head, not pg_advisory_xact_lock on the stream key: the timer sweep appends
+to some 15,000 streams in one statement, and as many advisory locks overflow the server's lock table ("out of
+shared memory" with the default max_locks_per_transaction), where row locks cost no shared memory.
 
 What the chains catch. A row whose content changed no longer matches its hash; a row removed from the middle of a
 stream leaves a gap in the positions and a next row whose `chain_prev` points at nothing; rows removed from the end,
