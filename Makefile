@@ -1,6 +1,6 @@
 # OneWindow: the two commands of the README, and a few helpers. The work is done in scripts/; see there.
 #   make run     install, migrate, load demo data, then web + Celery worker + beat on http://127.0.0.1:8000
-#   make test    install (Debian packages too), then the whole pytest suite; make test ARGS="-k clock"
+#   make test    install (Debian packages too), then the whole pytest suite on every core; make test ARGS="-k clock"
 #   make bench   every bench/*.py script, with the same services as the tests; make bench ARGS="--cases 100000 --open 10000"
 #   make lint    Django's system checks and a check for missing migrations
 #   make lock    re-resolve the Python dependencies and rewrite requirements.lock
@@ -15,10 +15,13 @@ run:
 	@scripts/setup.sh venv
 	@$(PY) scripts/run.py
 
+# The suite runs on every core (pytest-xdist, one test database per worker); TEST_WORKERS=0 runs it in one process.
+TEST_WORKERS ?= auto
+
 test:
 	@scripts/setup.sh system test
 	@scripts/setup.sh venv
-	@$(PY) scripts/services.py exec --redis-db 1 -- $(PY) -m pytest $(ARGS)
+	@$(PY) scripts/services.py exec --redis-db 1 -- $(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup $(ARGS)
 
 # Each script runs on its own (PYTHONPATH=. so it can import the project); a folder with no scripts passes.
 bench:

@@ -5,8 +5,6 @@ service's refusal comes back as its Chinese message (400, 409 for a conflict, 42
 """
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
@@ -16,36 +14,9 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from applications import selectors, services
-from applications.errors import Conflict, Throttled
 from applications.forms import STATUS_FILTERS
 from applications.models import Applicant, Application, ApplicationMaterial, Status, UploadedFile
 from catalog import selectors as catalog_selectors
-
-
-class ConflictError(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = "操作冲突，请刷新后重试。"
-    default_code = "conflict"
-
-
-class TooMany(exceptions.APIException):
-    status_code = status.HTTP_429_TOO_MANY_REQUESTS
-    default_detail = "请求过于频繁，请稍后再试。"
-    default_code = "throttled"
-
-
-def call(fn, *args, **kwargs):
-    """Run a service; turn its Django errors into DRF's (the messages stay as the service wrote them)."""
-    try:
-        return fn(*args, **kwargs)
-    except Conflict as exc:
-        raise ConflictError(" ".join(exc.messages)) from None
-    except Throttled as exc:
-        raise TooMany(" ".join(exc.messages)) from None
-    except DjangoValidationError as exc:
-        raise exceptions.ValidationError({"detail": exc.messages}) from None
-    except DjangoPermissionDenied as exc:
-        raise exceptions.PermissionDenied(str(exc) or None) from None
 
 
 # --- serializers ---------------------------------------------------------------------------------------------
@@ -109,7 +80,7 @@ class TimelineStepSerializer(serializers.Serializer):
 
 
 class ApplicationNoticeSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = serializers.CharField(help_text="文书的随机编号（UUID）")
     number = serializers.CharField()
     title = serializers.CharField()
     kind = serializers.CharField()
@@ -217,6 +188,7 @@ class FilingChoiceSerializer(serializers.Serializer):
     retrieve=extend_schema(summary="办件详情（含办理过程、通知书、待补正清单）"),
 )
 class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    lookup_value_regex = r"\d+"  # ids are numbers: anything else is not found (404), never a 500
     serializer_class = ApplicationListSerializer
     queryset = Application.objects.none()
 
@@ -261,7 +233,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         applicant = next((a for a, _c in choices if a.pk == data["applicant"]), None)
         if applicant is None:
             raise exceptions.ValidationError({"applicant": ["您不能以该申请人的名义申请。"]})
-        application = call(services.start_application, request.user, applicant, item=item, bundle=bundle,
+        application = services.start_application(request.user, applicant, item=item, bundle=bundle,
                            request=request)
         return self._detail(application.pk, status.HTTP_201_CREATED)
 
@@ -272,7 +244,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         application = self._editable()
         serializer = ApplicationFormSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        errors = call(services.save_form, application, request.user, serializer.validated_data["data"],
+        errors = services.save_form(application, request.user, serializer.validated_data["data"],
                       final=serializer.validated_data["final"], request=request)
         if errors:
             raise exceptions.ValidationError({"data": errors})
@@ -290,7 +262,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
                         None)
         if material is None:
             raise exceptions.ValidationError({"material": ["材料不属于该申请。"]})
-        stored = call(services.upload_file, application, material, request.user, serializer.validated_data["file"],
+        stored = services.upload_file(application, material, request.user, serializer.validated_data["file"],
                       request=request)
         return Response(UploadedFileSerializer(stored).data, status=status.HTTP_201_CREATED)
 
@@ -298,14 +270,14 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
         application = self._editable()
-        call(services.submit, application, request.user, request=request)
+        services.submit(application, request.user, request=request)
         return self._detail(application.pk)
 
     @extend_schema(summary="补正后重新提交", request=None, responses={200: ApplicationDetailSerializer})
     @action(detail=True, methods=["post"])
     def resubmit(self, request, pk=None):
         application = self._editable()
-        call(services.resubmit, application, request.user, request=request)
+        services.resubmit(application, request.user, request=request)
         return self._detail(application.pk)
 
     @extend_schema(summary="撤回申请（作出决定前）", request=WithdrawReasonSerializer, responses={200: ApplicationDetailSerializer})
@@ -314,7 +286,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         application = self._editable()
         serializer = WithdrawReasonSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        call(services.withdraw, application, request.user, serializer.validated_data["reason"], request=request)
+        services.withdraw(application, request.user, serializer.validated_data["reason"], request=request)
         return self._detail(application.pk)
 
 

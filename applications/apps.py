@@ -16,6 +16,8 @@ class ApplicationsConfig(AppConfig):
         navigation.register(_("申请主体"), "applications:applicants", roles=[Role.APPLICANT], order=12)
         navigation.register(_("代办授权"), "applications:consents", roles=[Role.APPLICANT, Role.AGENT], order=14)
         navigation.register(_("注册"), "applications:register", order=99, anonymous_only=True)
+        navigation.register_action("apply_item", "applications:apply_item")
+        navigation.register_action("apply_bundle", "applications:apply_bundle")
         dashboard.register_panel(Role.APPLICANT, "applications/panels/my_applications.html",
                                  panels.my_applications, order=10)
         dashboard.register_panel(Role.APPLICANT, "applications/panels/to_answer.html", panels.to_answer, order=20)

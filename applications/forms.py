@@ -8,7 +8,9 @@ from django.utils.translation import gettext_lazy as _
 
 from applications import formspecs
 from applications.models import Representation, Status
+from applications.services import CONSENT_MAX_DAYS
 from portal import clock
+from portal.forms import BoundedDateField, CitizenIdField, CreditCodeField
 from portal.models import mobile_validator
 
 REQUIRED = {"required": _("此项为必填项。")}
@@ -45,14 +47,12 @@ class RegistrationForm(forms.Form):
 
 class PersonIdentityForm(forms.Form):
     real_name = forms.CharField(label=_("真实姓名"), max_length=64, error_messages=REQUIRED)
-    citizen_id = forms.CharField(label=_("居民身份证号码"), min_length=18, max_length=18,
-                                 error_messages={**REQUIRED, "min_length": _("居民身份证号码应为18位。")})
+    citizen_id = CitizenIdField(label=_("居民身份证号码"), error_messages=REQUIRED)
 
 
 class EnterpriseForm(forms.Form):
     name = forms.CharField(label=_("企业名称"), max_length=200, error_messages=REQUIRED)
-    credit_code = forms.CharField(label=_("统一社会信用代码"), min_length=18, max_length=18,
-                                  error_messages={**REQUIRED, "min_length": _("统一社会信用代码应为18位。")})
+    credit_code = CreditCodeField(label=_("统一社会信用代码"), error_messages=REQUIRED)
     legal_representative = forms.CharField(label=_("法定代表人"), max_length=64, error_messages=REQUIRED)
     relation = forms.ChoiceField(label=_("您与企业的关系"), choices=[
         (Representation.Relation.LEGAL_REPRESENTATIVE, Representation.Relation.LEGAL_REPRESENTATIVE.label),
@@ -71,8 +71,10 @@ class ConsentForm(forms.Form):
     scope = forms.ChoiceField(label=_("委托范围"), required=False)
     purpose = forms.CharField(label=_("委托内容"), max_length=300, error_messages=REQUIRED,
                               widget=forms.TextInput(attrs={"placeholder": _("例如：代为申请食品经营许可并领取结果")}))
-    valid_until = forms.DateField(label=_("授权截止日期"), widget=forms.DateInput(attrs={"type": "date"}),
-                                  error_messages={**REQUIRED, "invalid": _("请输入有效的日期。")})
+    valid_until = BoundedDateField(label=_("授权截止日期"), earliest_days=0, latest_days=CONSENT_MAX_DAYS,
+                                   error_messages={**REQUIRED, "invalid": _("请输入有效的日期。"),
+                                                   "too_early": _("授权截止日期不能早于今天。"),
+                                                   "too_late": _("授权期限最长一年：截止日期不能晚于%(date)s。")})
 
     def __init__(self, *args, applicants=(), agents=(), items=(), bundles=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -7,7 +7,6 @@ applications.services. The staff side (approvals) moves an application on throug
 """
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 
 from django.conf import settings
@@ -19,6 +18,8 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from catalog.codesets import Channel
+from portal.models import StoredFile
+from portal.identifiers import normalise_identifier
 
 
 # --- who applies ------------------------------------------------------------------------------------------
@@ -73,6 +74,10 @@ class Applicant(models.Model):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        self.id_number = normalise_identifier(self.id_number)  # full-width digits, spaces, lower-case x
+        super().save(*args, **kwargs)
 
     @property
     def is_person(self) -> bool:
@@ -425,26 +430,13 @@ class ApplicationMaterial(models.Model):
         return self.tolerance_due_date is not None and self.supplied_at is None
 
 
-def upload_to(instance, filename):
-    # A generated name only: the uploaded name is kept in the database, never used as a path.
-    now = timezone.now()
-    return f"applications/{now:%Y/%m}/{instance.public_id.hex}{instance.extension}"
+class UploadedFile(StoredFile):
+    """A file attached to one material, served only through the views whose selectors check who may see it."""
 
+    STORAGE_FOLDER = "applications"
 
-class UploadedFile(models.Model):
-    """A file attached to one material, served only through applications.views.file_download."""
-
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="files")
     material = models.ForeignKey(ApplicationMaterial, on_delete=models.CASCADE, related_name="files")
-    file = models.FileField(upload_to=upload_to, max_length=200)
-    original_name = models.CharField(_("原文件名"), max_length=200)
-    content_type = models.CharField(_("文件类型"), max_length=40)
-    extension = models.CharField(max_length=8)
-    size = models.PositiveBigIntegerField(_("大小（字节）"))
-    sha256 = models.CharField(max_length=64)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    uploaded_at = models.DateTimeField(_("上传时间"), default=timezone.now)
 
     class Meta:
         verbose_name = _("上传文件")
@@ -457,15 +449,6 @@ class UploadedFile(models.Model):
                 name="uploadedfile_type_allowed",
             ),
         ]
-
-    def __str__(self):
-        return self.original_name
-
-    @property
-    def display_size(self) -> str:
-        if self.size >= 1024 * 1024:
-            return f"{self.size / 1024 / 1024:.1f} MB"
-        return f"{max(1, round(self.size / 1024))} KB"
 
     @property
     def suffix(self) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -21,23 +21,13 @@ from applications.models import (
     SupplementRequest,
     UploadedFile,
 )
+from applications.policy import visible_applications
 from portal import clock
 from portal.models import AuditEvent, User
 from portal.roles import Role
 
 
 # --- who sees what ----------------------------------------------------------------------------------------
-
-
-def visible_applications(user: User) -> QuerySet[Application]:
-    """Applications an applicant-side account may see: filed by it, or for an applicant it represents.
-
-    An EXISTS (not a join), so a user representing several applicants never duplicates rows.
-    """
-    if not user.is_authenticated:
-        return Application.objects.none()
-    represented = Representation.objects.filter(user=user, applicant_id=OuterRef("applicant_id"))
-    return Application.objects.filter(Q(filed_by=user) | Exists(represented))
 
 
 def my_applications(user: User, *, status: str = "", query: str = "") -> QuerySet[Application]:
@@ -72,8 +62,9 @@ def application_detail(user: User, pk: int) -> Application | None:
     return _with_everything(visible_applications(user)).filter(pk=pk).first()
 
 
-def application_for_staff(pk: int) -> Application | None:
-    return _with_everything(Application.objects.all()).filter(pk=pk).first()
+def application_within(visible: QuerySet[Application], pk: int) -> Application | None:
+    """One application of `visible` (the caller's policy filter) with everything its page shows, or None."""
+    return _with_everything(visible).filter(pk=pk).first()
 
 
 def _with_everything(queryset: QuerySet[Application]) -> QuerySet[Application]:
@@ -108,13 +99,10 @@ def open_supplement(application: Application) -> SupplementRequest | None:
 
 
 def file_for(user: User, public_id) -> UploadedFile | None:
-    """A stored file the user may open: its application is theirs, or they work in the back office."""
-    if not user.is_authenticated:
-        return None
-    files = UploadedFile.objects.select_related("application", "material")
-    if not user.is_back_office:
-        files = files.filter(application__in=visible_applications(user))
-    return files.filter(public_id=public_id).first()
+    """A stored file the applicant side may open: its application is theirs (staff open files through the
+    staff side's view, approvals.policy.file_for)."""
+    return (UploadedFile.objects.select_related("application", "material")
+            .filter(public_id=public_id, application__in=visible_applications(user)).first())
 
 
 # --- the timeline ----------------------------------------------------------------------------------------------

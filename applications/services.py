@@ -1,7 +1,7 @@
 """Writes of the applicant's side, one function per use case.
 
 Each public function runs in one transaction, checks who may do it, appends an audit row
-(portal.services.record_audit) and schedules side effects (SMS, notifications) with transaction.on_commit.
+(portal.audit.record_audit) and schedules side effects (SMS, notifications) with transaction.on_commit.
 
 Groups:
 - registration and identities: send_registration_code, register_account, add_person_identity, add_enterprise,
@@ -10,12 +10,11 @@ Groups:
   upload_file, delete_file, request_tolerance, sign_commitment, submit, resubmit, withdraw;
 - the receive stage's moves, called by approvals.services (never by views): record_supplement_request,
   record_acceptance, record_refusal, record_decision, set_tolerance_deadlines, record_paper_commitment,
-  and the set-based sweeps deem_accepted_overdue, lapse_overdue_supplements, flag_overdue_tolerated;
+  and the set-based sweeps mark_deemed_accepted, mark_supplements_lapsed, mark_tolerated_overdue;
 - the public progress lookup: lookup_progress.
 """
 from __future__ import annotations
 
-import hashlib
 import hmac
 import logging
 import secrets
@@ -25,8 +24,7 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -34,9 +32,10 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
-from applications import casenumbers, formspecs, sniffing
-from applications.audit import record_system_events
-from applications.errors import Conflict, DomainError, Throttled
+from applications import casenumbers, formspecs
+from portal import sniffing
+from portal.audit import record_system_events
+from portal.errors import Conflict, DomainError, Throttled
 from applications.models import (
     AgentConsent,
     Applicant,
@@ -55,13 +54,15 @@ from applications.models import (
 from applications.signals import application_withdrawn
 from catalog import rules as catalog_rules
 from catalog import services as catalog_services
-from catalog.codesets import CaseType, Channel, MaterialSource, Requirement
-from portal import clock
-from portal.identifiers import is_valid_citizen_id, is_valid_credit_code
+from catalog.codesets import Channel, MaterialSource, Requirement
+from portal import clock, throttle
+from portal.identifiers import normalise_identifier
 from portal.models import User
 from portal.roles import Role
-from portal.services import client_ip, grant_role, record_audit
+from portal.audit import client_ip, record_audit
+from portal.services import grant_role
 from portal.sms import send_sms
+from portal.validators import any_identifier_error, citizen_id_error, credit_code_error, identifier_kind
 
 log = logging.getLogger(__name__)
 
@@ -190,8 +191,17 @@ def send_registration_code(mobile: str, *, request=None, purpose: str = "registe
     transaction.on_commit(lambda: send_sms(mobile, text))
 
 
-def check_code(mobile: str, code: str, *, purpose: str = "register") -> None:
-    """Use up the newest live code if it matches; each wrong try counts (committed even when we raise)."""
+def _throttled(refusal: throttle.TooManyAttempts) -> Throttled:
+    return Throttled(refusal.messages[0], code="throttled")
+
+
+def check_code(mobile: str, code: str, *, purpose: str = "register", ip: str | None = None) -> None:
+    """Use up the newest live code if it matches; each wrong try counts (committed even when we raise), on the
+    code and on the portal's throttle (per mobile number and address, see portal.throttle)."""
+    try:
+        attempt = throttle.begin(throttle.SMS_CODE, f"{purpose}:{mobile}", ip, typed=mobile)
+    except throttle.TooManyAttempts as refusal:
+        raise _throttled(refusal) from None
     now = timezone.now()
     with transaction.atomic():
         row = (
@@ -207,12 +217,15 @@ def check_code(mobile: str, code: str, *, purpose: str = "register") -> None:
             if ok:
                 row.used_at = now
             row.save(update_fields=["attempts", "used_at"])
+    if ok:
+        throttle.succeeded(attempt, forget=True)
+        return
+    throttle.failed(attempt, data={"purpose": purpose})
     if row is None:
         raise DomainError(_("验证码已失效，请重新获取。"), code="code_expired")
-    if not ok:
-        if row.attempts >= CODE_MAX_ATTEMPTS:
-            raise DomainError(_("验证码错误次数过多，请重新获取。"), code="code_locked")
-        raise DomainError(_("验证码不正确。"), code="code_wrong")
+    if row.attempts >= CODE_MAX_ATTEMPTS:
+        raise DomainError(_("验证码错误次数过多，请重新获取。"), code="code_locked")
+    raise DomainError(_("验证码不正确。"), code="code_wrong")
 
 
 def register_account(mobile: str, code: str, password: str, *, real_name: str = "", request=None) -> User:
@@ -221,7 +234,7 @@ def register_account(mobile: str, code: str, password: str, *, real_name: str = 
     if User.objects.filter(Q(mobile=mobile) | Q(username__iexact=mobile)).exists():
         raise DomainError(_("该手机号码已注册，请直接登录。"), code="mobile_taken")
     validate_password(password, User(username=mobile, mobile=mobile, real_name=real_name))
-    check_code(mobile, code)
+    check_code(mobile, code, ip=client_ip(request))
     try:
         with transaction.atomic():
             user = User(username=mobile, mobile=mobile, real_name=(real_name or "").strip()[:64])
@@ -238,16 +251,16 @@ def register_account(mobile: str, code: str, password: str, *, real_name: str = 
 
 
 def _clean_citizen_id(value: str) -> str:
-    value = (value or "").strip().upper()
-    if not is_valid_citizen_id(value):
-        raise DomainError(_("居民身份证号码无效：请检查位数、出生日期和末位校验码。"), code="citizen_id")
+    value = normalise_identifier(value)
+    if error := citizen_id_error(value):
+        raise DomainError(error, code="citizen_id")
     return value
 
 
 def _clean_credit_code(value: str) -> str:
-    value = (value or "").strip().upper()
-    if not is_valid_credit_code(value):
-        raise DomainError(_("统一社会信用代码无效：请检查位数和末位校验码。"), code="credit_code")
+    value = normalise_identifier(value)
+    if error := credit_code_error(value):
+        raise DomainError(error, code="credit_code")
     return value
 
 
@@ -269,6 +282,7 @@ def add_person_identity(user: User, real_name: str, citizen_id: str, *, request=
         contact_name=real_name, contact_mobile=user.mobile, created_by=user,
     )
     Representation.objects.create(user=user, applicant=applicant, relation=Representation.Relation.SELF)
+    user.__dict__.pop("_represented_applicant_ids", None)
     changed = []
     if not user.real_name:
         user.real_name = real_name
@@ -306,6 +320,7 @@ def add_enterprise(
         address=(address or "").strip(), created_by=user,
     )
     Representation.objects.create(user=user, applicant=applicant, relation=relation)
+    user.__dict__.pop("_represented_applicant_ids", None)
     record_audit(user, "applicant_add_enterprise", applicant, request=request)
     return applicant
 
@@ -318,14 +333,14 @@ def find_or_register_walk_in(
     """A window clerk finds the walk-in applicant by ID number (citizen ID or credit code), or registers it."""
     if not clerk.has_role(Role.WINDOW_CLERK):
         raise PermissionDenied(_("只有综合窗口受理人员可以登记现场申请人。"))
-    raw = (id_number or "").strip().upper()
-    if is_valid_citizen_id(raw):
+    raw = normalise_identifier(id_number)
+    found = identifier_kind(raw)
+    if found == "citizen_id":
         id_type, kind = Applicant.IdType.CITIZEN_ID, Applicant.Kind.PERSON
-    elif is_valid_credit_code(raw):
+    elif found == "credit_code":
         id_type, kind = Applicant.IdType.CREDIT_CODE, Applicant.Kind.ENTERPRISE
     else:
-        raise DomainError(_("证件号码无效：请输入18位居民身份证号码或统一社会信用代码，并核对末位校验码。"),
-                          code="id_number")
+        raise DomainError(any_identifier_error(raw), code="id_number")
     existing = Applicant.objects.filter(id_type=id_type, id_number=raw).first()
     if existing is not None:
         return existing, False
@@ -341,6 +356,9 @@ def find_or_register_walk_in(
     )
     record_audit(clerk, "applicant_walk_in", applicant, request=request)
     return applicant, True
+
+
+CONSENT_MAX_DAYS = 366  # a consent lasts at most a year
 
 
 @transaction.atomic
@@ -364,9 +382,11 @@ def grant_agent_consent(
     if item is not None and bundle is not None:
         raise DomainError(_("一份授权只能针对一个事项或一件事。"), code="scope")
     valid_from = valid_from or clock.today()
+    if valid_until < clock.today():
+        raise DomainError(_("授权截止日期不能早于今天。"), code="period")
     if valid_until < valid_from:
         raise DomainError(_("授权截止日期不能早于生效日期。"), code="period")
-    if valid_until > valid_from + timedelta(days=366):
+    if valid_until > valid_from + timedelta(days=CONSENT_MAX_DAYS):
         raise DomainError(_("授权期限最长一年。"), code="period_too_long")
     if not (purpose or "").strip():
         raise DomainError(_("请填写委托内容。"), code="purpose")
@@ -495,26 +515,8 @@ def save_form(application: Application, user: User, data: dict, *, final: bool =
     return errors
 
 
-def _sniffed(uploaded) -> tuple[sniffing.FileType, bytes, str]:
-    """Check size and content type of an upload; return (type, content, sha256)."""
-    limit = int(_setting("UPLOAD_MAX_BYTES", 20 * 1024 * 1024))
-    size = getattr(uploaded, "size", None)
-    if size is not None and size > limit:
-        raise DomainError(_("文件“%(name)s”超过 %(mb)s MB，请压缩或分页后上传。"), code="too_large",
-                          params={"name": uploaded.name, "mb": limit // (1024 * 1024)})
-    content = b"".join(uploaded.chunks()) if hasattr(uploaded, "chunks") else uploaded.read()
-    if len(content) > limit:
-        raise DomainError(_("文件“%(name)s”超过 %(mb)s MB，请压缩或分页后上传。"), code="too_large",
-                          params={"name": uploaded.name, "mb": limit // (1024 * 1024)})
-    if not content:
-        raise DomainError(_("文件“%(name)s”是空文件。"), code="empty", params={"name": uploaded.name})
-    kind = sniffing.sniff(content[: sniffing.HEAD_BYTES])
-    if kind is None:
-        raise DomainError(
-            _("文件“%(name)s”不是可接受的格式：只接受 %(types)s 文件（按文件内容识别，修改扩展名无效）。"),
-            code="bad_type", params={"name": uploaded.name, "types": sniffing.allowed_labels()},
-        )
-    return kind, content, hashlib.sha256(content).hexdigest()
+def upload_limit(kind=None) -> int:
+    return int(_setting("UPLOAD_MAX_BYTES", 20 * 1024 * 1024))
 
 
 def _open_supplement(application: Application) -> SupplementRequest | None:
@@ -542,20 +544,16 @@ def upload_file(application: Application, material: ApplicationMaterial, user: U
     _require_edit(user, application)
     if material.application_id != application.pk:
         raise PermissionDenied(_("材料不属于该申请。"))
-    kind, content, digest = _sniffed(uploaded)
-    original = (getattr(uploaded, "name", "") or "file").replace("\\", "/").rsplit("/", 1)[-1][:200]
+    checked = sniffing.read_upload(uploaded, allowed=sniffing.ALLOWED, limit_for=upload_limit)
     stored: list = []
     try:
         with transaction.atomic():
             application = Application.objects.select_for_update().get(pk=application.pk)
             material = ApplicationMaterial.objects.select_for_update().get(pk=material.pk)
             _upload_allowed(application, material)
-            record = UploadedFile(application=application, material=material, original_name=original,
-                                  content_type=kind.mime, extension=kind.extension, size=len(content),
-                                  sha256=digest, uploaded_by=user)
-            record.file.save("upload", ContentFile(content), save=False)
-            stored.append((record.file.storage, record.file.name))
+            record = UploadedFile.from_upload(checked, user, stored, application=application, material=material)
             record.save()
+            kind = checked.kind
             data = {"file": str(record.public_id), "material": material.name, "size": record.size,
                     "type": kind.mime}
             if material.tolerance_outstanding and application.status in (Status.ACCEPTED, Status.DECIDED):
@@ -570,6 +568,8 @@ def upload_file(application: Application, material: ApplicationMaterial, user: U
         for storage, path in stored:
             storage.delete(path)
         raise
+    finally:
+        checked.close()
     return record
 
 
@@ -967,7 +967,7 @@ def set_tolerance_deadlines(application: Application, deadlines: dict[int, date]
     return materials
 
 
-def deem_accepted_overdue(today: date) -> list[int]:
+def mark_deemed_accepted(today: date) -> list[int]:
     """Set-based (Art. 32): every submitted application whose 5-working-day intake limit ended before `today`
     counts as accepted from the day its materials arrived. One UPDATE ... RETURNING; one audit row each.
 
@@ -1004,7 +1004,7 @@ def set_promised_due_dates(dates: dict[int, date]) -> None:
     Application.objects.bulk_update(rows, ["promised_due_date"])
 
 
-def lapse_overdue_supplements(today: date) -> list[int]:
+def mark_supplements_lapsed(today: date) -> list[int]:
     """Set-based: applications whose supplement notice went unanswered past its due date lapse (终止办理)."""
     with connection.cursor() as cursor:
         cursor.execute(
@@ -1034,7 +1034,7 @@ def lapse_overdue_supplements(today: date) -> list[int]:
     return [pk for pk, _number in rows]
 
 
-def flag_overdue_tolerated(today: date) -> list[tuple[int, int, str]]:
+def mark_tolerated_overdue(today: date) -> list[tuple[int, int, str]]:
     """Set-based: tolerated materials (容缺) not supplied by their due date are flagged overdue, once.
     Returns (application id, material id, material name) rows; one audit row per application and material."""
     with connection.cursor() as cursor:
@@ -1063,25 +1063,25 @@ def flag_overdue_tolerated(today: date) -> list[tuple[int, int, str]]:
 
 def lookup_progress(case_number: str, id_tail: str, *, ip: str | None = None) -> Application | None:
     """The application with this case number whose applicant's ID number ends with `id_tail` (4 to 6
-    characters), or None. Throttled by address and by case number; every try is recorded."""
+    characters), or None. Every try is recorded; failures go through the portal's throttle per case number and
+    address (a growing delay, so a stranger's wrong guesses never stop the applicant's own lookup from
+    elsewhere), with higher bars per case number and per address (see portal.throttle)."""
     case_number = (case_number or "").strip().upper()
     id_tail = (id_tail or "").strip().upper()
-    now = timezone.now()
-    window = timedelta(minutes=int(_setting("PROGRESS_LOOKUP_WINDOW_MINUTES", 15)))
-    recent = ProgressLookup.objects.filter(created_at__gte=now - window)
-    if ip and recent.filter(ip_address=ip).count() >= int(_setting("PROGRESS_LOOKUP_PER_IP", 20)):
-        raise Throttled(_("查询过于频繁，请稍后再试。"), code="throttled")
-    if case_number and recent.filter(case_number=case_number[:50], found=False).count() >= int(
-        _setting("PROGRESS_LOOKUP_FAILURES_PER_CASE", 5)
-    ):
-        raise Throttled(_("该办件编号查询失败次数过多，请稍后再试。"), code="throttled_case")
-    if not casenumbers.looks_like_case_number(case_number) or not (4 <= len(id_tail) <= 6):
-        ProgressLookup.objects.create(ip_address=ip, case_number=case_number[:50], found=False)
-        return None
-    application = (
-        Application.objects.select_related("applicant")
-        .filter(case_number=case_number, applicant__id_number__endswith=id_tail)
-        .first()
-    )
+    try:
+        attempt = throttle.begin(throttle.PROGRESS, case_number[:50], ip, typed=case_number[:50])
+    except throttle.TooManyAttempts as refusal:
+        raise _throttled(refusal) from None
+    application = None
+    if casenumbers.looks_like_case_number(case_number) and 4 <= len(id_tail) <= 6:
+        application = (
+            Application.objects.select_related("applicant")
+            .filter(case_number=case_number, applicant__id_number__endswith=id_tail)
+            .first()
+        )
     ProgressLookup.objects.create(ip_address=ip, case_number=case_number[:50], found=application is not None)
+    if application is None:
+        throttle.failed(attempt)
+    else:
+        throttle.succeeded(attempt, forget=True)
     return application

@@ -1,4 +1,4 @@
-"""The applicant's pages, mounted at the site root (the guide's “在线申请” buttons point at /apply/...)."""
+"""The applicant's pages, mounted at the site root (the guide's “在线申请” buttons reach /apply/... through portal.navigation.action_url)."""
 from django.urls import path
 
 from applications import views

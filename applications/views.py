@@ -22,7 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from portal.web import error_messages, flash_error, safe_next, stored_file_response
 from applications import forms, selectors, services
-from applications.errors import Throttled
+from portal.errors import Throttled
 from applications.models import Commitment, Status
 from catalog import selectors as catalog_selectors
 from portal.roles import Role

@@ -7,7 +7,10 @@ class ApprovalsConfig(AppConfig):
     verbose_name = _("受理与审批")
 
     def ready(self):
-        from approvals import panels, services  # noqa: F401 - services connects the withdrawal receiver
+        from applications.signals import application_withdrawn
+        from approvals.cases import panels as case_panels
+        from approvals.cases.services import close_cases_on_withdrawal
+        from approvals.intake import panels
         from portal import dashboard, navigation
         from portal.roles import Role
 
@@ -17,12 +20,13 @@ class ApprovalsConfig(AppConfig):
                                  order=10)
         dashboard.register_panel(Role.WINDOW_CLERK, "approvals/panels/issuing_window.html", panels.issuing_window,
                                  order=20)
-        self._register_case_pages(navigation, dashboard, panels, Role)
+        self._register_case_pages(navigation, dashboard, case_panels, Role)
+        application_withdrawn.connect(close_cases_on_withdrawal, dispatch_uid="approvals.close_cases_on_withdrawal")
         # The sweeps' beat schedule is in portal/settings.py (CELERY_BEAT_SCHEDULE).
 
     @staticmethod
     def _register_case_pages(navigation, dashboard, panels, Role):
-        """The officers' pages (approvals/case_views.py): navigation and home-page panels per role."""
+        """The officers' pages (approvals/cases/): navigation and home-page panels per role."""
         workers = [Role.APPROVAL_OFFICER, Role.SECTION_HEAD, Role.LEGAL_REVIEWER, Role.BUREAU_LEADER]
         navigation.register(_("审批队列"), "approvals:case_queue", roles=workers, order=20)
         navigation.register(_("我的勘验"), "approvals:case_inspections", roles=[Role.APPROVAL_OFFICER], order=21)

@@ -16,7 +16,8 @@ from applications import formspecs
 from applications import services as app_services
 from applications.models import Application, Representation
 from applications.testing import PDF_BYTES, citizen_id, credit_code
-from approvals import services
+from approvals.cases import services as case_services
+from approvals.intake import services as intake_services
 from approvals.models import Inspection, Stage
 from catalog import selectors as catalog_selectors
 from catalog.models import Bundle, Item
@@ -88,33 +89,33 @@ def _walk_in(key: str, clerk: User, *, item=None, bundle=None, project: str, des
 
 
 def _accept(application: Application, clerk: User) -> list:
-    services.claim(application, clerk)
-    services.accept(application, clerk, opinion=_("材料齐全，符合法定形式，予以受理。"))
+    intake_services.claim(application, clerk)
+    intake_services.accept(application, clerk, opinion=_("材料齐全，符合法定形式，予以受理。"))
     return list(application.approval_cases.order_by("id"))
 
 
 def _review(case, reviewer: User, opinion: str):
-    case = services.claim_case(case, reviewer)
-    return services.complete_review(case, reviewer, opinion)
+    case = case_services.claim_case(case, reviewer)
+    return case_services.complete_review(case, reviewer, opinion)
 
 
 def _schedule_visit(case, scheduler: User, inspectors: list[User], place: str) -> Inspection:
     """A site visit on the next working day."""
-    return services.schedule_inspection([case], clock.add_working_days(clock.today(), 1), place, inspectors, scheduler)
+    return case_services.schedule_inspection([case], clock.add_working_days(clock.today(), 1), place, inspectors, scheduler)
 
 
 def _to_decision(case, people: dict):
     """Move a reviewed case through inspection and legal review (as its item asks) up to the decision."""
     case = type(case).objects.get(pk=case.pk)
     if case.stage == Stage.INSPECTION:
-        visit = services.schedule_inspection([case], clock.today(), case.application.form_data.get("site_address", ""),
+        visit = case_services.schedule_inspection([case], clock.today(), case.application.form_data.get("site_address", ""),
                                              [people["inspector1"], people["inspector2"]], people["officer2"])
-        services.record_inspection_result(visit, people["inspector1"],
+        case_services.record_inspection_result(visit, people["inspector1"],
                                           _("经营场所布局合理，设施设备与申报一致，符合要求。"), Inspection.Outcome.PASS)
         case = type(case).objects.get(pk=case.pk)
     if case.stage == Stage.LEGAL_REVIEW:
-        case = services.claim_case(case, people["legal"])
-        services.legal_review(case, people["legal"], True, _("程序合法，依据充分。"))
+        case = case_services.claim_case(case, people["legal"])
+        case_services.legal_review(case, people["legal"], True, _("程序合法，依据充分。"))
         case = type(case).objects.get(pk=case.pk)
     return case
 
@@ -147,9 +148,9 @@ def load() -> str:
     _fill(salon, lihua, project="丽华美发工作室", address="宝塔区南关街14号", description="美容美发，面积80平方米",
           contact=lihua.real_name, mobile=lihua.mobile)
     salon = app_services.submit(salon, lihua)
-    services.claim(salon, clerk)
+    intake_services.claim(salon, clerk)
     first = salon.materials.filter(files__isnull=False).order_by("id").first()
-    services.request_supplement(salon, clerk, [(first, _("扫描件不清晰，请上传清晰的原件扫描件"))])
+    intake_services.request_supplement(salon, clerk, [(first, _("扫描件不清晰，请上传清晰的原件扫描件"))])
 
     # Walk-ins waiting at intake (one with a material missing: the clerk will send one supplement notice).
     _walk_in("zhao", clerk, item=_item("公共场所卫生许可"), project="志强足浴店", description="沐浴场所，面积150平方米")
@@ -163,7 +164,7 @@ def load() -> str:
         feast = _walk_in("jufulou", clerk, bundle=bundle, project="聚福楼酒家",
                          description="中餐类制售，营业面积320平方米，门头招牌一块")
         cases = _accept(feast, clerk)
-        services.claim_case(cases[0], people["officer2"])
+        case_services.claim_case(cases[0], people["officer2"])
 
     # 刘春梅's 食品经营许可: reviewed, at on-site inspection (two inspectors, tomorrow).
     noodle = _walk_in("liu", clerk, item=_item("食品经营许可"), project="春梅面馆",
@@ -181,8 +182,8 @@ def load() -> str:
         (case,) = _accept(renewal, clerk)
         case = _review(case, people["officer2"], _("延续申请材料齐全，经营条件未发生变化。"))
         case = _to_decision(case, people)
-        case = services.claim_case(case, people["certifier"])
-        services.decide(case, people["certifier"], True, opinion=_("同意延续。"))
+        case = case_services.claim_case(case, people["certifier"])
+        case_services.decide(case, people["certifier"], True, opinion=_("同意延续。"))
 
     count = Application.objects.filter(applicant__id_number__in=demo_ids + [person.id_number]).count()
     return f"{count} demo applications: a draft, a supplement to answer, walk-ins at intake, cases in review, " \

@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 
 from applications import testing as app_testing
-from approvals import services
+from approvals.intake import services as intake_services
 from approvals.models import ApprovalCase
 from catalog import services as catalog_services
 from catalog.models import Section
@@ -72,7 +72,7 @@ class Flow:
 
     def accepted(self, *, item=None, bundle=None):
         application = app_testing.submitted_application(self.applicant_user, item=item, bundle=bundle)
-        services.accept(application, self.clerk)
+        intake_services.accept(application, self.clerk)
         application.refresh_from_db()
         return application
 

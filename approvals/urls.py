@@ -1,23 +1,15 @@
-"""The window clerk's pages, mounted at /office/."""
+"""The staff pages, mounted at /office/: the intake desk's, the officers', and the shared notice and file views."""
 from django.urls import path
 
 from approvals import views
+from approvals.cases import urls as case_urls
+from approvals.intake import urls as intake_urls
 
 app_name = "approvals"
 
 urlpatterns = [
-    path("intake/", views.queue, name="queue"),
-    path("intake/new/", views.walk_in, name="walk_in"),
-    path("intake/new/<int:pk>/", views.walk_in_fill, name="walk_in_fill"),
-    path("intake/new/<int:pk>/upload/", views.walk_in_upload, name="walk_in_upload"),
-    path("intake/new/<int:pk>/files/<uuid:public_id>/delete/", views.walk_in_delete_file, name="walk_in_delete_file"),
-    path("notices/<int:pk>/", views.notice, name="notice"),
+    path("notices/<uuid:public_id>/", views.notice, name="notice"),
     path("files/<uuid:public_id>/", views.file, name="file"),
-    path("intake/<int:pk>/", views.intake, name="intake"),
-    path("intake/<int:pk>/claim/", views.claim, name="claim"),
-    path("intake/<int:pk>/release/", views.release, name="release"),
-    path("intake/<int:pk>/<slug:name>/", views.outcome, name="outcome"),
+    *intake_urls.urlpatterns,
+    *case_urls.urlpatterns,
 ]
-
-from approvals import case_urls  # noqa: E402  (the officers' pages)
-urlpatterns += case_urls.urlpatterns

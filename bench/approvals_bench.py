@@ -29,7 +29,6 @@ import os
 import platform
 import secrets
 import socket
-import statistics
 import subprocess
 import sys
 import threading
@@ -361,7 +360,7 @@ def generate(cases: int, open_cases: int, today: date, out=say) -> dict[str, int
         # Every case with its stage, holder, due dates and timer days (bench_wd: the n-th working day after
         # acceptance is the due date; the yellow period starts 2 working days before the promised date, the
         # statutory alarm 3 before the statutory date, red the day after the promised date).
-        from approvals.services import alarm_working_days, yellow_working_days
+        from approvals.timers import alarm_working_days, yellow_working_days
 
         yellow_days, alarm_days = yellow_working_days(), alarm_working_days()
         m = OFFICERS_PER_SECTION
@@ -565,7 +564,7 @@ def check_clock(sample: int = 300) -> int:
     """Re-derive the due dates and timer days of open cases with the portal's own clock code (approvals.services);
     returns how many disagree (must be 0: the SQL generation and the services count days the same way)."""
     from approvals.models import CLOSED_STAGES, ApprovalCase
-    from approvals.services import alarm_working_days, yellow_working_days
+    from approvals.timers import alarm_working_days, yellow_working_days
     from approvals import clockwork
     from portal import clock
 
@@ -573,7 +572,7 @@ def check_clock(sample: int = 300) -> int:
     calendar = clock.work_calendar()
     cases = (ApprovalCase.objects.exclude(stage__in=CLOSED_STAGES).filter(suspended_since__isnull=True)
              .select_related("application__bundle", "item_version").order_by("?")[:sample])
-    from approvals.services import limits_of
+    from approvals.timers import limits_of
 
     for case in cases:
         due = clockwork.due_dates(calendar, clock.local_date(case.accepted_at), limits_of(case))
@@ -735,17 +734,17 @@ def _fresh_user(user: BenchUser):
 def queue_page_in_process(user: BenchUser) -> int:
     from django.core.paginator import Paginator
 
-    from approvals import selectors
+    from approvals.cases import selectors as case_selectors
 
     officer = _fresh_user(user)
-    page = Paginator(selectors.queue(user.queue, officer=officer), PAGE_SIZE).get_page(1)
-    return len(selectors.case_rows(page.object_list))
+    page = Paginator(case_selectors.queue(user.queue, officer=officer), PAGE_SIZE).get_page(1)
+    return len(case_selectors.case_rows(page.object_list))
 
 
 def take_next_in_process(user: BenchUser) -> int | None:
-    from approvals import services
+    from approvals.cases import services as case_services
 
-    case = services.take_next(_fresh_user(user), user.queue)
+    case = case_services.take_next(_fresh_user(user), user.queue)
     return case.pk if case is not None else None
 
 
@@ -761,7 +760,7 @@ class WorkflowUrls:
 
 
 def find_workflow_urls() -> WorkflowUrls | None:
-    """The officers' queue page and take-next form (approvals/case_urls.py), None while they are not there."""
+    """The officers' queue page and take-next form (approvals/cases/urls.py), None while they are not there."""
     from django.urls import NoReverseMatch, reverse
 
     try:
@@ -887,7 +886,7 @@ def measure_sweep(today: date, *, shrink: int = 1, label: str = "", repeats: int
     from django.db import connection, transaction
     from django.test.utils import CaptureQueriesContext
 
-    from approvals.services import sweep_timers
+    from approvals.timers import sweep_timers
 
     runs = []
     for _ in range(repeats):
@@ -919,14 +918,14 @@ def measure_sweep(today: date, *, shrink: int = 1, label: str = "", repeats: int
 def explain(today: date, users: list[BenchUser]) -> None:
     """EXPLAIN (ANALYZE, BUFFERS) of the queue page query, the take-next query and the sweep, rolled back."""
     from django.db import connection, transaction
-
-    from approvals import selectors, services
-    from approvals.services import _SWEEP_SQL, _eligible
+    from approvals.timers import _SWEEP_SQL
+    from approvals.cases import selectors as case_selectors
+    from approvals.cases.services import _eligible
     from portal.models import User
 
     user = next(u for u in users if u.queue == "review")
     officer = User.objects.get(pk=user.user_id)
-    page = selectors.queue(user.queue, officer=officer)[:PAGE_SIZE]
+    page = case_selectors.queue(user.queue, officer=officer)[:PAGE_SIZE]
     print(f"\n--- EXPLAIN queue page ({user.username}, {user.queue}) ---")
     print(page.explain(analyze=True, buffers=True))
     try:
@@ -942,7 +941,6 @@ def explain(today: date, users: list[BenchUser]) -> None:
             raise _Rollback
     except _Rollback:
         pass
-    del services
 
 
 # --- the run -------------------------------------------------------------------------------------------------------
@@ -1097,7 +1095,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     mode = "http" if urls else "in-process"
     figures["mode_note"] = (f"HTTP over loopback to gunicorn ({urls.source})" if urls else
-                            "in-process: selectors.queue + paginate + case_rows / services.take_next on threads "
+                            "in-process: case_selectors.queue + paginate + case_rows / case_services.take_next on threads "
                             + ("(--mode in-process)" if args.mode == "in-process" else
                                "(the officers' pages are not there yet)"))
     if args.skip_latency:

@@ -312,8 +312,9 @@ class EditionAdmin(admin.ModelAdmin):
         return [ListingInline] if obj else []
 
     def save_model(self, request, obj, form, change):
-        if change:
-            obj.save()
+        if change:  # corrections go through the service (audited with old and new values)
+            services.update_edition(obj, {name: form.cleaned_data[name] for name in form.changed_data
+                                          if name in services.EDITION_FIELDS}, by=request.user, request=request)
             return
         # A new edition becomes current and carries over what the previous one published.
         edition = services.start_edition(

@@ -139,6 +139,7 @@ class BundleSerializer(serializers.ModelSerializer):
 
 
 class PublicReadOnly(viewsets.ReadOnlyModelViewSet):
+    lookup_value_regex = r"\d+"  # ids are numbers: anything else is not found (404), never a 500
     permission_classes = [permissions.AllowAny]
 
 

@@ -23,7 +23,7 @@ from catalog.models import (
     Listing,
     Material,
 )
-from portal.services import record_audit
+from portal.audit import record_audit
 
 
 class ItemNotApplicable(ValidationError):
@@ -309,6 +309,26 @@ def start_edition(code: str, title: str, *, by=None, published_on=None, document
         )
     record_audit(by, "catalog_edition_start", edition, request=request, data={"previous": previous.code if previous else ""})
     return edition
+
+
+EDITION_FIELDS = ("code", "title", "published_on", "document_number")
+
+
+@transaction.atomic
+def update_edition(edition: Edition, changes: dict, *, by=None, request=None) -> Edition:
+    """Correct an edition's title, code, publication date or document number (not which edition is current:
+    start_edition does that). Audited with the old and new values of what changed."""
+    locked = Edition.objects.select_for_update().get(pk=edition.pk)
+    changed = {}
+    for name in EDITION_FIELDS:
+        if name in changes and changes[name] != getattr(locked, name):
+            changed[name] = [str(getattr(locked, name) or ""), str(changes[name] or "")]
+            setattr(locked, name, changes[name])
+    if changed:
+        locked.full_clean(exclude=["is_current"])
+        locked.save(update_fields=list(changed))
+        record_audit(by, "catalog_edition_change", locked, request=request, data={"changed": changed})
+    return locked
 
 
 @transaction.atomic

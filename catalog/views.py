@@ -7,7 +7,6 @@ from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import render
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -15,7 +14,9 @@ from portal.web import querystring_without_page
 from catalog import selectors
 from catalog.codesets import ONLINE_CHANNELS, Channel, ServiceObject, label_of
 from catalog.forms import GuideSearchForm
+from portal import navigation
 from portal.documents import render_pdf
+from portal.filenames import content_disposition
 
 PDF_CACHE_SECONDS = 3600
 
@@ -73,12 +74,13 @@ def item_detail(request, pk: int):
         raise Http404(_("事项不存在或未发布。"))
     context = _item_context(item)
     context["preview"] = preview and (item.listing is None or item.listing.status != "published")
+    context["apply_url"] = navigation.action_url("apply_item", item.pk)
     return render(request, "catalog/item.html", context)
 
 
 def _pdf_response(pdf: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(False, filename)
+    response["Content-Disposition"] = content_disposition(filename, attachment=False)
     return response
 
 
@@ -122,7 +124,9 @@ def bundle_detail(request, pk: int):
     bundle = selectors.guide_bundle(pk)
     if bundle is None:
         raise Http404(_("一件事不存在或未发布。"))
-    return render(request, "catalog/bundle.html", _bundle_context(bundle))
+    context = _bundle_context(bundle)
+    context["apply_url"] = navigation.action_url("apply_bundle", bundle.pk)
+    return render(request, "catalog/bundle.html", context)
 
 
 @require_GET
@@ -149,4 +153,7 @@ def material_file(request, pk: int, kind: str):
         raise Http404(_("文件已不存在。")) from None
     label = _("空白表格") if kind == "form" else _("示例样表")
     filename = f"{material.name}（{label}）{Path(field.name).suffix}"
-    return FileResponse(handle, as_attachment=True, filename=filename)
+    response = FileResponse(handle, as_attachment=True, filename=filename)
+    response["Content-Disposition"] = content_disposition(filename, attachment=True)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

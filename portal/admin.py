@@ -3,6 +3,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from portal import services
+from portal.forms import CitizenIdField
 from portal.models import (
     AuditEvent,
     CalendarDay,
@@ -22,6 +23,11 @@ class UserAdmin(DjangoUserAdmin):
     add_fieldsets = DjangoUserAdmin.add_fieldsets + (
         (_("实名信息"), {"fields": ("real_name", "mobile", "citizen_id", "groups")}),
     )
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "citizen_id":
+            return CitizenIdField(label=db_field.verbose_name, required=False)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
 class YearFilter(admin.SimpleListFilter):
@@ -86,7 +92,9 @@ class MaintenanceAlertAdmin(ReadOnlyAdmin):
 
 @admin.register(LoginFailure)
 class LoginFailureAdmin(ReadOnlyAdmin):
-    list_display = ("created_at", "username", "ip_address")
+    list_display = ("created_at", "scope", "username", "subject", "ip_address")
+    list_filter = ("scope",)
+    search_fields = ("username", "subject", "ip_address")
 
 
 @admin.register(Notification)
@@ -99,3 +107,16 @@ class NotificationAdmin(ReadOnlyAdmin):
 class NotificationDeliveryAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "channel", "address", "status", "attempts", "last_error")
     list_filter = ("channel", "status")
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """For records that only services write (audited): the admin shows them and changes nothing."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

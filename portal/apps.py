@@ -1,5 +1,13 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 from django.utils.translation import gettext_lazy as _
+
+
+class PortalAdminConfig(admin_apps.AdminConfig):
+    """django.contrib.admin, with the portal's admin site as the default `admin.site`."""
+
+    default = False  # named in INSTALLED_APPS by its full path
+    default_site = "portal.admin_site.PortalAdminSite"
 
 
 class PortalConfig(AppConfig):

@@ -1,4 +1,4 @@
-"""Verifying the audit log's hash chains (the chains themselves are built by the database: migration 0005).
+"""Verifying the audit log's hash chains (the chains themselves are built by the database: migration 0006).
 
 Why a chain per stream, not one for the whole log. A stream is the audit history of one object (object_type,
 object_id; rows about no object form one stream of their own). Appending to a chain means taking its head's lock

@@ -1,6 +1,6 @@
 from django.conf import settings
 
-from portal import navigation
+from portal import navigation, second_factor
 from portal.roles import Role
 
 
@@ -11,11 +11,13 @@ def portal_context(request):
         "centre_name": settings.CENTRE_NAME,
         "maintenance_alerts": [],
         "unread_notifications": 0,
+        "second_factor_link": False,
     }
     if user.is_authenticated:
         from portal.notifications import unread_count
 
         context["unread_notifications"] = unread_count(user)
+        context["second_factor_link"] = second_factor.may_enrol(user)
     if user.is_authenticated and user.has_role(Role.ADMINISTRATOR):
         from portal.selectors import open_maintenance_alerts
 

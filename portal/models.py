@@ -1,23 +1,25 @@
 """Portal-wide data: people and roles, the working-day calendar, the audit log, health records."""
+import uuid
 from functools import cached_property
 
 from django.contrib.auth.models import AbstractUser, UserManager
-from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Now
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from portal.identifiers import is_valid_citizen_id
+from portal.identifiers import normalise_identifier
 from portal.roles import HOME_PRIORITY, STAFF_ROLES, Role
+from portal.validators import check_citizen_id
 
 mobile_validator = RegexValidator(r"^1[3-9]\d{9}$", _("请输入11位中国大陆手机号码。"))
 
 
 def validate_citizen_id(value: str) -> None:
-    if not is_valid_citizen_id(value):
-        raise ValidationError(_("居民身份证号码无效：请检查位数、出生日期和末位校验码。"), code="citizen_id")
+    # Named in migrations: keep it here, the messages are portal.validators'.
+    check_citizen_id(value)
 
 
 class PortalUserManager(UserManager):
@@ -53,9 +55,15 @@ class User(AbstractUser):
     def __str__(self):
         return self.real_name or self.username
 
+    def clean_fields(self, exclude=None):
+        # Full-width digits or spaces typed with a Chinese input method are normalised before the length check.
+        if self.citizen_id:
+            self.citizen_id = normalise_identifier(self.citizen_id)
+        super().clean_fields(exclude=exclude)
+
     def save(self, *args, **kwargs):
         if self.citizen_id:
-            self.citizen_id = self.citizen_id.upper()
+            self.citizen_id = normalise_identifier(self.citizen_id)
         super().save(*args, **kwargs)
 
     @cached_property
@@ -120,7 +128,7 @@ class AuditEvent(models.Model):
     """One append-only row per thing someone did.
 
     The database refuses UPDATE and DELETE (migration 0002), sets created_at itself and chains every row to the
-    previous row of its stream, the object it is about (migration 0005, portal/auditchain.py): the chain fields
+    previous row of its stream, the object it is about (migration 0006, portal/auditchain.py): the chain fields
     and the time are written by the trigger whatever the INSERT says, and read back from it.
     """
 
@@ -181,15 +189,36 @@ class AuditStream(models.Model):
 
 
 class LoginFailure(models.Model):
-    """A failed sign-in, kept to throttle guessing by account and by address."""
+    """A failed attempt at a guarded way in, kept so that portal.throttle can slow down guessing.
 
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    username = models.CharField(max_length=150, db_index=True)
-    ip_address = models.GenericIPAddressField(null=True, blank=True, db_index=True)
+    The name is historical: besides passwords it records wrong second-factor codes, wrong SMS registration codes
+    and failed public progress lookups (`scope`). `subject` is what is guessed at: the account ("user:42", or
+    "name:..." for an identifier that matches no account), the mobile number, the case number. Rows older than
+    LOGIN_FAILURE_MEMORY_HOURS are no longer read and are purged by a periodic task; the audit log keeps the
+    permanent record.
+    """
+
+    class Scope(models.TextChoices):
+        SIGN_IN = "sign_in", _("登录")
+        SMS_CODE = "sms_code", _("短信验证码")
+        PROGRESS = "progress", _("办件进度查询")
+
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    scope = models.CharField(_("类别"), max_length=16, choices=Scope.choices, default=Scope.SIGN_IN)
+    subject = models.CharField(_("对象"), max_length=160, blank=True)
+    username = models.CharField(_("输入的用户名"), max_length=150, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP 地址"), null=True, blank=True)
 
     class Meta:
-        verbose_name = _("登录失败记录")
-        verbose_name_plural = _("登录失败记录")
+        verbose_name = _("失败尝试记录")
+        verbose_name_plural = _("失败尝试记录")
+        indexes = [
+            models.Index(fields=["scope", "subject", "created_at"], name="failure_subject_idx"),
+            models.Index(fields=["scope", "ip_address", "created_at"], name="failure_address_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.get_scope_display()} {self.username or self.subject}"
 
 
 class WorkerHeartbeat(models.Model):
@@ -270,3 +299,59 @@ class NotificationDelivery(models.Model):
         verbose_name = _("消息投递")
         verbose_name_plural = _("消息投递")
         indexes = [models.Index(fields=["created_at"], condition=Q(status="pending"), name="delivery_pending_idx")]
+
+
+def stored_file_path(instance, filename):
+    """A generated name only (folder of the model, month, random id, sniffed extension): the uploaded name is
+    kept in the database for display, never used as a path."""
+    now = timezone.now()
+    return f"{instance.STORAGE_FOLDER}/{now:%Y/%m}/{instance.public_id.hex}{instance.extension}"
+
+
+class StoredFile(models.Model):
+    """An uploaded file of any app: stored under a generated name outside the static root, its type sniffed
+    from the content (portal.sniffing), served only through a view whose selector checked who may see it
+    (portal.web.stored_file_response). Subclasses add what the file belongs to and set STORAGE_FOLDER."""
+
+    STORAGE_FOLDER = "files"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    file = models.FileField(upload_to=stored_file_path, max_length=200)
+    original_name = models.CharField(_("原文件名"), max_length=200)
+    content_type = models.CharField(_("文件类型"), max_length=40)
+    extension = models.CharField(max_length=8)
+    size = models.PositiveBigIntegerField(_("大小（字节）"))
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(_("上传时间"), default=timezone.now)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return self.original_name
+
+    @classmethod
+    def from_upload(cls, checked, uploaded_by: User, stored: list, **fields):
+        """A row for a checked upload (portal.sniffing.read_upload), its bytes written to storage; `stored`
+        collects (storage, path) so the caller can remove the bytes if its transaction fails."""
+        record = cls(original_name=checked.original_name, content_type=checked.kind.mime,
+                     extension=checked.kind.extension, size=checked.size, sha256=checked.sha256,
+                     uploaded_by=uploaded_by, **fields)
+        record.file.save("upload", checked.content, save=False)
+        stored.append((record.file.storage, record.file.name))
+        return record
+
+    @property
+    def display_size(self) -> str:
+        if self.size >= 1024 * 1024:
+            return f"{self.size / 1024 / 1024:.1f} MB"
+        return f"{max(1, round(self.size / 1024))} KB"
+
+    @property
+    def download_name(self) -> str:
+        """The original name for display, with the extension of the sniffed type (x.html holding a PDF is
+        offered as x.pdf)."""
+        from portal.filenames import download_name
+
+        return download_name(self.original_name, self.content_type, self.extension)

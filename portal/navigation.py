@@ -39,3 +39,21 @@ def items_for(user) -> list[dict]:
         except NoReverseMatch:  # pragma: no cover - a registration error shows up in tests/test_navigation
             raise
     return result
+
+
+# --- object actions: a page of one app links to another app's page for an object without naming that app ---------
+
+_actions: dict[str, str] = {}
+
+
+def register_action(key: str, url_name: str) -> None:
+    """E.g. register_action("apply_item", "applications:apply_item"): the catalogue's guide then links to the
+    application form for an item through `action_url("apply_item", item.pk)` (the catalogue never names the
+    applications app, which depends on it)."""
+    _actions[key] = url_name
+
+
+def action_url(key: str, *args) -> str | None:
+    """The URL of a registered action for these arguments, or None when no app offers it (no link is shown)."""
+    url_name = _actions.get(key)
+    return reverse(url_name, args=args) if url_name else None

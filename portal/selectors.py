@@ -1,9 +1,39 @@
 """Reads of the portal package."""
 from __future__ import annotations
 
+import re
+
+from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils import timezone
 
-from portal.models import AuditEvent, MaintenanceAlert, Notification, WorkerHeartbeat
+from portal.models import AuditEvent, MaintenanceAlert, Notification, User, WorkerHeartbeat
+
+_MOBILE_WITH_PREFIX = re.compile(r"^(?:\+86|0086)(1[3-9]\d{9})$")
+
+
+def normalise_identifier(identifier: str) -> str:
+    """What someone typed to sign in, tidied: no spaces or dashes in a mobile number, no +86 in front."""
+    text = (identifier or "").strip()
+    compact = re.sub(r"[\s-]", "", text)
+    if compact.lstrip("+").isdigit():
+        match = _MOBILE_WITH_PREFIX.match(compact)
+        return match.group(1) if match else compact
+    return text
+
+
+def find_account(identifier: str) -> User | None:
+    """The account a sign-in names: by username in any case, else by mobile number. A username wins over
+    another account's equal mobile number, so the answer never depends on row order."""
+    text = normalise_identifier(identifier)
+    if not text:
+        return None
+    return (
+        User.objects.filter(Q(username__iexact=text) | Q(mobile=text))
+        .annotate(by_name=Case(When(username__iexact=text, then=Value(0)), default=Value(1),
+                               output_field=IntegerField()))
+        .order_by("by_name", "pk")
+        .first()
+    )
 
 
 def open_maintenance_alerts():

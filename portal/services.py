@@ -1,65 +1,25 @@
-"""Writes of the portal package: audit, calendar maintenance, sign-in throttling, health records."""
+"""Writes of the portal package: audit, calendar maintenance, sign-in (password, second factor), health records."""
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
-from django.conf import settings
 from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from portal import auditchain, calendar_source, clock
-from portal.models import AuditEvent, CalendarDay, LoginFailure, MaintenanceAlert, User, WorkerHeartbeat
+from portal import auditchain, calendar_source, clock, second_factor, selectors, throttle
+from portal.audit import client_ip, record_audit  # noqa: F401 - re-exported for the portal's own callers
+from portal.models import CalendarDay, MaintenanceAlert, User, WorkerHeartbeat
 from portal.roles import Role
 
 log = logging.getLogger(__name__)
 
 CALENDAR_ALERT_CODE = "calendar-next-year-missing"
 AUDIT_ALERT_CODE = "audit-chain-broken"
-
-
-def client_ip(request) -> str | None:
-    if request is None:
-        return None
-    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip()
-    return request.META.get("REMOTE_ADDR") or None
-
-
-def record_audit(
-    actor: User | None,
-    action: str,
-    obj=None,
-    *,
-    from_state: str = "",
-    to_state: str = "",
-    opinion: str = "",
-    role: str = "",
-    request=None,
-    data: dict | None = None,
-) -> AuditEvent:
-    """Append one audit row. There is deliberately no function that changes or removes one."""
-    if actor is not None and not actor.is_authenticated:
-        actor = None
-    return AuditEvent.objects.create(
-        actor=actor,
-        actor_name=(str(actor) if actor else "系统")[:150],
-        actor_role=role or (actor.primary_role or "" if actor else "system"),
-        action=action,
-        object_type=obj._meta.label_lower if obj is not None else "",
-        object_id=str(obj.pk) if obj is not None else "",
-        object_repr=str(obj)[:200] if obj is not None else "",
-        from_state=from_state,
-        to_state=to_state,
-        opinion=opinion,
-        ip_address=client_ip(request),
-        data=data or {},
-    )
 
 
 # --- users and roles -------------------------------------------------------------------------------------
@@ -78,34 +38,98 @@ def grant_role(user: User, role: Role, *, by: User | None = None) -> None:
     record_audit(by, "grant_role", user, to_state=role.value)
 
 
-# --- sign-in throttling ----------------------------------------------------------------------------------
+# --- sign-in: password, then the second factor when the account has one -----------------------------------
 
 
-def _failure_window_start():
-    return timezone.now() - timedelta(minutes=settings.LOGIN_FAILURE_WINDOW_MINUTES)
+def account_subject(user: User | None, identifier: str = "") -> str:
+    """The throttle's subject for a sign-in: the account, however it was named; for a name that matches no
+    account, the name itself (folded), so unknown names are throttled exactly like known ones."""
+    if user is not None:
+        return f"user:{user.pk}"
+    return "name:" + selectors.normalise_identifier(identifier).casefold()
 
 
-def sign_in_locked(username: str, ip: str | None) -> bool:
-    """True when the account or the address has failed too often within the window."""
-    since = _failure_window_start()
-    recent = LoginFailure.objects.filter(created_at__gte=since)
-    limit = settings.LOGIN_FAILURE_LIMIT
-    if username and recent.filter(username__iexact=username).count() >= limit:
-        return True
-    # An address may mistype a few accounts; guessing many is throttled at a higher bar.
-    return bool(ip) and recent.filter(ip_address=ip).count() >= limit * 4
+def authenticate_password(request, identifier: str, password: str) -> User | None:
+    """Check a password for a username or mobile number, through the throttle.
+
+    Called by the authentication backend, so every caller of django.contrib.auth.authenticate() goes through it
+    (the portal's form, anything the admin or DRF might call). Raises throttle.TooManyAttempts (audited as
+    "login_throttled") when earlier failures make this attempt wait; a wrong password is audited as
+    "login_failed" and counted."""
+    typed = (identifier or "").strip()[:150]
+    user = selectors.find_account(typed)
+    address = client_ip(request)
+    attempt = throttle.begin(throttle.SIGN_IN, account_subject(user, typed), address, typed=typed, obj=user,
+                             request=request)
+    if user is None:
+        User().set_password(password)  # the hasher's time, so timing does not tell which names exist
+        ok = False
+    else:
+        ok = user.check_password(password) and user.is_active
+    if ok:
+        throttle.succeeded(attempt)
+        return user
+    throttle.failed(attempt, obj=user, request=request, data={"step": "password"})
+    return None
 
 
-def record_sign_in_failure(username: str, ip: str | None) -> None:
-    LoginFailure.objects.create(username=username[:150], ip_address=ip)
-    record_audit(None, "login_failed", data={"username": username[:150], "ip": ip or ""})
+def verify_second_factor(request, user: User, token: str) -> TOTPDevice:
+    """The code from the authenticator app after the password: the device that accepted it, or a refusal
+    (throttle.TooManyAttempts, or a ValidationError for a wrong code, counted on the account's throttle)."""
+    attempt = throttle.begin(throttle.SIGN_IN, account_subject(user), client_ip(request),
+                             typed=user.get_username(), obj=user, request=request)
+    token = (token or "").strip().replace(" ", "")
+    device = None
+    with transaction.atomic():
+        # verify_token records the step it accepted, so a code is never accepted twice.
+        for candidate in TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True).order_by("pk"):
+            if candidate.verify_token(token):
+                device = candidate
+                break
+    if device is None:
+        throttle.failed(attempt, obj=user, request=request, data={"step": "second_factor"})
+        raise ValidationError(_("动态验证码不正确，请输入身份验证器中当前显示的6位数字。"), code="otp_wrong")
+    throttle.succeeded(attempt)
+    return device
 
 
 def record_sign_in(user: User, request) -> None:
-    LoginFailure.objects.filter(username__iexact=user.username).delete()
-    if user.mobile:
-        LoginFailure.objects.filter(username=user.mobile).delete()
-    record_audit(user, "login", user, request=request)
+    """A full sign-in: forget this account's failures from this address (not those from elsewhere), audit it."""
+    throttle.forget_failures(throttle.SIGN_IN, account_subject(user), client_ip(request))
+    verified = bool(getattr(user, "otp_device", None))
+    record_audit(user, "login", user, request=request, data={"second_factor": verified})
+
+
+@transaction.atomic
+def enrol_second_factor(user: User, key: str, token: str, *, request=None) -> TOTPDevice:
+    """Confirm an authenticator app: the code it shows for the secret it was given proves it has the secret."""
+    if not second_factor.may_enrol(user):
+        raise PermissionDenied(_("只有工作人员可以启用两步验证。"))
+    if second_factor.has_confirmed_device(user):
+        raise ValidationError(_("本账号已启用两步验证。"), code="otp_exists")
+    device = second_factor.new_device(user, key)
+    match = second_factor.matching_step(device, token)
+    if match is None:
+        raise ValidationError(
+            _("验证码不正确：请确认手机时间准确，并输入身份验证器中当前显示的6位数字。"), code="otp_wrong"
+        )
+    TOTPDevice.objects.filter(user=user).delete()  # leftovers of an enrolment never finished
+    device.last_t, device.drift = match
+    device.confirmed = True
+    device.save()
+    record_audit(user, "second_factor_enrolled", user, request=request)
+    return device
+
+
+def remove_second_factor(user: User, token: str, *, request=None) -> None:
+    """Switch the second factor off, with a current code; administrators may not while it is required (another
+    administrator removes a lost phone's device in the admin, and the owner enrols again at the next sign-in)."""
+    if second_factor.required_for(user):
+        raise PermissionDenied(_("系统管理员必须使用两步验证，不能停用。"))
+    verify_second_factor(request, user, token)
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=user).delete()
+        record_audit(user, "second_factor_removed", user, request=request)
 
 
 # --- the working-day calendar ----------------------------------------------------------------------------

@@ -1,3 +1,4 @@
+from django.contrib.auth.signals import user_logged_in
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
@@ -8,3 +9,13 @@ from portal.models import CalendarDay
 @receiver([post_save, post_delete], sender=CalendarDay)
 def calendar_changed(**kwargs):
     clock.forget_calendar()
+
+
+@receiver(user_logged_in)
+def remember_second_factor_state(sender, request, user, **kwargs):
+    """Note once per session whether the account has a confirmed device (see portal.second_factor)."""
+    from portal import second_factor
+
+    if request is not None and hasattr(request, "session"):
+        state = "device" if second_factor.has_confirmed_device(user) else "none"
+        request.session[second_factor.SESSION_STATE_KEY] = state

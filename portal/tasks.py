@@ -28,3 +28,10 @@ def deliver_notifications(delivery_ids=None):
     from portal import notifications
 
     return notifications.deliver(delivery_ids)
+
+
+@shared_task(name="portal.tasks.forget_old_failures")
+def forget_old_failures():
+    from portal import throttle
+
+    return throttle.purge_old_failures()

@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
@@ -9,6 +8,8 @@ portal_patterns = (
     [
         path("", views.home, name="home"),
         path("accounts/login/", views.SignInView.as_view(), name="login"),
+        path("accounts/login/code/", views.SecondFactorView.as_view(), name="login_verify"),
+        path("accounts/two-factor/", views.two_factor, name="two_factor"),
         path("accounts/logout/", views.SignOutView.as_view(), name="logout"),
         path("accounts/password/", views.PasswordChangeView.as_view(), name="password_change"),
         path("healthz", views.healthz, name="healthz"),
@@ -17,9 +18,6 @@ portal_patterns = (
     ],
     "portal",
 )
-
-admin.site.site_header = settings.ADMIN_SITE_HEADER
-admin.site.site_title = settings.ADMIN_SITE_HEADER
 
 urlpatterns = [
     path("", include(portal_patterns)),

@@ -8,6 +8,8 @@ from django.http import FileResponse, Http404
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
+from portal.filenames import content_disposition, download_name
+
 
 def error_messages(exc: Exception) -> list[str]:
     """The Chinese messages of a refusal from a service (a ValidationError / DomainError or PermissionDenied)."""
@@ -37,14 +39,18 @@ def querystring_without_page(request) -> str:
 
 
 def stored_file_response(stored, *, as_attachment: bool = False) -> FileResponse:
-    """Serve an uploaded file (anything with `file`, `content_type`, `original_name`) the caller's permission
-    check let through: its sniffed type, never sniffed again by the browser, never cached by a shared cache."""
+    """Serve an uploaded file (anything with `file`, `content_type`, `original_name`, and `extension` when it
+    has one) the caller's permission check let through: its sniffed type, under its uploaded name with the
+    extension of that type (an "x.html" that is a PDF downloads as "x.pdf"), never sniffed again by the
+    browser, never cached by a shared cache."""
     try:
         handle = stored.file.open("rb")
     except FileNotFoundError:
         raise Http404(_("文件已不存在。")) from None
-    response = FileResponse(handle, content_type=stored.content_type, filename=stored.original_name,
-                            as_attachment=as_attachment)
+    content_type = stored.content_type or "application/octet-stream"
+    name = download_name(stored.original_name, content_type, getattr(stored, "extension", ""))
+    response = FileResponse(handle, content_type=content_type, as_attachment=as_attachment)
+    response["Content-Disposition"] = content_disposition(name, attachment=as_attachment)
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response

@@ -100,6 +100,25 @@ def app_database_url(django_db_setup) -> str:
     return f"postgres://{user}{password}@{host}:{db.get('PORT') or 5432}/{db['NAME']}"
 
 
+def pytest_configure(config):
+    """Tests hash passwords with a fast hasher: the default PBKDF2 costs a large part of a second per user,
+    which dominated the suite's time (real deployments keep the default; this affects the test process only)."""
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def pytest_collection_modifyitems(config, items):
+    """Under pytest-xdist (--dist loadgroup) the browser tests run one after another on one worker, and so do
+    the tests with a real Celery worker: two Chromiums or two workers at once on a 2-core machine only make
+    both slower and their timeouts flaky. The rest spreads over every worker."""
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.xdist_group("browser"))
+        elif item.get_closest_marker("celery"):
+            item.add_marker(pytest.mark.xdist_group("celery"))
+
+
 @pytest.fixture
 def make_user(db):
     """make_user(role, username=..., **fields) -> a saved user holding that role (password 'pass-12345')."""
@@ -187,3 +206,10 @@ def applicant_user(make_user):
 @pytest.fixture
 def clerk(make_user):
     return make_user(Role.WINDOW_CLERK, real_name="王晓燕")
+
+
+@pytest.fixture(autouse=True)
+def _second_factor_optional(settings):
+    """Tests run like the DEBUG demo: administrators need no second factor unless a test turns the rule on
+    (tests/test_sign_in.py does; the production default is checked there too)."""
+    settings.ADMIN_SECOND_FACTOR_REQUIRED = False

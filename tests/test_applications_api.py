@@ -6,7 +6,7 @@ from rest_framework.test import APIClient
 from applications import services
 from applications.models import Application, Status
 from applications.testing import FORM_DATA, make_bundle, make_item, make_person, pdf_upload, submitted_application
-from approvals import services as intake
+from approvals.intake import services as intake
 from portal.roles import Role
 
 pytestmark = pytest.mark.django_db

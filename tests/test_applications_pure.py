@@ -5,7 +5,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from applications import casenumbers, formspecs, sniffing
+from applications import casenumbers, formspecs
+from portal import sniffing
 
 # --- case numbers -----------------------------------------------------------------------------------------
 

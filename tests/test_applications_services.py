@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from applications import selectors, services
-from applications.errors import Conflict, DomainError, Throttled
+from portal.errors import Conflict, DomainError, Throttled
 from applications.models import Applicant, Application, ApplicationMaterial, Status, UploadedFile, VerificationCode
 from applications.testing import (
     FORM_DATA,
@@ -322,8 +322,8 @@ def test_another_applicant_sees_nothing_of_mine(applicant_user, make_user):
     stored = mine.files.first()
     assert selectors.file_for(other, stored.public_id) is None
     assert selectors.file_for(applicant_user, stored.public_id) == stored
-    clerk = make_user(Role.WINDOW_CLERK)
-    assert selectors.file_for(clerk, stored.public_id) == stored
+    # Staff do not open files through the applicant side's view (approvals.policy has theirs).
+    assert selectors.file_for(make_user(Role.WINDOW_CLERK), stored.public_id) is None
     with pytest.raises(PermissionDenied):
         services.upload_file(mine, mine.materials.first(), other, pdf_upload())
     with pytest.raises(PermissionDenied):
@@ -346,15 +346,24 @@ def test_a_user_representing_several_applicants_sees_each_application_once(appli
 def test_progress_lookup_needs_the_id_tail_and_is_throttled(applicant_user, settings):
     application = submitted_application(applicant_user)
     tail = application.applicant.id_number[-4:]
+    wrong = "0000" if tail != "0000" else "1111"
     found = services.lookup_progress(application.case_number, tail, ip="10.0.0.1")
     assert found == application
     assert services.lookup_progress(application.case_number, application.applicant.id_number[-6:], ip="10.0.0.1")
-    assert services.lookup_progress(application.case_number, "0000" if tail != "0000" else "1111", ip="10.0.0.1") is None
-    assert services.lookup_progress(application.case_number, "12", ip="10.0.0.1") is None  # too short to count
-    settings.PROGRESS_LOOKUP_FAILURES_PER_CASE = 3
-    services.lookup_progress(application.case_number, "9999", ip="10.0.0.2")
+    assert services.lookup_progress(application.case_number, wrong, ip="10.0.0.1") is None
+    assert services.lookup_progress(application.case_number, "12", ip="10.0.0.1") is None  # too short, still counts
+    settings.LOGIN_FAILURE_LIMIT = 3
+    services.lookup_progress(application.case_number, "9999", ip="10.0.0.1")
+    # The guessing address waits now, even with the right tail ...
     with pytest.raises(Throttled, match="失败次数过多"):
-        services.lookup_progress(application.case_number, tail, ip="10.0.0.3")
-    settings.PROGRESS_LOOKUP_PER_IP = 2
-    with pytest.raises(Throttled, match="查询过于频繁"):
-        services.lookup_progress("X", "1234", ip="10.0.0.1")
+        services.lookup_progress(application.case_number, tail, ip="10.0.0.1")
+    # ... while the applicant, elsewhere, still finds the application.
+    assert services.lookup_progress(application.case_number, tail, ip="10.0.0.2") == application
+    assert AuditEvent.objects.filter(action="progress_lookup_failed").count() == 3
+    assert AuditEvent.objects.filter(action="progress_lookup_throttled").count() == 1
+    # Many failures for one case number from many addresses slow everyone for it (a delay, not a lock).
+    settings.LOGIN_ACCOUNT_FAILURE_LIMIT = 5
+    for n in range(3, 5):
+        services.lookup_progress(application.case_number, wrong, ip=f"10.0.0.{n}")
+    with pytest.raises(Throttled, match="之后再试"):
+        services.lookup_progress(application.case_number, tail, ip="10.0.0.9")

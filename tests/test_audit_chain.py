@@ -14,7 +14,7 @@ from django.db import connection, connections, transaction
 from django.db.utils import InternalError, ProgrammingError
 from django.utils import timezone
 
-from applications.audit import record_system_events
+from portal.audit import record_system_events
 from portal import auditchain, dbroles, services
 from portal.models import AuditEvent, AuditStream, MaintenanceAlert
 from portal.roles import Role
@@ -322,7 +322,7 @@ def test_the_migration_chains_existing_rows():
     subject = new_subject()
     write_history(subject, 3)
     services.record_audit(None, "login_failed")
-    call_command("migrate", "portal", "0004", verbosity=0)  # the log before chains: the columns go
+    call_command("migrate", "portal", "0005", verbosity=0)  # the log before chains: the columns go
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT count(*) FROM portal_auditevent")

@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from applications import testing as app_testing
 from applications.models import Application, Status
 from applications.testing import JPEG_BYTES
-from approvals import services
+from approvals.cases import services as case_services
 from approvals.models import ApprovalCase, Colour, ExtensionRequest, Inspection, Stage
 from approvals.testing import Flow, make_person
 from catalog.testing import make_section
@@ -90,7 +90,7 @@ def test_take_next_gives_two_officers_different_cases_then_204(client, flow):
 def test_a_stale_version_is_409_with_the_conflict_message(client, flow):
     case = flow.case()
     seen = case.version
-    services.take_next(flow.reviewer, "review")
+    case_services.take_next(flow.reviewer, "review")
     other = make_person(Role.APPROVAL_OFFICER, "另一审查", section=flow.section)
     response = post(as_user(client, other), f"{BASE}/cases/{case.pk}/claim/", {"version": seen})
     assert response.status_code == 409 and "已被他人处理" in response.json()["detail"]
@@ -99,8 +99,8 @@ def test_a_stale_version_is_409_with_the_conflict_message(client, flow):
 
 def test_separation_of_duties_is_a_400_with_the_rule(client, flow):
     flow.case()
-    case = services.take_next(flow.reviewer, "review")
-    case = services.complete_review(case, flow.reviewer, "同意")
+    case = case_services.take_next(flow.reviewer, "review")
+    case = case_services.complete_review(case, flow.reviewer, "同意")
     response = post(as_user(client, flow.reviewer), f"{BASE}/cases/{case.pk}/decide/",
                     {"version": case.version, "approve": False, "reasons": "不符合"})
     assert response.status_code == 400 and "四分离" in " ".join(response.json()["detail"])

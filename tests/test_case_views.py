@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from applications.models import Application, Status
 from applications.testing import JPEG_BYTES, PNG_BYTES
-from approvals import services
+from approvals.cases import services as case_services
 from approvals.models import ApprovalCase, Colour, ExtensionRequest, Inspection, Stage
 from approvals.testing import Flow, make_person
 from catalog.testing import make_section
@@ -71,7 +71,7 @@ def test_queue_filters_and_empty_states(client, flow):
     c = as_user(client, flow.reviewer)
     assert "当前没有待办案件" in text(c.get(reverse("approvals:case_queue") + "?stage=decision"))
     assert "没有符合筛选条件的案件" in text(c.get(reverse("approvals:case_queue") + "?stage=review&scope=mine"))
-    services.take_next(flow.reviewer, "review")
+    case_services.take_next(flow.reviewer, "review")
     mine = text(c.get(reverse("approvals:case_queue") + "?stage=review&scope=mine"))
     assert f'data-case="{case.pk}"' in mine
     waiting = text(c.get(reverse("approvals:case_queue") + "?stage=review&scope=waiting"))
@@ -170,7 +170,7 @@ def test_review_through_the_page_moves_the_case_and_records_the_opinion(client, 
 def test_a_stale_version_gets_the_conflict_message_and_changes_nothing(client, flow):
     case = flow.case()
     seen = case.version
-    services.take_next(flow.reviewer, "review")  # someone acted first: the version moved on
+    case_services.take_next(flow.reviewer, "review")  # someone acted first: the version moved on
     other = make_person(Role.APPROVAL_OFFICER, "另一审查", section=flow.section)
     response = as_user(client, other).post(case_url(case, "review"), {"review-opinion": "同意",
                                                                       "review-version": seen})
@@ -182,8 +182,8 @@ def test_a_stale_version_gets_the_conflict_message_and_changes_nothing(client, f
 
 def test_two_officers_posting_the_same_form_one_succeeds_one_sees_the_conflict(client, flow):
     case = flow.case()
-    case = services.take_next(flow.reviewer, "review")
-    services.complete_review(case, flow.reviewer, "同意")
+    case = case_services.take_next(flow.reviewer, "review")
+    case_services.complete_review(case, flow.reviewer, "同意")
     case = fresh(case)
     certifier2 = make_person(Role.APPROVAL_OFFICER, "另一决定", section=flow.section)
     payload = {"version": case.version}
@@ -196,8 +196,8 @@ def test_two_officers_posting_the_same_form_one_succeeds_one_sees_the_conflict(c
 
 def test_separation_of_duties_is_shown_and_refused_on_the_page(client, flow):
     case = flow.case()
-    case = services.take_next(flow.reviewer, "review")
-    case = services.complete_review(case, flow.reviewer, "同意")
+    case = case_services.take_next(flow.reviewer, "review")
+    case = case_services.complete_review(case, flow.reviewer, "同意")
     c = as_user(client, flow.reviewer)
     page = text(c.get(case_url(case)))
     assert 'data-testid="separation"' in page and "四分离" in page
@@ -284,8 +284,8 @@ def test_merged_inspection_rectify_with_evidence_reinspection_legal_review_and_d
 
 def test_decision_form_errors_are_chinese(client, flow):
     case = flow.case()
-    case = services.take_next(flow.reviewer, "review")
-    case = services.complete_review(case, flow.reviewer, "同意")
+    case = case_services.take_next(flow.reviewer, "review")
+    case = case_services.complete_review(case, flow.reviewer, "同意")
     c = as_user(client, flow.certifier)
     response = c.post(case_url(case, "decide"), {"decide-version": case.version, "decide-result": "deny"})
     assert response.status_code == 400 and "不予许可须说明理由" in text(response)
@@ -300,8 +300,8 @@ def test_decision_form_errors_are_chinese(client, flow):
 
 def test_send_back_from_decision_to_review_with_a_reason(client, flow):
     case = flow.case()
-    case = services.take_next(flow.reviewer, "review")
-    case = services.complete_review(case, flow.reviewer, "同意")
+    case = case_services.take_next(flow.reviewer, "review")
+    case = case_services.complete_review(case, flow.reviewer, "同意")
     c = as_user(client, flow.certifier)
     response = c.post(case_url(case, "send_back"), {"send_back-version": case.version, "send_back-to_stage": "review",
                                                     "send_back-reason": ""})
@@ -341,7 +341,7 @@ def test_extension_requested_on_the_case_page_and_approved_by_the_head(client, f
 
 def test_extension_page_of_another_sections_head_is_empty_and_decide_is_404(client, flow):
     flow.case()
-    services.request_extension(ApprovalCase.objects.get(), flow.reviewer, "理由")
+    case_services.request_extension(ApprovalCase.objects.get(), flow.reviewer, "理由")
     other = Flow.build(make_section())
     c = as_user(client, other.head)
     assert "暂无待审批的延期申请" in text(c.get(reverse("approvals:case_extensions")))
@@ -385,10 +385,10 @@ def test_leader_overview_counts_and_lists_warned_cases_across_sections(client, f
 
 def test_inspections_page_lists_the_inspectors_visits(client, flow):
     case = flow.case(inspection=True)
-    case = services.take_next(flow.reviewer, "review")
-    services.complete_review(case, flow.reviewer, "同意")
-    case = services.take_next(flow.inspector1, "inspection")
-    services.schedule_inspection([case], clock.today() + timedelta(days=1), "现场", flow.inspectors, flow.inspector1)
+    case = case_services.take_next(flow.reviewer, "review")
+    case_services.complete_review(case, flow.reviewer, "同意")
+    case = case_services.take_next(flow.inspector1, "inspection")
+    case_services.schedule_inspection([case], clock.today() + timedelta(days=1), "现场", flow.inspectors, flow.inspector1)
     body = text(as_user(client, flow.inspector2).get(reverse("approvals:case_inspections")))
     assert 'data-testid="inspection-row"' in body and case.application.case_number in body
     # The inspector (not holding the case) sees the result form on the case page.
@@ -403,8 +403,8 @@ def test_inspections_page_lists_the_inspectors_visits(client, flow):
 
 def test_home_panels_and_navigation_per_role(client, flow):
     case = flow.case()
-    services.take_next(flow.reviewer, "review")
-    services.request_extension(case, flow.reviewer, "需要征求意见")
+    case_services.take_next(flow.reviewer, "review")
+    case_services.request_extension(case, flow.reviewer, "需要征求意见")
     ApprovalCase.objects.filter(pk=case.pk).update(colour=Colour.RED)
     home = reverse("portal:home")
     body = text(as_user(client, flow.reviewer).get(home))
@@ -444,13 +444,13 @@ def test_demo_staff_are_four_officers_in_every_demo_section_and_loading_twice_ch
 
 def test_recording_a_visit_twice_is_a_conflict_and_a_late_invalid_post_does_not_break_the_page(client, flow):
     flow.case(inspection=True)
-    case = services.take_next(flow.reviewer, "review")
-    services.complete_review(case, flow.reviewer, "同意")
-    case = services.take_next(flow.inspector1, "inspection")
-    visit = services.schedule_inspection([case], clock.today() + timedelta(days=1), "现场", flow.inspectors,
+    case = case_services.take_next(flow.reviewer, "review")
+    case_services.complete_review(case, flow.reviewer, "同意")
+    case = case_services.take_next(flow.inspector1, "inspection")
+    visit = case_services.schedule_inspection([case], clock.today() + timedelta(days=1), "现场", flow.inspectors,
                                          flow.inspector1)
     url = reverse("approvals:case_inspection_result", args=[visit.pk])
-    services.record_inspection_result(visit, flow.inspector1, "符合要求", "pass")
+    case_services.record_inspection_result(visit, flow.inspector1, "符合要求", "pass")
     c = as_user(client, flow.inspector2)
     response = c.post(url, {"case": case.pk, "result-outcome": "fail", "result-findings": "不符合"})
     assert response.status_code == 409 and "该次勘验已记录结果" in text(response)
@@ -459,10 +459,10 @@ def test_recording_a_visit_twice_is_a_conflict_and_a_late_invalid_post_does_not_
     assert Inspection.objects.get().outcome == "pass"
     # Someone who is not one of a pending visit's inspectors may not record it (403 with the reason).
     flow.case(inspection=True)
-    second = services.take_next(flow.reviewer, "review")
-    services.complete_review(second, flow.reviewer, "同意")
-    second = services.take_next(flow.inspector1, "inspection")
-    pending = services.schedule_inspection([second], clock.today() + timedelta(days=1), "现场", flow.inspectors,
+    second = case_services.take_next(flow.reviewer, "review")
+    case_services.complete_review(second, flow.reviewer, "同意")
+    second = case_services.take_next(flow.inspector1, "inspection")
+    pending = case_services.schedule_inspection([second], clock.today() + timedelta(days=1), "现场", flow.inspectors,
                                            flow.inspector1)
     other = make_person(Role.APPROVAL_OFFICER, "旁人", section=flow.section)
     response = as_user(client, other).post(reverse("approvals:case_inspection_result", args=[pending.pk]),
@@ -473,19 +473,19 @@ def test_recording_a_visit_twice_is_a_conflict_and_a_late_invalid_post_does_not_
 
 def test_case_page_with_visits_and_evidence_keeps_a_fixed_query_count(client, flow, django_assert_max_num_queries):
     flow.case(inspection=True, legal=True)
-    case = services.take_next(flow.reviewer, "review")
-    services.complete_review(case, flow.reviewer, "同意")
-    case = services.take_next(flow.inspector1, "inspection")
+    case = case_services.take_next(flow.reviewer, "review")
+    case_services.complete_review(case, flow.reviewer, "同意")
+    case = case_services.take_next(flow.inspector1, "inspection")
     day = clock.today() + timedelta(days=1)
-    visit = services.schedule_inspection([case], day, "现场", flow.inspectors, flow.inspector1)
-    services.record_inspection_result(visit, flow.inspector2, "整改", "rectify", rectify_deadline=day,
+    visit = case_services.schedule_inspection([case], day, "现场", flow.inspectors, flow.inspector1)
+    case_services.record_inspection_result(visit, flow.inspector2, "整改", "rectify", rectify_deadline=day,
                                       evidence=[SimpleUploadedFile("a.jpg", JPEG_BYTES),
                                                 SimpleUploadedFile("b.png", PNG_BYTES)])
-    again = services.schedule_reinspection(visit, day, flow.inspector1)
-    services.record_inspection_result(again, flow.inspector2, "合格", "pass",
+    again = case_services.schedule_reinspection(visit, day, flow.inspector1)
+    case_services.record_inspection_result(again, flow.inspector2, "合格", "pass",
                                       evidence=[SimpleUploadedFile("c.jpg", JPEG_BYTES)])
     case = fresh(case)
-    services.legal_review(services.take_next(flow.legal, "legal_review"), flow.legal, True)
+    case_services.legal_review(case_services.take_next(flow.legal, "legal_review"), flow.legal, True)
     as_user(client, flow.certifier)
     with django_assert_max_num_queries(21):  # two visits, three evidence files: no per-row queries
         response = client.get(case_url(case))
@@ -495,7 +495,7 @@ def test_case_page_with_visits_and_evidence_keeps_a_fixed_query_count(client, fl
 
 
 def test_a_decided_application_waits_on_the_clerks_home_at_the_issuing_window(client, django_assert_max_num_queries):
-    from approvals import services as approval_services
+    from approvals.cases import services as approval_services
     from approvals.testing import Flow
 
     flow = Flow.build()

@@ -165,3 +165,25 @@ def test_snapshot_contains_faqs_windows_and_rules():
     assert snap["faqs"] == [{"question": "要多久？", "answer": "3个工作日。"}]
     assert snap["tolerance_allowed"] and snap["commitment_allowed"] and snap["legal_review_required"]
     assert snap["statutory_limit"] == 20 and snap["promised_limit"] == 5 and snap["schema"] == 1
+
+
+def test_correcting_an_edition_in_the_admin_goes_through_the_service_and_is_audited(client, make_user):
+    from django.urls import reverse
+
+    edition = services.start_edition("2026", "宝塔区行政许可事项清单（2026年版）")
+    admin = make_user(Role.ADMINISTRATOR, is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    url = reverse("admin:catalog_edition_change", args=[edition.pk])
+    response = client.post(url, {
+        "code": "2026", "title": "宝塔区行政许可事项清单（2026年修订版）", "published_on": "2026-03-01",
+        "document_number": "宝政办发〔2026〕5号",
+        "listings-TOTAL_FORMS": "0", "listings-INITIAL_FORMS": "0", "listings-MIN_NUM_FORMS": "0",
+        "listings-MAX_NUM_FORMS": "1000",
+    })
+    assert response.status_code == 302, response.content.decode()[:2000]
+    edition.refresh_from_db()
+    assert edition.title == "宝塔区行政许可事项清单（2026年修订版）" and edition.is_current
+    event = AuditEvent.objects.get(action="catalog_edition_change", object_id=str(edition.pk))
+    assert event.actor_id == admin.pk
+    assert event.data["changed"]["title"] == ["宝塔区行政许可事项清单（2026年版）", "宝塔区行政许可事项清单（2026年修订版）"]
+    assert set(event.data["changed"]) == {"title", "published_on", "document_number"}

@@ -3,7 +3,7 @@ import pytest
 from django.core.management import call_command
 
 from applications.models import Application, Status
-from approvals import selectors
+from approvals.intake import selectors as intake_selectors
 from approvals.models import ApprovalCase, Inspection, Stage
 from portal.models import AuditEvent
 
@@ -24,8 +24,8 @@ def test_demo_applications_cover_the_journey(demo):
     assert statuses.count(Status.SUBMITTED) >= 1
     assert statuses.count(Status.ACCEPTED) >= 2
     assert statuses.count(Status.DECIDED) == 1
-    assert selectors.intake_queue().count() >= 1
-    assert selectors.at_issuing_window().count() == 1
+    assert intake_selectors.intake_queue().count() >= 1
+    assert intake_selectors.at_issuing_window().count() == 1
     assert ApprovalCase.objects.filter(stage=Stage.REVIEW).exists()
     assert Inspection.objects.filter(outcome="").exists()  # a site visit planned, not yet recorded
     # made by the services: numbered, audited

@@ -6,7 +6,7 @@ from django.contrib.auth.models import Permission
 from applications import services as app_services
 from applications.models import Application, Status
 from applications.testing import citizen_id, complete_draft, make_bundle, make_item, submitted_application
-from approvals import services
+from approvals.intake import services as intake_services
 from approvals.models import ApprovalCase, IntakeClaim, Notice
 from portal import clock
 from portal.roles import Role
@@ -48,7 +48,7 @@ def test_the_queue_lists_submitted_applications_with_days_left(api, applicant_us
 def test_queue_filters(api, clerk, applicant_user):
     item = make_item()
     mine, free = submitted_application(applicant_user, item=item), submitted_application(applicant_user, item=item)
-    services.claim(mine, clerk)
+    intake_services.claim(mine, clerk)
 
     def numbers(**params):
         return [r["case_number"] for r in api.get(BASE, params).json()["results"]]
@@ -115,7 +115,7 @@ def test_claim_and_release(api, clerk, make_user, applicant_user):
     assert post(api, f"{BASE}{application.pk}/release/").status_code == 200
     assert not IntakeClaim.objects.exists()
     assert post(api, f"{BASE}{application.pk}/release/").status_code == 400  # not claimed by me
-    services.claim(application, make_user(Role.WINDOW_CLERK, real_name="李受理"))
+    intake_services.claim(application, make_user(Role.WINDOW_CLERK, real_name="李受理"))
     response = post(api, f"{BASE}{application.pk}/claim/")
     assert response.status_code == 409 and "李受理" in response.json()["detail"]
 
@@ -206,8 +206,8 @@ def test_accept_on_commitment_and_instant_need_the_permission_to_decide(api, cle
 
 def test_notices_are_for_staff_and_their_applicant(client, clerk, make_user, applicant_user):
     application = submitted_application(applicant_user)
-    notice = services.accept(application, clerk)
-    url = f"/api/approvals/notices/{notice.pk}/"
+    notice = intake_services.accept(application, clerk)
+    url = f"/api/approvals/notices/{notice.public_id}/"
     client.force_login(applicant_user)
     data = client.get(url).json()
     assert data["number"] == notice.number and data["case_number"] == application.case_number
@@ -223,4 +223,4 @@ def test_the_intake_api_is_in_the_openapi_schema(client):
                    "{id}/refuse/", "{id}/accept-with-tolerance/", "{id}/accept-on-commitment/",
                    "{id}/accept-and-decide-instant/"):
         assert f"/api/approvals/intake/{suffix}" in paths, suffix
-    assert "/api/approvals/notices/{id}/" in paths
+    assert "/api/approvals/notices/{public_id}/" in paths

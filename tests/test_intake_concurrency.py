@@ -3,10 +3,10 @@ told clearly, and nothing is half-done."""
 import pytest
 
 from applications import services as app_services
-from applications.errors import Conflict
+from portal.errors import Conflict
 from applications.models import Application, Status
 from applications.testing import submitted_application
-from approvals import services
+from approvals.intake import services as intake_services
 from approvals.models import ApprovalCase, Notice
 from portal.models import AuditEvent
 from portal.roles import Role
@@ -22,8 +22,8 @@ def test_two_clerks_accepting_at_once_one_wins_one_is_told(make_user):
     seen_by_first = Application.objects.get(pk=application.pk)
     seen_by_second = Application.objects.get(pk=application.pk)
     results, errors, _seconds = run_at_once([
-        lambda: services.accept(seen_by_first, first),
-        lambda: services.refuse(seen_by_second, second, reason="材料不符合要求"),
+        lambda: intake_services.accept(seen_by_first, first),
+        lambda: intake_services.refuse(seen_by_second, second, reason="材料不符合要求"),
     ])
     assert len(errors) == 1 and len([r for r in results if r is not None]) == 1
     assert isinstance(errors[0], Conflict)
@@ -43,7 +43,7 @@ def test_the_applicant_withdrawing_while_a_clerk_refuses(make_user):
     clerk = make_user(Role.WINDOW_CLERK)
     application = submitted_application(applicant)
     results, errors, _seconds = run_at_once([
-        lambda: services.refuse(Application.objects.get(pk=application.pk), clerk, reason="不符合条件"),
+        lambda: intake_services.refuse(Application.objects.get(pk=application.pk), clerk, reason="不符合条件"),
         lambda: app_services.withdraw(Application.objects.get(pk=application.pk), applicant, "不办了"),
     ])
     application.refresh_from_db()

@@ -8,11 +8,12 @@ from django.utils import timezone
 
 from applications import selectors as app_selectors
 from applications import services as app_services
-from applications.errors import Conflict, DomainError
+from portal.errors import Conflict, DomainError
 from applications.models import Application, ApplicationMaterial, Commitment, Status
 from applications import testing as app_testing
 from applications.testing import complete_draft, make_bundle, make_item, make_person, pdf_upload, submitted_application
-from approvals import selectors, services
+from approvals.intake import selectors as intake_selectors
+from approvals.intake import services as intake_services
 from approvals.models import ApprovalCase, IntakeClaim, Notice, Stage
 from portal import clock
 from portal.models import AuditEvent
@@ -46,7 +47,7 @@ def move_submission_to(application, moment: datetime):
 
 def test_accept_opens_a_case_with_due_dates_and_issues_the_acceptance_notice(applicant_user, clerk):
     application = submitted_application(applicant_user, item=make_item(statutory=20, promised=8))
-    notice = services.accept(application, clerk, opinion="材料齐全，符合法定形式")
+    notice = intake_services.accept(application, clerk, opinion="材料齐全，符合法定形式")
     application.refresh_from_db()
     assert application.status == Status.ACCEPTED and not application.deemed_accepted
     case = ApprovalCase.objects.get(application=application)
@@ -69,23 +70,23 @@ def test_accept_is_refused_when_a_required_material_is_missing(applicant_user, c
     application = submitted_application(applicant_user)
     ApplicationMaterial.objects.filter(application=application, name="经营场所平面图").first().files.all().delete()
     with pytest.raises(DomainError, match="经营场所平面图"):
-        services.accept(Application.objects.get(pk=application.pk), clerk)
+        intake_services.accept(Application.objects.get(pk=application.pk), clerk)
 
 
 def test_only_window_clerks_decide_and_never_for_their_own_applicant(applicant_user, make_user):
     application = submitted_application(applicant_user)
     with pytest.raises(PermissionDenied):
-        services.accept(application, make_user(Role.APPROVAL_OFFICER))
+        intake_services.accept(application, make_user(Role.APPROVAL_OFFICER))
     clerk_applicant = make_user(Role.WINDOW_CLERK)
     own = submitted_application(clerk_applicant)
     with pytest.raises(PermissionDenied, match="回避"):
-        services.accept(own, clerk_applicant)
+        intake_services.accept(own, clerk_applicant)
 
 
 def test_a_bundle_opens_one_case_per_item_on_the_joint_limit(applicant_user, clerk):
     bundle = make_bundle(promised=15)
     application = submitted_application(applicant_user, bundle=bundle)
-    services.accept(application, clerk)
+    intake_services.accept(application, clerk)
     cases = list(ApprovalCase.objects.filter(application=application).order_by("id"))
     assert [c.item_id for c in cases] == list(bundle.entries.order_by("sort_order").values_list("item_id", flat=True))
     accepted = cases[0].accepted_at
@@ -99,7 +100,7 @@ def test_an_ordered_bundle_keeps_each_items_own_limits(applicant_user, clerk):
                                 make_item("公共场所卫生许可", statutory=20, promised=12, materials=["申请表"])],
                          handling="ordered", promised=15)
     application = submitted_application(applicant_user, bundle=bundle)
-    services.accept(application, clerk)
+    intake_services.accept(application, clerk)
     promised = sorted(ApprovalCase.objects.filter(application=application).values_list("promised_due_date", flat=True))
     accepted = ApprovalCase.objects.filter(application=application).first().accepted_at
     assert promised == [clock.add_working_days(accepted, 5), clock.add_working_days(accepted, 12)]
@@ -112,7 +113,7 @@ def test_an_ordered_bundle_keeps_each_items_own_limits(applicant_user, clerk):
 def test_one_supplement_notice_lists_everything_and_the_applicant_answers_it(applicant_user, clerk):
     application = submitted_application(applicant_user)
     plan = application.materials.get(name="经营场所平面图")
-    notice = services.request_supplement(application, clerk, [
+    notice = intake_services.request_supplement(application, clerk, [
         (plan, "平面图未标注各功能区面积"),
         ("从业人员健康证明", "清单外：现场发现需补充"),
     ], note="请一次性补齐")
@@ -133,8 +134,8 @@ def test_one_supplement_notice_lists_everything_and_the_applicant_answers_it(app
     assert resubmitted.status == Status.SUBMITTED
     assert resubmitted.received_at > resubmitted.submitted_at
     assert resubmitted.intake_due_date == clock.add_working_days(resubmitted.received_at, 5)
-    assert resubmitted in selectors.intake_queue()
-    services.accept(resubmitted, clerk)
+    assert resubmitted in intake_selectors.intake_queue()
+    intake_services.accept(resubmitted, clerk)
     actions = [a for a in audit_actions(application) if a != "material_upload"]
     assert actions[-6:] == ["submit", "request_supplement", "notice_issued", "resubmit", "accept", "notice_issued"]
     assert Application.objects.get(pk=application.pk).status == Status.ACCEPTED
@@ -143,23 +144,23 @@ def test_one_supplement_notice_lists_everything_and_the_applicant_answers_it(app
 def test_a_supplement_needs_reasons_and_never_asks_for_shared_materials(applicant_user, clerk):
     application = submitted_application(applicant_user)
     with pytest.raises(DomainError, match="至少列出一项"):
-        services.request_supplement(application, clerk, [])
+        intake_services.request_supplement(application, clerk, [])
     shared = application.materials.get(name="营业执照")
     with pytest.raises(DomainError, match="部门共享获取"):
-        services.request_supplement(application, clerk, [(shared, "看不清")])
+        intake_services.request_supplement(application, clerk, [(shared, "看不清")])
     with pytest.raises(DomainError, match="原因"):
-        services.request_supplement(application, clerk, [(application.materials.get(name="经营场所平面图"), " ")])
+        intake_services.request_supplement(application, clerk, [(application.materials.get(name="经营场所平面图"), " ")])
     assert Application.objects.get(pk=application.pk).status == Status.SUBMITTED  # nothing half-done
 
 
 def test_an_unanswered_supplement_lapses_after_its_deadline(applicant_user, clerk):
     application = submitted_application(applicant_user)
     due = clock.add_working_days(timezone.now(), 3)
-    services.request_supplement(application, clerk, [(application.materials.get(name="经营场所平面图"), "不清晰")],
+    intake_services.request_supplement(application, clerk, [(application.materials.get(name="经营场所平面图"), "不清晰")],
                                 due_date=due)
-    assert services.lapse_unanswered_supplements(today=due) == 0  # the due day itself still counts
-    assert services.lapse_unanswered_supplements(today=due + timedelta(days=1)) == 1
-    assert services.lapse_unanswered_supplements(today=due + timedelta(days=1)) == 0  # safe to run twice
+    assert intake_services.sweep_lapsed_supplements(today=due) == 0  # the due day itself still counts
+    assert intake_services.sweep_lapsed_supplements(today=due + timedelta(days=1)) == 1
+    assert intake_services.sweep_lapsed_supplements(today=due + timedelta(days=1)) == 0  # safe to run twice
     application.refresh_from_db()
     assert application.status == Status.LAPSED and application.finished_at
     event = AuditEvent.objects.get(object_id=str(application.pk), object_type="applications.application", action="lapse")
@@ -173,8 +174,8 @@ def test_an_unanswered_supplement_lapses_after_its_deadline(applicant_user, cler
 def test_refusal_needs_a_reason_and_names_the_competent_body_and_the_remedies(applicant_user, clerk):
     application = submitted_application(applicant_user)
     with pytest.raises(DomainError, match="理由"):
-        services.refuse(application, clerk, reason="")
-    notice = services.refuse(application, clerk, reason="申请事项属于市级审批权限", refer_to="延安市行政审批服务局")
+        intake_services.refuse(application, clerk, reason="")
+    notice = intake_services.refuse(application, clerk, reason="申请事项属于市级审批权限", refer_to="延安市行政审批服务局")
     application.refresh_from_db()
     assert application.status == Status.REFUSED
     assert "延安市行政审批服务局" in notice.body_html
@@ -206,8 +207,8 @@ def test_tolerated_acceptance_records_the_commitment_and_a_deadline_per_material
     commitment = application.commitments.get()
     assert "经营场所平面图" in commitment.text and commitment.signed_by == applicant_user
     with pytest.raises(DomainError, match="不属于该事项可容缺"):
-        services.accept_with_tolerance(application, clerk, {application.materials.get(name="食品经营许可申请书").pk: None})
-    notice = services.accept_with_tolerance(application, clerk, {plan.pk: None})
+        intake_services.accept_with_tolerance(application, clerk, {application.materials.get(name="食品经营许可申请书").pk: None})
+    notice = intake_services.accept_with_tolerance(application, clerk, {plan.pk: None})
     plan.refresh_from_db()
     case = ApprovalCase.objects.get(application=application)
     assert plan.tolerance_due_date == case.promised_due_date  # default: the promised completion date
@@ -219,10 +220,10 @@ def test_a_tolerance_deadline_may_not_pass_the_promised_date_and_needs_a_commitm
     counter_clerk = make_user(Role.WINDOW_CLERK)  # a walk-in: the applicant signs on paper at the window
     application, plan = tolerance_application(applicant_user, sign=False, walk_in_clerk=counter_clerk)
     with pytest.raises(DomainError, match="尚未签署容缺受理承诺书"):
-        services.accept_with_tolerance(application, clerk, {plan.pk: None})
+        intake_services.accept_with_tolerance(application, clerk, {plan.pk: None})
     with pytest.raises(DomainError, match="不能晚于承诺办结日期"):
-        services.accept_with_tolerance(application, clerk, {plan.pk: date(2099, 1, 1)}, paper_signatory="张丽华")
-    services.accept_with_tolerance(application, clerk, {plan.pk: None}, paper_signatory="张丽华")
+        intake_services.accept_with_tolerance(application, clerk, {plan.pk: date(2099, 1, 1)}, paper_signatory="张丽华")
+    intake_services.accept_with_tolerance(application, clerk, {plan.pk: None}, paper_signatory="张丽华")
     commitment = Application.objects.get(pk=application.pk).commitments.get()
     assert (commitment.method, commitment.recorded_by) == (Commitment.Method.PAPER, clerk)
 
@@ -232,16 +233,16 @@ def test_a_bad_credit_applicant_gets_no_tolerance(applicant_user, clerk):
     application.applicant.bad_credit = True
     application.applicant.save()
     with pytest.raises(DomainError, match="严重失信"):
-        services.accept_with_tolerance(Application.objects.get(pk=application.pk), clerk, {plan.pk: None})
+        intake_services.accept_with_tolerance(Application.objects.get(pk=application.pk), clerk, {plan.pk: None})
 
 
 def test_a_tolerated_material_past_its_deadline_is_flagged_once(applicant_user, clerk):
     application, plan = tolerance_application(applicant_user)
     due = clock.add_working_days(timezone.now(), 2)
-    services.accept_with_tolerance(application, clerk, {plan.pk: due})
-    assert services.flag_overdue_tolerated_materials(today=due) == 0
-    assert services.flag_overdue_tolerated_materials(today=due + timedelta(days=1)) == 1
-    assert services.flag_overdue_tolerated_materials(today=due + timedelta(days=5)) == 0
+    intake_services.accept_with_tolerance(application, clerk, {plan.pk: due})
+    assert intake_services.sweep_overdue_tolerated_materials(today=due) == 0
+    assert intake_services.sweep_overdue_tolerated_materials(today=due + timedelta(days=1)) == 1
+    assert intake_services.sweep_overdue_tolerated_materials(today=due + timedelta(days=5)) == 0
     plan.refresh_from_db()
     assert plan.overdue_at is not None and plan.supplied_at is None
     event = AuditEvent.objects.get(object_id=str(application.pk), action="tolerated_material_overdue")
@@ -254,11 +255,11 @@ def test_a_tolerated_material_past_its_deadline_is_flagged_once(applicant_user, 
 def test_a_tolerated_material_supplied_in_time_is_never_flagged(applicant_user, clerk):
     application, plan = tolerance_application(applicant_user)
     due = clock.add_working_days(timezone.now(), 2)
-    services.accept_with_tolerance(application, clerk, {plan.pk: due})
+    intake_services.accept_with_tolerance(application, clerk, {plan.pk: due})
     app_services.upload_file(Application.objects.get(pk=application.pk), plan, applicant_user, pdf_upload("平面图.pdf"))
     plan.refresh_from_db()
     assert plan.supplied_at is not None
-    assert services.flag_overdue_tolerated_materials(today=due + timedelta(days=10)) == 0
+    assert intake_services.sweep_overdue_tolerated_materials(today=due + timedelta(days=10)) == 0
     assert "tolerated_material_supplied" in audit_actions(application)
 
 
@@ -278,25 +279,25 @@ def test_acceptance_on_commitment_marks_the_cases_and_may_decide_at_once(applica
     application = commitment_application(applicant_user)
     assert "如有虚假承诺" in application.commitments.get().text
     with pytest.raises(PermissionDenied, match="当场作出审批决定"):
-        services.accept_on_commitment(application, clerk, decide_now=True)
-    notices = services.accept_on_commitment(application, instant_clerk, decide_now=True)
+        intake_services.accept_on_commitment(application, clerk, decide_now=True)
+    notices = intake_services.accept_on_commitment(application, instant_clerk, decide_now=True)
     assert [n.kind for n in notices] == [Notice.Kind.COMMITMENT, Notice.Kind.INSTANT_DECISION]
     case = ApprovalCase.objects.get(application=application)
     assert case.by_commitment and case.stage == Stage.APPROVED and case.decided_by == instant_clerk
     assert Application.objects.get(pk=application.pk).status == Status.DECIDED
     other = commitment_application(applicant_user)
-    services.accept_on_commitment(other, clerk)
+    intake_services.accept_on_commitment(other, clerk)
     assert ApprovalCase.objects.get(application=other).stage == Stage.RECEIVED
 
 
 def test_commitment_only_where_the_item_allows_it(applicant_user, clerk):
     application = commitment_application(applicant_user, allowed=False)
     with pytest.raises(DomainError, match="不适用告知承诺制"):
-        services.accept_on_commitment(application, clerk, paper_signatory="张丽华")
+        intake_services.accept_on_commitment(application, clerk, paper_signatory="张丽华")
     unsigned = commitment_application(applicant_user, sign=False)
     with pytest.raises(DomainError, match="尚未签署告知承诺书"):
-        services.accept_on_commitment(unsigned, clerk)
-    services.accept_on_commitment(unsigned, clerk, paper_signatory="张丽华")
+        intake_services.accept_on_commitment(unsigned, clerk)
+    intake_services.accept_on_commitment(unsigned, clerk, paper_signatory="张丽华")
     assert Application.objects.get(pk=unsigned.pk).status == Status.ACCEPTED
 
 
@@ -304,8 +305,8 @@ def test_an_instant_item_is_accepted_and_decided_in_one_step_by_a_permitted_cler
     application = submitted_application(applicant_user, item=make_item("个体工商户名称登记", instant=True,
                                                                         materials=["名称申报书"]))
     with pytest.raises(PermissionDenied, match="当场办结"):
-        services.accept_and_decide_instant(application, clerk)
-    notices = services.accept_and_decide_instant(application, instant_clerk)
+        intake_services.accept_and_decide_instant(application, clerk)
+    notices = intake_services.accept_and_decide_instant(application, instant_clerk)
     application.refresh_from_db()
     assert application.status == Status.DECIDED and application.decided_at
     case = ApprovalCase.objects.get(application=application)
@@ -314,7 +315,7 @@ def test_an_instant_item_is_accepted_and_decided_in_one_step_by_a_permitted_cler
     assert audit_actions(application)[-4:] == ["accept", "notice_issued", "accept_and_decide_instant", "notice_issued"]
     promised = submitted_application(applicant_user)
     with pytest.raises(DomainError, match="只有即办件"):
-        services.accept_and_decide_instant(promised, instant_clerk)
+        intake_services.accept_and_decide_instant(promised, instant_clerk)
 
 
 # --- deemed acceptance -----------------------------------------------------------------------------------------
@@ -328,9 +329,9 @@ def test_deemed_acceptance_across_the_national_day_week_counts_from_arrival(appl
     assert application.intake_due_date == date(2026, 10, 13)
     later = move_submission_to(submitted_application(applicant_user, applicant=application.applicant, item=item),
                                datetime(2026, 10, 9, 9, 0, tzinfo=BEIJING))
-    assert services.deem_overdue_accepted(today=date(2026, 10, 13)) == 0  # the 5th working day is not over yet
-    assert services.deem_overdue_accepted(today=date(2026, 10, 14)) == 1
-    assert services.deem_overdue_accepted(today=date(2026, 10, 14)) == 0  # idempotent
+    assert intake_services.sweep_deemed_acceptance(today=date(2026, 10, 13)) == 0  # the 5th working day is not over yet
+    assert intake_services.sweep_deemed_acceptance(today=date(2026, 10, 14)) == 1
+    assert intake_services.sweep_deemed_acceptance(today=date(2026, 10, 14)) == 0  # idempotent
     application.refresh_from_db()
     assert application.status == Status.ACCEPTED and application.deemed_accepted
     assert application.accepted_at == arrived  # accepted from the day it arrived
@@ -348,16 +349,16 @@ def test_deemed_acceptance_across_the_national_day_week_counts_from_arrival(appl
     deemed = next(s for s in steps if s.what == "逾期视为受理")
     assert deemed.who == "系统" and deemed.system
     notice = Notice.objects.get(application=application)
-    assert "视为受理" in notice.body_html and app_selectors.notices(application)[0]["id"] == notice.pk
+    assert "视为受理" in notice.body_html and app_selectors.notices(application)[0]["id"] == str(notice.public_id)
 
 
 def test_a_clerk_deciding_after_the_sweep_gets_a_conflict(applicant_user, clerk):
     application = move_submission_to(submitted_application(applicant_user),
                                      datetime(2026, 9, 30, 10, 0, tzinfo=BEIJING))
     stale = Application.objects.get(pk=application.pk)
-    services.deem_overdue_accepted(today=date(2026, 10, 14))
+    intake_services.sweep_deemed_acceptance(today=date(2026, 10, 14))
     with pytest.raises(Conflict, match="已被他人处理"):
-        services.refuse(stale, clerk, reason="迟到的决定")
+        intake_services.refuse(stale, clerk, reason="迟到的决定")
 
 
 # --- claims, queue, withdrawal --------------------------------------------------------------------------------
@@ -367,24 +368,24 @@ def test_claims_are_exclusive_and_the_queue_is_oldest_first_with_days_left(appli
     item = make_item()
     old = move_submission_to(submitted_application(applicant_user, item=item), timezone.now() - timedelta(days=3))
     new = submitted_application(applicant_user, applicant=old.applicant, item=item)
-    rows = selectors.queue_rows(selectors.intake_queue())
+    rows = intake_selectors.queue_rows(intake_selectors.intake_queue())
     assert [r.application.pk for r in rows] == [old.pk, new.pk]
     assert rows[1].days_left == clock.working_days_left(new.intake_due_date)
-    services.claim(new, clerk)
+    intake_services.claim(new, clerk)
     other = make_user(Role.WINDOW_CLERK)
     with pytest.raises(Conflict, match="已由"):
-        services.claim(new, other)
+        intake_services.claim(new, other)
     with pytest.raises(PermissionDenied, match="已由"):
-        services.accept(new, other)
-    assert [r.application.pk for r in selectors.queue_rows(selectors.intake_queue(clerk=clerk, mine=True))] == [new.pk]
-    services.release(new, clerk)
+        intake_services.accept(new, other)
+    assert [r.application.pk for r in intake_selectors.queue_rows(intake_selectors.intake_queue(clerk=clerk, mine=True))] == [new.pk]
+    intake_services.release(new, clerk)
     assert not IntakeClaim.objects.exists()
-    services.accept(new, other)
+    intake_services.accept(new, other)
 
 
 def test_withdrawal_after_acceptance_closes_the_cases(applicant_user, clerk):
     application = submitted_application(applicant_user, bundle=make_bundle())
-    services.accept(application, clerk)
+    intake_services.accept(application, clerk)
     app_services.withdraw(Application.objects.get(pk=application.pk), applicant_user, "不再经营")
     assert set(ApprovalCase.objects.filter(application=application).values_list("stage", flat=True)) == {Stage.WITHDRAWN}
     assert AuditEvent.objects.filter(action="case_withdrawn").count() == 2
@@ -396,10 +397,10 @@ def test_the_intake_queue_costs_the_same_few_queries_for_many_rows(applicant_use
     first = submitted_application(applicant_user, item=item)
     for _ in range(6):
         submitted_application(applicant_user, applicant=first.applicant, item=item)
-    services.claim(first, clerk)
+    intake_services.claim(first, clerk)
     clock.work_calendar()  # the calendar is cached per process, as in a running server
     with django_assert_max_num_queries(1):
-        rows = selectors.queue_rows(selectors.intake_queue()[:20])
+        rows = intake_selectors.queue_rows(intake_selectors.intake_queue()[:20])
         assert len(rows) == 7 and rows[0].claimed_by == clerk
 
 
@@ -417,10 +418,10 @@ def test_walk_in_with_missing_materials_is_taken_in_and_answered_with_one_supple
     application = app_services.submit(application, clerk)
     assert application.status == Status.SUBMITTED and application.case_number
 
-    services.claim(application, clerk)
+    intake_services.claim(application, clerk)
     with pytest.raises(DomainError):  # accepting needs every required material
-        services.accept(application, clerk)
-    notice = services.request_supplement(application, clerk, [(required[0], "未提交")])
+        intake_services.accept(application, clerk)
+    notice = intake_services.request_supplement(application, clerk, [(required[0], "未提交")])
     assert notice.kind == "supplement"
     assert Application.objects.get(pk=application.pk).status == Status.SUPPLEMENT_REQUESTED
 

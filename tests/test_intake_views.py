@@ -18,9 +18,10 @@ from applications.testing import (
     pdf_upload,
     submitted_application,
 )
-from approvals import services
+from approvals.intake import services as intake_services
 from approvals.models import ApprovalCase, IntakeClaim, Notice, Stage
 from portal import clock
+from portal.models import User
 from portal.roles import Role
 
 pytestmark = pytest.mark.django_db
@@ -135,7 +136,7 @@ def test_the_queue_has_a_bounded_number_of_queries_whatever_its_length(clerk_cli
     for n in range(12):
         application = submitted_application(applicant_user, item=item)
         if n % 2:
-            services.claim(application, other_clerk)
+            intake_services.claim(application, other_clerk)
     with django_assert_max_num_queries(10):
         response = clerk_client.get(reverse("approvals:queue"))
     assert page_text(response).count('data-testid="queue-row"') == 12
@@ -144,8 +145,8 @@ def test_the_queue_has_a_bounded_number_of_queries_whatever_its_length(clerk_cli
 def test_queue_filters_and_search(clerk_client, clerk, make_user, applicant_user):
     item = make_item()
     mine, theirs, free = (submitted_application(applicant_user, item=item) for _ in range(3))
-    services.claim(mine, clerk)
-    services.claim(theirs, make_user(Role.WINDOW_CLERK, real_name="李受理"))
+    intake_services.claim(mine, clerk)
+    intake_services.claim(theirs, make_user(Role.WINDOW_CLERK, real_name="李受理"))
     company_user = make_user(Role.APPLICANT, real_name="赵大海")
     other = submitted_application(company_user, make_person(company_user, name="赵大海"), item=item)
 
@@ -184,7 +185,7 @@ def test_claim_and_release_from_the_queue(clerk_client, clerk, make_user, applic
     assert IntakeClaim.objects.get(application=application).clerk == clerk
     response = clerk_client.post(reverse("approvals:release", args=[application.pk]), follow=True)
     assert not IntakeClaim.objects.exists() and "已释放" in page_text(response)
-    services.claim(application, make_user(Role.WINDOW_CLERK, real_name="李受理"))
+    intake_services.claim(application, make_user(Role.WINDOW_CLERK, real_name="李受理"))
     response = clerk_client.post(reverse("approvals:claim", args=[application.pk]), follow=True)
     assert "已由 李受理 认领" in page_text(response)
     assert IntakeClaim.objects.get(application=application).clerk.real_name == "李受理"
@@ -223,7 +224,7 @@ def test_accept_through_the_page_shows_the_acceptance_notice(clerk_client, clerk
     application = submitted_application(applicant_user, item=make_item(statutory=20, promised=8))
     response = clerk_client.post(intake_url(application, "accept"), {"accept-opinion": "材料齐全"})
     notice = Notice.objects.get(application=application)
-    assert response.status_code == 302 and response["Location"] == reverse("approvals:notice", args=[notice.pk])
+    assert response.status_code == 302 and response["Location"] == reverse("approvals:notice", args=[notice.public_id])
     application = fresh(application)
     assert application.status == Status.ACCEPTED
     assert ApprovalCase.objects.get(application=application).accepted_by == clerk
@@ -355,7 +356,7 @@ def test_commitment_through_the_page_and_deciding_at_once_needs_the_permission(c
     assert response.status_code == 302
     kinds = list(Notice.objects.filter(application=application).order_by("id").values_list("kind", flat=True))
     assert kinds == [Notice.Kind.COMMITMENT, Notice.Kind.INSTANT_DECISION]
-    assert response["Location"] == reverse("approvals:notice", args=[Notice.objects.order_by("id").last().pk])
+    assert response["Location"] == reverse("approvals:notice", args=[Notice.objects.order_by("id").last().public_id])
     case = ApprovalCase.objects.get(application=application)
     assert case.by_commitment and case.stage == Stage.APPROVED
     assert fresh(application).status == Status.DECIDED
@@ -384,7 +385,7 @@ def test_instant_items_are_decided_by_a_clerk_with_the_permission_only(client, c
 
 def test_an_application_claimed_by_another_clerk_cannot_be_decided(clerk_client, make_user, applicant_user):
     application = submitted_application(applicant_user)
-    services.claim(application, make_user(Role.WINDOW_CLERK, real_name="李受理"))
+    intake_services.claim(application, make_user(Role.WINDOW_CLERK, real_name="李受理"))
     text = page_text(clerk_client.get(intake_url(application)))
     assert 'data-testid="outcomes"' not in text and "该申请已由 李受理 认领" in text
     response = clerk_client.post(intake_url(application, "accept"))
@@ -394,7 +395,7 @@ def test_an_application_claimed_by_another_clerk_cannot_be_decided(clerk_client,
 
 def test_a_stale_page_gets_a_clear_message(clerk_client, clerk, applicant_user):
     application = submitted_application(applicant_user)
-    services.refuse(application, clerk, reason="不属于本机关职权范围")
+    intake_services.refuse(application, clerk, reason="不属于本机关职权范围")
     response = clerk_client.post(intake_url(application, "accept"))
     assert response.status_code == 200
     assert "不能作出受理决定" in page_text(response)
@@ -406,15 +407,19 @@ def test_a_stale_page_gets_a_clear_message(clerk_client, clerk, applicant_user):
 def test_the_notice_is_visible_to_staff_and_the_applicant_only(client, clerk, make_user, applicant_user,
                                                                 django_assert_max_num_queries):
     application = submitted_application(applicant_user)
-    notice = services.accept(application, clerk)
-    url = reverse("approvals:notice", args=[notice.pk])
+    notice = intake_services.accept(application, clerk)
+    url = reverse("approvals:notice", args=[notice.public_id])
     client.force_login(applicant_user)
     with django_assert_max_num_queries(10):
         response = client.get(url)
     assert response.status_code == 200 and notice.number in page_text(response) and "打印" in page_text(response)
     client.force_login(make_user(Role.APPLICANT))
     assert client.get(url).status_code == 404
-    client.force_login(make_user(Role.APPROVAL_OFFICER))
+    outsider = make_user(Role.APPROVAL_OFFICER)  # an officer of no section of this application's cases
+    client.force_login(outsider)
+    assert client.get(url).status_code == 404
+    ApprovalCase.objects.get(application=application).section.members.add(outsider)
+    client.force_login(User.objects.get(pk=outsider.pk))
     assert client.get(url).status_code == 200
     client.logout()
     assert client.get(url).status_code == 302

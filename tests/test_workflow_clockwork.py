@@ -4,7 +4,8 @@ from datetime import date
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from approvals import clockwork, evidence
+from approvals import clockwork
+from approvals.cases import evidence
 from approvals.clockwork import GREEN, RED, YELLOW, Limits
 from portal.workdays import Suspension, add_working_days, working_days_left
 from tests.test_workdays import calendars

@@ -2,7 +2,8 @@
 with its whole history, in a fixed number of queries."""
 import pytest
 
-from approvals import selectors, services
+from approvals.cases import selectors as case_selectors
+from approvals.cases import services as case_services
 from approvals.models import ApprovalCase, Colour
 from approvals.testing import Flow, make_person
 from portal import clock
@@ -21,19 +22,19 @@ def test_queue_orders_red_then_yellow_then_the_promised_date_with_working_days_l
     ApprovalCase.objects.filter(pk=soon.pk).update(colour=Colour.RED)
     ApprovalCase.objects.filter(pk=calm.pk).update(colour=Colour.YELLOW)
     with django_assert_max_num_queries(3):
-        page = list(selectors.queue("review", officer=flow.reviewer)[:20])
-        rows = selectors.case_rows(page)
+        page = list(case_selectors.queue("review", officer=flow.reviewer)[:20])
+        rows = case_selectors.case_rows(page)
         [(r.case.application.case_number, r.case.item_version.name, r.case.section.name, r.case.assignee) for r in rows]
     assert [r.case.pk for r in rows] == [soon.pk, calm.pk, late.pk]
     assert rows[0].colour == "red" and rows[2].days_left == clock.working_days_left(late.promised_due_date)
-    assert selectors.queue("review", officer=flow.reviewer).count() == 3
-    assert list(selectors.queue("decision", officer=flow.reviewer)) == []
+    assert case_selectors.queue("review", officer=flow.reviewer).count() == 3
+    assert list(case_selectors.queue("decision", officer=flow.reviewer)) == []
     stranger = make_person(Role.APPROVAL_OFFICER, "外人")
-    assert list(selectors.queue("review", officer=stranger)) == []
-    services.take_next(flow.reviewer, "review")
-    assert [c.pk for c in selectors.queue("review", officer=flow.reviewer, mine=True)] == [soon.pk]
-    assert selectors.queue("review", officer=flow.reviewer, waiting=True).count() == 2
-    assert [c.pk for c in selectors.my_cases(flow.reviewer)] == [soon.pk]
+    assert list(case_selectors.queue("review", officer=stranger)) == []
+    case_services.take_next(flow.reviewer, "review")
+    assert [c.pk for c in case_selectors.queue("review", officer=flow.reviewer, mine=True)] == [soon.pk]
+    assert case_selectors.queue("review", officer=flow.reviewer, waiting=True).count() == 2
+    assert [c.pk for c in case_selectors.my_cases(flow.reviewer)] == [soon.pk]
 
 
 def test_leader_overview_groups_warnings_by_section(flow, django_assert_max_num_queries):
@@ -41,7 +42,7 @@ def test_leader_overview_groups_warnings_by_section(flow, django_assert_max_num_
     ApprovalCase.objects.filter(pk=red.pk).update(colour=Colour.RED, statutory_alarm=True)
     ApprovalCase.objects.filter(pk=yellow.pk).update(colour=Colour.YELLOW)
     with django_assert_max_num_queries(2):
-        overview = selectors.leader_overview()
+        overview = case_selectors.leader_overview()
         warned = list(overview.cases[:20])
     assert overview.totals == {"red": 1, "yellow": 1, "alarm": 1, "suspended": 0, "open": 3}
     assert overview.by_section[0]["section__name"] == flow.section.name
@@ -50,12 +51,12 @@ def test_leader_overview_groups_warnings_by_section(flow, django_assert_max_num_
 
 def test_case_detail_has_everything_in_a_fixed_number_of_queries(flow, django_assert_max_num_queries):
     flow.case(inspection=True, legal=True)
-    case = services.complete_review(services.take_next(flow.reviewer, "review"), flow.reviewer, "需勘验")
-    visit = services.schedule_inspection([case], clock.today(), "现场", flow.inspectors, flow.certifier)
-    services.record_inspection_result(visit, flow.inspector1, "合格", "pass")
-    services.request_extension(case, flow.reviewer, "会商")
+    case = case_services.complete_review(case_services.take_next(flow.reviewer, "review"), flow.reviewer, "需勘验")
+    visit = case_services.schedule_inspection([case], clock.today(), "现场", flow.inspectors, flow.certifier)
+    case_services.record_inspection_result(visit, flow.inspector1, "合格", "pass")
+    case_services.request_extension(case, flow.reviewer, "会商")
     with django_assert_max_num_queries(12):
-        detail = selectors.case_detail(flow.certifier, case.pk)
+        detail = case_selectors.case_detail(flow.certifier, case.pk)
         inspections = [(i.place, [p.pk for p in i.inspectors.all()], list(i.evidence.all())) for i in detail.inspections.all()]
         [e.reason for e in detail.extensions.all()] + [s.reason for s in detail.suspensions.all()]
         [r.comments for r in detail.legal_reviews.all()]
@@ -63,6 +64,6 @@ def test_case_detail_has_everything_in_a_fixed_number_of_queries(flow, django_as
     assert inspections[0][0] == "现场" and len(inspections[0][1]) == 2
     assert [h.action for h in detail.history][:3] == ["case_open", "case_claim", "case_review"]
     assert detail.decision_record is None
-    assert selectors.case_detail(flow.inspector1, case.pk) is not None
-    assert selectors.case_detail(flow.legal, case.pk) is not None
-    assert selectors.case_detail(flow.applicant_user, case.pk) is None
+    assert case_selectors.case_detail(flow.inspector1, case.pk) is not None
+    assert case_selectors.case_detail(flow.legal, case.pk) is not None
+    assert case_selectors.case_detail(flow.applicant_user, case.pk) is None

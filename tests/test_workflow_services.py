@@ -8,10 +8,12 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from applications.errors import Conflict, DomainError
+from portal.errors import Conflict, DomainError
 from applications.models import Application, Status
 from applications.testing import JPEG_BYTES, PNG_BYTES
-from approvals import selectors, services
+from approvals.cases import selectors as case_selectors
+from approvals.cases import services as case_services
+from approvals import timers
 from approvals.models import ApprovalCase, Decision, ExtensionRequest, Inspection, LegalReview, Notice, Stage, Suspension
 from approvals.testing import Flow, make_person
 from catalog.testing import make_section
@@ -40,8 +42,8 @@ def case_actions(case) -> list[str]:
 
 def reviewed(flow, **flags) -> ApprovalCase:
     flow.case(**flags)
-    case = services.take_next(flow.reviewer, "review")
-    return services.complete_review(case, flow.reviewer, "材料齐全，符合法定条件")
+    case = case_services.take_next(flow.reviewer, "review")
+    return case_services.complete_review(case, flow.reviewer, "材料齐全，符合法定条件")
 
 
 # --- the plain path --------------------------------------------------------------------------------------------
@@ -50,13 +52,13 @@ def reviewed(flow, **flags) -> ApprovalCase:
 def test_review_then_decision_approves_with_certificate_data_and_moves_the_application_to_the_window(flow):
     case = flow.case(validity_years=5)
     assert case.stage == Stage.RECEIVED and case.yellow_from and case.red_from == case.promised_due_date + timedelta(1)
-    taken = services.take_next(flow.reviewer, "review")
+    taken = case_services.take_next(flow.reviewer, "review")
     assert taken.pk == case.pk and taken.stage == Stage.REVIEW and taken.assignee == flow.reviewer
-    taken = services.complete_review(taken, flow.reviewer, "材料齐全，符合法定条件")
+    taken = case_services.complete_review(taken, flow.reviewer, "材料齐全，符合法定条件")
     assert taken.stage == Stage.DECISION and taken.assignee is None and taken.reviewer == flow.reviewer
-    assert services.take_next(flow.reviewer, "decision") is None  # the reviewer may not certify (四分离)
-    taken = services.take_next(flow.certifier, "decision")
-    decision = services.decide(taken, flow.certifier, True, opinion="同意")
+    assert case_services.take_next(flow.reviewer, "decision") is None  # the reviewer may not certify (四分离)
+    taken = case_services.take_next(flow.certifier, "decision")
+    decision = case_services.decide(taken, flow.certifier, True, opinion="同意")
     case = fresh(case)
     assert case.stage == Stage.APPROVED and case.decided_by == flow.certifier and case.closed_at
     assert case.yellow_from is None and case.assignee is None
@@ -77,8 +79,8 @@ def test_review_then_decision_approves_with_certificate_data_and_moves_the_appli
 def test_denial_requires_reasons_and_writes_the_appeal_rights_in(flow):
     case = reviewed(flow)
     with pytest.raises(DomainError, match="不予许可须说明理由"):
-        services.decide(case, flow.certifier, False)
-    decision = services.decide(case, flow.certifier, False, reasons="经营场所与申请材料不符")
+        case_services.decide(case, flow.certifier, False)
+    decision = case_services.decide(case, flow.certifier, False, reasons="经营场所与申请材料不符")
     assert decision.outcome == Decision.Outcome.DENY and fresh(case).stage == Stage.DENIED
     assert "60日内" in decision.appeal_rights and "6个月内" in decision.appeal_rights
     assert decision.notice.kind == Notice.Kind.DENIAL
@@ -88,10 +90,10 @@ def test_denial_requires_reasons_and_writes_the_appeal_rights_in(flow):
 def test_a_bundle_reaches_the_issuing_window_only_when_every_case_is_decided(flow):
     first, second = flow.bundle_cases(2)
     for _ in range(2):
-        services.complete_review(services.take_next(flow.reviewer, "review"), flow.reviewer, "符合条件")
-    services.decide(services.take_next(flow.certifier, "decision"), flow.certifier, True)
+        case_services.complete_review(case_services.take_next(flow.reviewer, "review"), flow.reviewer, "符合条件")
+    case_services.decide(case_services.take_next(flow.certifier, "decision"), flow.certifier, True)
     assert Application.objects.get(pk=first.application_id).status == Status.ACCEPTED
-    services.decide(services.take_next(flow.certifier, "decision"), flow.certifier, False, reasons="不符合卫生条件")
+    case_services.decide(case_services.take_next(flow.certifier, "decision"), flow.certifier, False, reasons="不符合卫生条件")
     application = Application.objects.get(pk=first.application_id)
     assert application.status == Status.DECIDED
     assert {fresh(first).stage, fresh(second).stage} == {Stage.APPROVED, Stage.DENIED}
@@ -106,65 +108,65 @@ def test_separation_of_duties_is_refused_at_every_step(flow):
     flow.section.members.add(flow.clerk)
     clerk = type(flow.clerk).objects.get(pk=flow.clerk.pk)
     case = flow.case(inspection=True)
-    assert services.take_next(clerk, "review") is None
+    assert case_services.take_next(clerk, "review") is None
     with pytest.raises(DomainError, match="四分离") as refused:
-        services.claim_case(case, clerk)
+        case_services.claim_case(case, clerk)
     assert refused.value.code == "separation" and "受理人" in refused.value.messages[0]
-    case = services.complete_review(services.take_next(flow.reviewer, "review"), flow.reviewer, "需现场勘验")
+    case = case_services.complete_review(case_services.take_next(flow.reviewer, "review"), flow.reviewer, "需现场勘验")
     assert case.stage == Stage.INSPECTION
     # The reviewer may not inspect.
     with pytest.raises(DomainError, match="审查人"):
-        services.schedule_inspection([case], clock.today(), "宝塔区南关街12号", [flow.reviewer, flow.inspector1],
+        case_services.schedule_inspection([case], clock.today(), "宝塔区南关街12号", [flow.reviewer, flow.inspector1],
                                      flow.inspector2)
-    inspection = services.schedule_inspection([case], clock.today(), "宝塔区南关街12号", flow.inspectors, flow.certifier)
-    services.record_inspection_result(inspection, flow.inspector1, "场所符合要求", "pass")
+    inspection = case_services.schedule_inspection([case], clock.today(), "宝塔区南关街12号", flow.inspectors, flow.certifier)
+    case_services.record_inspection_result(inspection, flow.inspector1, "场所符合要求", "pass")
     case = fresh(case)
     # An inspector may not certify; nor may the reviewer.
     for person in (flow.inspector2, flow.reviewer):
         with pytest.raises(DomainError, match="四分离"):
-            services.decide(case, person, True)
-    assert services.take_next(flow.inspector1, "decision") is None
-    services.decide(case, flow.certifier, True)
+            case_services.decide(case, person, True)
+    assert case_services.take_next(flow.inspector1, "decision") is None
+    case_services.decide(case, flow.certifier, True)
     assert fresh(case).stage == Stage.APPROVED
 
 
 def test_at_least_two_inspectors(flow):
     case = reviewed(flow, inspection=True)
     with pytest.raises(DomainError, match="两名以上"):
-        services.schedule_inspection([case], clock.today(), "现场", [flow.inspector1], flow.certifier)
+        case_services.schedule_inspection([case], clock.today(), "现场", [flow.inspector1], flow.certifier)
     with pytest.raises(DomainError, match="两名以上"):
-        services.schedule_inspection([case], clock.today(), "现场", [flow.inspector1, flow.inspector1], flow.certifier)
+        case_services.schedule_inspection([case], clock.today(), "现场", [flow.inspector1, flow.inspector1], flow.certifier)
 
 
 def test_officers_act_only_on_cases_of_their_section(flow):
     stranger = make_person(Role.APPROVAL_OFFICER, "外科室", section=make_section())
     case = flow.case()
-    assert services.take_next(stranger, "review") is None
+    assert case_services.take_next(stranger, "review") is None
     with pytest.raises(PermissionDenied, match="本科室"):
-        services.claim_case(case, stranger)
+        case_services.claim_case(case, stranger)
     with pytest.raises(PermissionDenied, match="本科室"):
-        services.request_extension(case, stranger, "需要补充调查")
-    assert selectors.case_detail(stranger, case.pk) is None
-    assert selectors.case_detail(flow.reviewer, case.pk).pk == case.pk
-    assert selectors.case_detail(flow.leader, case.pk).pk == case.pk
+        case_services.request_extension(case, stranger, "需要补充调查")
+    assert case_selectors.case_detail(stranger, case.pk) is None
+    assert case_selectors.case_detail(flow.reviewer, case.pk).pk == case.pk
+    assert case_selectors.case_detail(flow.leader, case.pk).pk == case.pk
 
 
 def test_a_case_held_by_one_officer_is_refused_to_another(flow):
     colleague = make_person(Role.APPROVAL_OFFICER, "同事", section=flow.section)
     flow.case()
-    case = services.take_next(flow.reviewer, "review")
+    case = case_services.take_next(flow.reviewer, "review")
     with pytest.raises(Conflict, match="正由"):
-        services.complete_review(case, colleague, "越权")
-    case = services.release_case(case, flow.reviewer)
+        case_services.complete_review(case, colleague, "越权")
+    case = case_services.release_case(case, flow.reviewer)
     assert case.assignee is None and case.stage == Stage.REVIEW
-    assert services.take_next(colleague, "review").pk == case.pk
+    assert case_services.take_next(colleague, "review").pk == case.pk
 
 
 def test_a_stale_version_is_a_conflict(flow):
     flow.case()
-    case = services.take_next(flow.reviewer, "review")
+    case = case_services.take_next(flow.reviewer, "review")
     with pytest.raises(Conflict, match="已被他人处理"):
-        services.complete_review(case, flow.reviewer, "意见", version=case.version - 1)
+        case_services.complete_review(case, flow.reviewer, "意见", version=case.version - 1)
 
 
 # --- inspection ------------------------------------------------------------------------------------------------
@@ -173,29 +175,29 @@ def test_a_stale_version_is_a_conflict(flow):
 def test_merged_inspection_with_rectification_then_pass_on_reinspection(flow):
     first, second = flow.bundle_cases(2, inspection=True)
     for _ in range(2):
-        services.complete_review(services.take_next(flow.reviewer, "review"), flow.reviewer, "需现场勘验")
+        case_services.complete_review(case_services.take_next(flow.reviewer, "review"), flow.reviewer, "需现场勘验")
     assert {fresh(first).stage, fresh(second).stage} == {Stage.INSPECTION}
-    visit = services.schedule_inspection([first, second], clock.today(), "宝塔区南关街12号", flow.inspectors,
+    visit = case_services.schedule_inspection([first, second], clock.today(), "宝塔区南关街12号", flow.inspectors,
                                          flow.certifier)
     assert set(visit.cases.all()) == {fresh(first), fresh(second)} and fresh(first).assignee == flow.certifier
     with pytest.raises(PermissionDenied):
-        services.record_inspection_result(visit, flow.reviewer, "无", "pass")
+        case_services.record_inspection_result(visit, flow.reviewer, "无", "pass")
     with pytest.raises(DomainError, match="整改期限"):
-        services.record_inspection_result(visit, flow.inspector1, "消毒设施不全", "rectify")
+        case_services.record_inspection_result(visit, flow.inspector1, "消毒设施不全", "rectify")
     deadline = clock.add_working_days(clock.today(), 5)
     photo = SimpleUploadedFile("现场.jpg", JPEG_BYTES, content_type="image/jpeg")
     video = SimpleUploadedFile("现场.mp4", MP4_BYTES, content_type="video/mp4")
-    visit = services.record_inspection_result(visit, flow.inspector1, "消毒设施不全", "rectify",
+    visit = case_services.record_inspection_result(visit, flow.inspector1, "消毒设施不全", "rectify",
                                               rectify_deadline=deadline, evidence=[photo, video])
     assert visit.outcome == "rectify" and visit.rectify_deadline == deadline
     assert sorted(visit.evidence.values_list("content_type", flat=True)) == ["image/jpeg", "video/mp4"]
     assert all(e.file.name.startswith("inspections/") and "现场" not in e.file.name for e in visit.evidence.all())
     assert {fresh(first).stage, fresh(second).stage} == {Stage.INSPECTION}
     with pytest.raises(Conflict, match="已记录结果"):
-        services.record_inspection_result(visit, flow.inspector2, "再记一次", "pass")
-    again = services.schedule_reinspection(visit, deadline, flow.certifier)
+        case_services.record_inspection_result(visit, flow.inspector2, "再记一次", "pass")
+    again = case_services.schedule_reinspection(visit, deadline, flow.certifier)
     assert again.reinspection_of == visit and set(again.inspectors.all()) == set(flow.inspectors)
-    services.record_inspection_result(again, flow.inspector2, "已整改到位", "pass",
+    case_services.record_inspection_result(again, flow.inspector2, "已整改到位", "pass",
                                       evidence=[SimpleUploadedFile("整改后.png", PNG_BYTES)])
     assert {fresh(first).stage, fresh(second).stage} == {Stage.DECISION}
     assert fresh(first).assignee is None
@@ -203,29 +205,29 @@ def test_merged_inspection_with_rectification_then_pass_on_reinspection(flow):
                                         action="inspection_result").order_by("id")
     assert [e.data["result"] for e in results] == ["rectify", "pass"]
     for case in (first, second):
-        services.decide(fresh(case), flow.certifier, True)
+        case_services.decide(fresh(case), flow.certifier, True)
     assert Application.objects.get(pk=first.application_id).status == Status.DECIDED
 
 
 def test_evidence_is_sniffed_not_trusted_by_name(flow):
     case = reviewed(flow, inspection=True)
-    visit = services.schedule_inspection([case], clock.today(), "现场", flow.inspectors, flow.certifier)
+    visit = case_services.schedule_inspection([case], clock.today(), "现场", flow.inspectors, flow.certifier)
     fake = SimpleUploadedFile("照片.jpg", b"MZ\x90\x00 not a photo", content_type="image/jpeg")
     with pytest.raises(DomainError, match="不是可接受的勘验证据格式"):
-        services.record_inspection_result(visit, flow.inspector1, "情况", "pass", evidence=[fake])
+        case_services.record_inspection_result(visit, flow.inspector1, "情况", "pass", evidence=[fake])
     assert Inspection.objects.get(pk=visit.pk).outcome == "" and fresh(case).stage == Stage.INSPECTION
 
 
 def test_failed_inspection_goes_to_the_decision(flow):
     case = reviewed(flow, inspection=True)
-    visit = services.schedule_inspection([case], clock.today(), "现场", flow.inspectors, flow.certifier)
-    services.record_inspection_result(visit, flow.inspector1, "不具备经营条件", "fail")
+    visit = case_services.schedule_inspection([case], clock.today(), "现场", flow.inspectors, flow.certifier)
+    case_services.record_inspection_result(visit, flow.inspector1, "不具备经营条件", "fail")
     assert fresh(case).stage == Stage.DECISION
 
 
 def test_reviewer_may_ask_for_an_inspection_the_item_does_not_require(flow):
     flow.case()
-    case = services.complete_review(services.take_next(flow.reviewer, "review"), flow.reviewer, "需核实场所", True)
+    case = case_services.complete_review(case_services.take_next(flow.reviewer, "review"), flow.reviewer, "需核实场所", True)
     assert case.stage == Stage.INSPECTION and case.inspection_requested
 
 
@@ -235,44 +237,44 @@ def test_reviewer_may_ask_for_an_inspection_the_item_does_not_require(flow):
 def test_legal_review_return_goes_back_to_the_reviewer_then_approval_reaches_the_decision(flow):
     case = reviewed(flow, legal=True)
     assert case.stage == Stage.LEGAL_REVIEW
-    assert services.take_next(flow.certifier, "decision") is None
+    assert case_services.take_next(flow.certifier, "decision") is None
     with pytest.raises(PermissionDenied):
-        services.legal_review(case, flow.certifier, True)
+        case_services.legal_review(case, flow.certifier, True)
     with pytest.raises(DomainError, match="退回须写明"):
-        services.legal_review(case, flow.legal, False)
-    review = services.legal_review(case, flow.legal, False, "许可范围表述不规范")
+        case_services.legal_review(case, flow.legal, False)
+    review = case_services.legal_review(case, flow.legal, False, "许可范围表述不规范")
     case = fresh(case)
     assert review.outcome == LegalReview.Outcome.RETURN
     assert case.stage == Stage.REVIEW and case.assignee == flow.reviewer
     assert Notification.objects.filter(recipient=flow.reviewer, title="法制审核退回").exists()
-    case = services.complete_review(case, flow.reviewer, "已修改许可范围")
+    case = case_services.complete_review(case, flow.reviewer, "已修改许可范围")
     assert case.stage == Stage.LEGAL_REVIEW
-    taken = services.take_next(flow.legal, "legal_review")
+    taken = case_services.take_next(flow.legal, "legal_review")
     assert taken.pk == case.pk
-    services.legal_review(taken, flow.legal, True, "合法")
+    case_services.legal_review(taken, flow.legal, True, "合法")
     case = fresh(case)
     assert case.stage == Stage.DECISION and case.legal_reviewer == flow.legal
-    services.decide(case, flow.certifier, True)
+    case_services.decide(case, flow.certifier, True)
     assert [e for e in case_actions(case) if e.startswith("legal")] == ["legal_review_return", "legal_review"]
 
 
 def test_send_back_from_the_decision_to_review_with_a_reason(flow):
     case = reviewed(flow, inspection=True, legal=True)
-    visit = services.schedule_inspection([case], clock.today(), "现场", flow.inspectors, flow.certifier)
-    services.record_inspection_result(visit, flow.inspector1, "合格", "pass")
-    services.legal_review(fresh(case), flow.legal, True, "合法")
-    case = services.claim_case(fresh(case), flow.certifier)
+    visit = case_services.schedule_inspection([case], clock.today(), "现场", flow.inspectors, flow.certifier)
+    case_services.record_inspection_result(visit, flow.inspector1, "合格", "pass")
+    case_services.legal_review(fresh(case), flow.legal, True, "合法")
+    case = case_services.claim_case(fresh(case), flow.certifier)
     assert case.stage == Stage.DECISION
     with pytest.raises(DomainError, match="退回须写明理由"):
-        services.send_back(case, flow.certifier, Stage.REVIEW, "  ")
+        case_services.send_back(case, flow.certifier, Stage.REVIEW, "  ")
     with pytest.raises(DomainError, match="之前的环节"):
-        services.send_back(case, flow.certifier, Stage.DECISION, "理由")
-    back = services.send_back(case, flow.certifier, Stage.INSPECTION, "需复核消防通道")
+        case_services.send_back(case, flow.certifier, Stage.DECISION, "理由")
+    back = case_services.send_back(case, flow.certifier, Stage.INSPECTION, "需复核消防通道")
     assert back.stage == Stage.INSPECTION and back.assignee is None
     event = AuditEvent.objects.filter(object_id=str(case.pk), action="case_send_back").get()
     assert (event.from_state, event.to_state, event.opinion) == ("decision", "inspection", "需复核消防通道")
-    case = services.claim_case(back, flow.certifier)
-    back = services.send_back(case, flow.certifier, Stage.REVIEW, "材料需重新审查")
+    case = case_services.claim_case(back, flow.certifier)
+    back = case_services.send_back(case, flow.certifier, Stage.REVIEW, "材料需重新审查")
     assert back.stage == Stage.REVIEW and back.assignee == flow.reviewer
 
 
@@ -282,14 +284,14 @@ def test_send_back_from_the_decision_to_review_with_a_reason(flow):
 def test_an_approved_extension_moves_both_dates_by_ten_working_days_and_tells_the_applicant(flow):
     case = flow.case(statutory=20, promised=10)
     old_statutory, old_promised = case.statutory_due_date, case.promised_due_date
-    extension = services.request_extension(case, flow.reviewer, "需要征求相关部门意见")
+    extension = case_services.request_extension(case, flow.reviewer, "需要征求相关部门意见")
     assert extension.days == 10 and extension.status == ExtensionRequest.Status.PENDING
-    assert list(selectors.pending_extensions(flow.head)) == [extension]
+    assert list(case_selectors.pending_extensions(flow.head)) == [extension]
     with pytest.raises(DomainError, match="待审批"):
-        services.request_extension(case, flow.reviewer, "再申请")
+        case_services.request_extension(case, flow.reviewer, "再申请")
     with pytest.raises(PermissionDenied):
-        services.decide_extension(extension, flow.certifier, True)
-    extension = services.decide_extension(extension, flow.head, True, "同意延期")
+        case_services.decide_extension(extension, flow.certifier, True)
+    extension = case_services.decide_extension(extension, flow.head, True, "同意延期")
     case = fresh(case)
     assert case.promised_due_date == clock.add_working_days(old_promised, 10)
     assert case.statutory_due_date == clock.add_working_days(old_statutory, 10)
@@ -297,24 +299,24 @@ def test_an_approved_extension_moves_both_dates_by_ten_working_days_and_tells_th
     assert extension.notice.kind == Notice.Kind.EXTENSION and "第四十二条" in extension.notice.body_html
     assert Notification.objects.filter(recipient=flow.applicant_user, title__startswith="审批期限延长").exists()
     with pytest.raises(DomainError, match="只能延长一次"):
-        services.request_extension(case, flow.reviewer, "再延一次")
+        case_services.request_extension(case, flow.reviewer, "再延一次")
 
 
 def test_a_joint_bundle_extends_by_fifteen_working_days_and_a_leader_may_approve(flow):
     first, _second = flow.bundle_cases(2)
     old = first.promised_due_date
-    extension = services.request_extension(first, flow.reviewer, "并联审批需会商")
+    extension = case_services.request_extension(first, flow.reviewer, "并联审批需会商")
     assert extension.days == 15
-    services.decide_extension(extension, flow.leader, True, "同意")
+    case_services.decide_extension(extension, flow.leader, True, "同意")
     assert fresh(first).promised_due_date == clock.add_working_days(old, 15)
 
 
 def test_a_refused_extension_needs_an_opinion_and_changes_nothing(flow):
     case = flow.case()
-    extension = services.request_extension(case, flow.reviewer, "理由")
+    extension = case_services.request_extension(case, flow.reviewer, "理由")
     with pytest.raises(DomainError, match="须写明意见"):
-        services.decide_extension(extension, flow.head, False)
-    services.decide_extension(extension, flow.head, False, "理由不充分")
+        case_services.decide_extension(extension, flow.head, False)
+    case_services.decide_extension(extension, flow.head, False, "理由不充分")
     assert fresh(case).promised_due_date == case.promised_due_date
     assert ExtensionRequest.objects.get(pk=extension.pk).status == ExtensionRequest.Status.REFUSED
 
@@ -324,20 +326,20 @@ def test_a_suspension_across_the_national_day_holiday_moves_the_dates_by_exactly
     accepted = datetime(2026, 9, 14, 10, 0, tzinfo=BEIJING)  # a Monday
     ApprovalCase.objects.filter(pk=case.pk).update(accepted_at=accepted)
     case = fresh(case)
-    services.recompute_due_dates(case)
+    timers.recompute_due_dates(case)
     case.save(update_fields=["statutory_due_date", "promised_due_date", "yellow_from", "red_from",
                              "statutory_alarm_from"])
     # 20 working days after 14 Sep 2026 (make-up Sunday 20 Sep, holidays 25 Sep and 1-7 Oct, make-up Sat 10 Oct).
     assert case.promised_due_date == date(2026, 10, 16)
     old_statutory = case.statutory_due_date
-    suspension = services.suspend(case, flow.reviewer, Suspension.Kind.EXPERT_REVIEW, "组织专家评审",
+    suspension = case_services.suspend(case, flow.reviewer, Suspension.Kind.EXPERT_REVIEW, "组织专家评审",
                                   start=date(2026, 9, 29), expected_end=date(2026, 10, 9))
     case = fresh(case)
     assert case.suspended_since == date(2026, 9, 29) and case.yellow_from is None
     assert suspension.notice.kind == Notice.Kind.SUSPENSION and "第四十五条" in suspension.notice.body_html
     with pytest.raises(DomainError, match="期限中止"):
-        services.suspend(case, flow.reviewer, Suspension.Kind.TESTING, "再中止")
-    suspension = services.resume(case, flow.reviewer, end=date(2026, 10, 9))
+        case_services.suspend(case, flow.reviewer, Suspension.Kind.TESTING, "再中止")
+    suspension = case_services.resume(case, flow.reviewer, end=date(2026, 10, 9))
     case = fresh(case)
     # Suspended 29 Sep - 9 Oct: working days 29, 30 Sep, 8, 9 Oct = 4 (1-7 Oct are the holiday).
     assert clock.work_calendar().working_days_in(date(2026, 9, 29), date(2026, 10, 9)) == 4
@@ -353,11 +355,11 @@ def test_a_suspension_across_the_national_day_holiday_moves_the_dates_by_exactly
 
 def test_no_decision_while_the_clock_is_stopped(flow):
     case = reviewed(flow)
-    services.suspend(case, flow.reviewer, Suspension.Kind.TESTING, "送检")
+    case_services.suspend(case, flow.reviewer, Suspension.Kind.TESTING, "送检")
     with pytest.raises(DomainError, match="期限中止"):
-        services.decide(fresh(case), flow.certifier, True)
-    services.resume(fresh(case), flow.reviewer)
-    assert services.decide(fresh(case), flow.certifier, True).outcome == "approve"
+        case_services.decide(fresh(case), flow.certifier, True)
+    case_services.resume(fresh(case), flow.reviewer)
+    assert case_services.decide(fresh(case), flow.certifier, True).outcome == "approve"
 
 
 def test_withdrawal_closes_open_cases_and_disarms_their_timers(flow):

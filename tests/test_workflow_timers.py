@@ -10,7 +10,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from applications.models import Application
-from approvals import services, tasks
+from approvals import tasks, timers
+from approvals.cases import services as case_services
 from approvals.models import ApprovalCase, Colour, Inspection
 from approvals.testing import Flow
 from portal import clock
@@ -42,20 +43,20 @@ def test_yellow_on_the_working_day_the_threshold_says_red_the_day_after_the_prom
     User.objects.filter(pk=flow.reviewer.pk).update(mobile="13900000011")
     User.objects.filter(pk=flow.head.pk).update(mobile="13900000012")
     flow.case(statutory=20, promised=10)
-    case = services.take_next(flow.reviewer, "review")
+    case = case_services.take_next(flow.reviewer, "review")
     promised = case.promised_due_date
     yellow_day = clock.subtract_working_days(promised, 2)
     assert clock.is_working_day(yellow_day) and clock.working_days_left(promised, on=yellow_day) == 2
     assert case.yellow_from == yellow_day and case.red_from == promised + ONE_DAY
 
-    assert services.sweep_timers(previous_working_day(yellow_day)) == 0
-    assert services.sweep_timers(yellow_day - ONE_DAY) == 0
+    assert timers.sweep_timers(previous_working_day(yellow_day)) == 0
+    assert timers.sweep_timers(yellow_day - ONE_DAY) == 0
     assert ApprovalCase.objects.get(pk=case.pk).colour == Colour.GREEN
 
-    assert services.sweep_timers(yellow_day) == 1
+    assert timers.sweep_timers(yellow_day) == 1
     assert ApprovalCase.objects.get(pk=case.pk).colour == Colour.YELLOW
-    assert services.sweep_timers(yellow_day) == 0  # the same day again: nothing changes, nobody is told twice
-    assert services.sweep_timers(promised) == 0  # still yellow on the promised day itself
+    assert timers.sweep_timers(yellow_day) == 0  # the same day again: nothing changes, nobody is told twice
+    assert timers.sweep_timers(promised) == 0  # still yellow on the promised day itself
     assert warnings_to(flow.reviewer, "黄色预警") == 1  # the holder
     assert warnings_to(flow.head, "黄色预警") == 1  # and the section head
     assert Notification.objects.filter(title__startswith="黄色预警").count() == 2
@@ -63,10 +64,10 @@ def test_yellow_on_the_working_day_the_threshold_says_red_the_day_after_the_prom
     sms = NotificationDelivery.objects.filter(notification__title__startswith="黄色预警", channel="sms")
     assert sorted(sms.values_list("address", flat=True)) == ["13900000011", "13900000012"]
 
-    assert services.sweep_timers(promised + ONE_DAY) == 1
+    assert timers.sweep_timers(promised + ONE_DAY) == 1
     assert ApprovalCase.objects.get(pk=case.pk).colour == Colour.RED
-    assert services.sweep_timers(promised + ONE_DAY) == 0
-    assert services.sweep_timers(promised + 3 * ONE_DAY) == 0
+    assert timers.sweep_timers(promised + ONE_DAY) == 0
+    assert timers.sweep_timers(promised + 3 * ONE_DAY) == 0
     assert warnings_to(flow.reviewer, "红色预警") == 1 and warnings_to(flow.head, "红色预警") == 1
     assert AuditEvent.objects.filter(object_id=str(case.pk), action="case_warning").count() == 2
     assert Notification.objects.get(recipient=flow.head, title__startswith="红色预警").url.endswith(f"/{case.pk}/")
@@ -74,7 +75,7 @@ def test_yellow_on_the_working_day_the_threshold_says_red_the_day_after_the_prom
 
 def test_an_unassigned_case_warns_the_section_head_once(flow):
     case = flow.case()
-    assert services.sweep_timers(case.yellow_from) == 1
+    assert timers.sweep_timers(case.yellow_from) == 1
     assert warnings_to(flow.head, "黄色预警") == 1 and Notification.objects.filter(title__startswith="黄色").count() == 1
 
 
@@ -83,35 +84,35 @@ def test_the_statutory_alarm(flow, settings):
     case = flow.case(statutory=20, promised=10)
     alarm_day = clock.subtract_working_days(case.statutory_due_date, 3)
     assert case.statutory_alarm_from == alarm_day
-    services.sweep_timers(previous_working_day(alarm_day))
+    timers.sweep_timers(previous_working_day(alarm_day))
     assert not ApprovalCase.objects.get(pk=case.pk).statutory_alarm
-    services.sweep_timers(alarm_day)
+    timers.sweep_timers(alarm_day)
     case = ApprovalCase.objects.get(pk=case.pk)
     assert case.statutory_alarm and case.colour == Colour.RED
     assert warnings_to(flow.head, "法定时限告警") == 1
-    services.sweep_timers(alarm_day + ONE_DAY)
+    timers.sweep_timers(alarm_day + ONE_DAY)
     assert warnings_to(flow.head, "法定时限告警") == 1
 
 
 def test_an_extension_turns_a_red_case_green_and_it_can_warn_again_on_the_new_dates(flow):
     case = flow.case()
-    services.sweep_timers(case.red_from)
+    timers.sweep_timers(case.red_from)
     assert ApprovalCase.objects.get(pk=case.pk).colour == Colour.RED
-    extension = services.request_extension(case, flow.reviewer, "需要会商")
-    services.decide_extension(extension, flow.head, True, "同意")
+    extension = case_services.request_extension(case, flow.reviewer, "需要会商")
+    case_services.decide_extension(extension, flow.head, True, "同意")
     case = ApprovalCase.objects.get(pk=case.pk)
     assert case.colour == Colour.GREEN and case.red_from == case.promised_due_date + ONE_DAY
-    services.sweep_timers(case.yellow_from)
+    timers.sweep_timers(case.yellow_from)
     # Straight to red on the old dates (nobody swept in between), yellow again on the new ones.
     assert warnings_to(flow.head, "红色预警") == 1 and warnings_to(flow.head, "黄色预警") == 1
-    services.sweep_timers(case.red_from)
+    timers.sweep_timers(case.red_from)
     assert warnings_to(flow.head, "红色预警") == 2
 
 
 def test_closed_and_suspended_cases_are_not_swept(flow):
     case = flow.case()
-    services.suspend(case, flow.reviewer, "testing", "送检")
-    assert services.sweep_timers(case.red_from + 30 * ONE_DAY) == 0
+    case_services.suspend(case, flow.reviewer, "testing", "送检")
+    assert timers.sweep_timers(case.red_from + 30 * ONE_DAY) == 0
 
 
 def clone_cases(case: ApprovalCase, count: int) -> None:
@@ -137,7 +138,7 @@ def sweep_statements(flow, count: int) -> tuple[int, int]:
     case = flow.case()
     clone_cases(case, count - 1)
     with CaptureQueriesContext(connection) as queries:
-        changed = services.sweep_timers(case.red_from)
+        changed = timers.sweep_timers(case.red_from)
     return changed, len(queries)
 
 
@@ -150,18 +151,18 @@ def test_the_sweep_runs_a_constant_number_of_statements_for_10_or_200_cases(db):
     # ONE statement (update, messages, their SMS/e-mail copies, audit rows), inside the transaction's savepoint
     assert small == large <= 3, (small, large)
     assert Notification.objects.filter(title__startswith="红色预警").count() == 210  # one head each
-    assert services.sweep_timers(clock.today() + 400 * ONE_DAY) == 210  # statutory alarm now, still constant
+    assert timers.sweep_timers(clock.today() + 400 * ONE_DAY) == 210  # statutory alarm now, still constant
 
 
 def test_overdue_rectification_is_flagged_once(flow):
     flow.case(inspection=True)
-    case = services.complete_review(services.take_next(flow.reviewer, "review"), flow.reviewer, "需勘验")
-    visit = services.schedule_inspection([case], clock.today(), "现场", flow.inspectors, flow.certifier)
+    case = case_services.complete_review(case_services.take_next(flow.reviewer, "review"), flow.reviewer, "需勘验")
+    visit = case_services.schedule_inspection([case], clock.today(), "现场", flow.inspectors, flow.certifier)
     deadline = clock.add_working_days(clock.today(), 3)
-    services.record_inspection_result(visit, flow.inspector1, "需整改", "rectify", rectify_deadline=deadline)
-    assert services.flag_overdue_rectifications(deadline) == 0
-    assert services.flag_overdue_rectifications(deadline + ONE_DAY) == 1
-    assert services.flag_overdue_rectifications(deadline + 2 * ONE_DAY) == 0
+    case_services.record_inspection_result(visit, flow.inspector1, "需整改", "rectify", rectify_deadline=deadline)
+    assert case_services.sweep_overdue_rectifications(deadline) == 0
+    assert case_services.sweep_overdue_rectifications(deadline + ONE_DAY) == 1
+    assert case_services.sweep_overdue_rectifications(deadline + 2 * ONE_DAY) == 0
     assert Inspection.objects.get(pk=visit.pk).rectify_overdue_at is not None
     assert Notification.objects.filter(recipient=flow.certifier, title__startswith="整改期限已过").count() == 1
     assert Notification.objects.filter(recipient=flow.head, title__startswith="整改期限已过").count() == 1
@@ -169,21 +170,21 @@ def test_overdue_rectification_is_flagged_once(flow):
 
 def test_a_reinspection_stops_the_rectification_flag(flow):
     flow.case(inspection=True)
-    case = services.complete_review(services.take_next(flow.reviewer, "review"), flow.reviewer, "需勘验")
-    visit = services.schedule_inspection([case], clock.today(), "现场", flow.inspectors, flow.certifier)
+    case = case_services.complete_review(case_services.take_next(flow.reviewer, "review"), flow.reviewer, "需勘验")
+    visit = case_services.schedule_inspection([case], clock.today(), "现场", flow.inspectors, flow.certifier)
     deadline = clock.add_working_days(clock.today(), 3)
-    services.record_inspection_result(visit, flow.inspector1, "需整改", "rectify", rectify_deadline=deadline)
-    services.schedule_reinspection(visit, deadline, flow.certifier)
-    assert services.flag_overdue_rectifications(deadline + ONE_DAY) == 0
+    case_services.record_inspection_result(visit, flow.inspector1, "需整改", "rectify", rectify_deadline=deadline)
+    case_services.schedule_reinspection(visit, deadline, flow.certifier)
+    assert case_services.sweep_overdue_rectifications(deadline + ONE_DAY) == 0
 
 
 def test_the_beat_runs_every_sweep_and_the_tasks_are_safe_to_run_twice(flow):
     schedule = django_settings.CELERY_BEAT_SCHEDULE
     names = {entry["task"] for entry in schedule.values()}
-    for task in ("sweep_timers", "flag_overdue_rectifications", "deem_overdue_accepted",
-                 "lapse_unanswered_supplements", "flag_overdue_tolerated_materials"):
+    for task in ("sweep_timers", "sweep_overdue_rectifications", "sweep_deemed_acceptance",
+                 "sweep_lapsed_supplements", "sweep_overdue_tolerated_materials"):
         assert f"approvals.tasks.{task}" in names
         assert getattr(tasks, task).name == f"approvals.tasks.{task}"
     flow.case()
     assert tasks.sweep_timers() == 0 and tasks.sweep_timers() == 0
-    assert tasks.flag_overdue_rectifications() == 0
+    assert tasks.sweep_overdue_rectifications() == 0

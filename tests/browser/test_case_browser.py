@@ -8,14 +8,13 @@ from datetime import timedelta
 import pytest
 
 from applications import testing as app_testing
+from applications.testing import JPEG_BYTES
 from applications.models import Application, Status
 from approvals.models import ApprovalCase, Inspection, Stage
 from approvals.testing import Flow
 from portal import clock
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-JPEG = (b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + b"\x00" * 64 + b"\xff\xd9")
+JPEG = JPEG_BYTES  # a real photo: evidence must decode, not only start like a JPEG
 
 
 def switch_to(page, sign_in, user):

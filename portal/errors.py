@@ -1,4 +1,8 @@
-"""Errors the applicant's side raises to its callers (views, API, approvals): plain, Chinese, shown as they are."""
+"""Errors the domain raises to its callers (views, API, tasks): plain, Chinese, shown as they are.
+
+The API turns them into HTTP answers in one place (portal.api.exception_handler): DomainError 400,
+PermissionDenied 403, Conflict 409, Throttled 429.
+"""
 from django.core.exceptions import PermissionDenied, ValidationError
 
 

@@ -3,13 +3,11 @@ take-next, one case with its records and history, and every stage action; site v
 extension requests for heads and leaders; the leader's overview.
 
 Same rules as the pages: approval staff only (anyone else 403); a case one may not see answers 404
-(`selectors.visible_cases`); every write is a service call, and its refusal comes back as its own Chinese
+(approvals.cases.policy); every write is a service call, and its refusal comes back as its own Chinese
 message (400 a rule, 403 a role or section, 409 someone else acted first: send the `version` you saw).
 """
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, permissions, serializers, status, viewsets
@@ -17,33 +15,10 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from applications.errors import Conflict
-from approvals import selectors, services
-from approvals.models import ApprovalCase, ExtensionRequest, Inspection, Stage, Suspension
+from approvals.cases import policy, selectors, services
+from approvals.cases.models import ApprovalCase, ExtensionRequest, Inspection, Stage, Suspension
+from approvals.cases.policy import QUEUES
 from portal.models import User
-from portal.roles import Role
-
-WORKERS = (Role.APPROVAL_OFFICER, Role.SECTION_HEAD, Role.LEGAL_REVIEWER, Role.BUREAU_LEADER, Role.ADMINISTRATOR)
-SEES_ALL = (Role.BUREAU_LEADER, Role.ADMINISTRATOR)
-QUEUES = ["review", "inspection", "legal_review", "decision"]
-
-
-class CaseConflict(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = "该案件已被他人处理，请刷新后重试。"
-    default_code = "conflict"
-
-
-def call(fn, *args, **kwargs):
-    """Run a service; its Django errors become DRF's with the service's own message."""
-    try:
-        return fn(*args, **kwargs)
-    except Conflict as exc:
-        raise CaseConflict(" ".join(exc.messages)) from None
-    except DjangoValidationError as exc:
-        raise exceptions.ValidationError({"detail": exc.messages}) from None
-    except DjangoPermissionDenied as exc:
-        raise exceptions.PermissionDenied(str(exc) or None) from None
 
 
 class IsApprovalStaff(permissions.BasePermission):
@@ -51,7 +26,7 @@ class IsApprovalStaff(permissions.BasePermission):
 
     def has_permission(self, request, view):
         user = request.user
-        return bool(user and user.is_authenticated and user.has_role(*WORKERS))
+        return policy.is_worker(user)
 
 
 class IsHeadOrLeader(permissions.BasePermission):
@@ -59,7 +34,7 @@ class IsHeadOrLeader(permissions.BasePermission):
 
     def has_permission(self, request, view):
         user = request.user
-        return bool(user and user.is_authenticated and user.has_role(Role.SECTION_HEAD, *SEES_ALL))
+        return policy.is_head_or_leader(user)
 
 
 ERRORS = {
@@ -344,6 +319,7 @@ def _input(serializer_class, request):
 )
 class OfficerCaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """审批案件：各环节队列、取下一件、认领与释放，以及审查、勘验安排、法制审核、决定、退回、延期申请、中止与恢复。"""
+    lookup_value_regex = r"\d+"  # ids are numbers: anything else is not found (404), never a 500
 
     permission_classes = [IsApprovalStaff]
     queryset = ApprovalCase.objects.none()
@@ -353,16 +329,14 @@ class OfficerCaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 
     def get_queryset(self):
         user, params = self.request.user, self.request.query_params
-        legal_only = user.has_role(Role.LEGAL_REVIEWER) and not user.has_role(
-            Role.APPROVAL_OFFICER, Role.SECTION_HEAD, *SEES_ALL)
-        stage = params.get("stage") or ("legal_review" if legal_only else "review")
+        stage = params.get("stage") or policy.default_queue(user)
         if stage not in QUEUES:
             raise exceptions.ValidationError({"stage": ["未知的办理环节。"]})
-        if legal_only and stage != "legal_review":
+        if not policy.may_view_queue(user, stage):
             raise exceptions.PermissionDenied("您只能查看法制审核队列。")
         colour = params.get("colour", "")
         scope = params.get("scope", "")
-        return selectors.queue(stage, officer=None if user.has_role(*SEES_ALL) else user, mine=scope == "mine",
+        return selectors.queue(stage, officer=None if policy.sees_all(user) else user, mine=scope == "mine",
                                waiting=scope == "waiting", colour=int(colour) if colour in ("0", "1", "2") else None,
                                query=params.get("q", "")[:50])
 
@@ -382,7 +356,7 @@ class OfficerCaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     def _act(self, request, input_class, run):
         case = self.get_object()
         data = _input(input_class, request) if input_class is not None else {}
-        call(run, case, data)
+        run(case, data)
         return self._detail(case.pk)
 
     @extend_schema(summary="取下一件（SKIP LOCKED，自动认领最紧急的一件）", request=TakeNextInput,
@@ -391,7 +365,7 @@ class OfficerCaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     @action(detail=False, methods=["post"], url_path="take-next")
     def take_next(self, request):
         data = _input(TakeNextInput, request)
-        case = call(services.take_next, request.user, data["queue"], request=request)
+        case = services.take_next(request.user, data["queue"], request=request)
         if case is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
         return self._detail(case.pk)
@@ -427,14 +401,14 @@ class OfficerCaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     def schedule_inspection(self, request, pk=None):
         case = self.get_object()
         data = _input(ScheduleInspectionInput, request)
-        visible = selectors.visible_cases(request.user)
+        visible = policy.visible_cases(request.user)
         others = list(visible.filter(pk__in=[p for p in data["other_cases"] if p != case.pk]))
         if len(others) != len({p for p in data["other_cases"] if p != case.pk}):
             raise Http404
         people = list(User.objects.filter(pk__in=data["inspectors"]))
         if len(people) != len(set(data["inspectors"])):
             raise exceptions.ValidationError({"inspectors": ["所选勘验人员不存在。"]})
-        inspection = call(services.schedule_inspection, [case, *others], data["scheduled_on"], data["place"], people,
+        inspection = services.schedule_inspection([case, *others], data["scheduled_on"], data["place"], people,
                           request.user, request=request)
         inspection = selectors.inspection_for(request.user, inspection.pk)
         return Response(OfficerInspectionSerializer(inspection).data, status=status.HTTP_201_CREATED)
@@ -490,6 +464,7 @@ class OfficerCaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 )
 class OfficerInspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """现场勘验：勘验人员记录勘验情况、结论和现场照片视频；限期整改后安排复查。"""
+    lookup_value_regex = r"\d+"  # ids are numbers: anything else is not found (404), never a 500
 
     permission_classes = [IsApprovalStaff]
     serializer_class = OfficerInspectionSerializer
@@ -517,7 +492,7 @@ class OfficerInspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         serializer = InspectionResultInput(data=payload)
         serializer.is_valid(raise_exception=True)
         d = serializer.validated_data
-        call(services.record_inspection_result, inspection, request.user, d["findings"], d["outcome"],
+        services.record_inspection_result(inspection, request.user, d["findings"], d["outcome"],
              rectify_deadline=d.get("rectify_deadline"), evidence=d["evidence"], request=request)
         return Response(OfficerInspectionSerializer(self.get_object()).data)
 
@@ -526,7 +501,7 @@ class OfficerInspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     def reinspect(self, request, pk=None):
         inspection = self.get_object()
         d = _input(ReinspectInput, request)
-        again = call(services.schedule_reinspection, inspection, d["scheduled_on"], request.user, place=d["place"],
+        again = services.schedule_reinspection(inspection, d["scheduled_on"], request.user, place=d["place"],
                      request=request)
         return Response(OfficerInspectionSerializer(selectors.inspection_for(request.user, again.pk)).data,
                         status=status.HTTP_201_CREATED)
@@ -535,6 +510,7 @@ class OfficerInspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
 @extend_schema_view(list=extend_schema(summary="待审批的延期申请（科室负责人：本科室；局领导：全部）"))
 class OfficerExtensionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """延期申请的审批（科室负责人、局领导）。"""
+    lookup_value_regex = r"\d+"  # ids are numbers: anything else is not found (404), never a 500
 
     permission_classes = [IsHeadOrLeader]
     serializer_class = OfficerExtensionSerializer
@@ -548,12 +524,12 @@ class OfficerExtensionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def decide(self, request, pk=None):
         pk = str(pk)
-        extension = (ExtensionRequest.objects.filter(pk=int(pk), case__in=selectors.visible_cases(request.user)).first()
+        extension = (ExtensionRequest.objects.filter(pk=int(pk), case__in=policy.visible_cases(request.user)).first()
                      if pk.isdigit() else None)
         if extension is None:
             raise Http404
         d = _input(ExtensionDecisionInput, request)
-        decided = call(services.decide_extension, extension, request.user, d["approve"], d["opinion"], request=request)
+        decided = services.decide_extension(extension, request.user, d["approve"], d["opinion"], request=request)
         decided = ExtensionRequest.objects.select_related("requested_by", "decided_by").get(pk=decided.pk)
         return Response(OfficerExtensionSerializer(decided).data)
 
@@ -569,7 +545,7 @@ class OfficerOverviewViewSet(viewsets.GenericViewSet):
     @extend_schema(summary="时限预警总览", responses={200: OverviewSerializer})
     def list(self, request):
         user = request.user
-        sections = None if user.has_role(*SEES_ALL) else list(user.headed_sections.values_list("id", flat=True))
+        sections = None if policy.sees_all(user) else list(user.headed_sections.values_list("id", flat=True))
         found = selectors.leader_overview(sections=sections)
         return Response(OverviewSerializer({"by_section": found.by_section, "totals": found.totals,
                                             "cases": list(found.cases[:100])}).data)

@@ -2,7 +2,7 @@
 actions of its current stage, site visits, extension requests for heads and leaders, and the leader's view of
 everything red, yellow or in statutory alarm.
 
-Thin: parse input, call a selector or a service, render. Who may see a case is `selectors.visible_cases` (a
+Thin: parse input, call a selector or a service, render. Who may see a case, and what one may do on it, is approvals.cases.policy (a
 case one may not see answers 404); what one may do is the services' (their refusals are shown as their own
 Chinese messages: 400 for a rule, 403 for a role or section, 409 when someone else acted first).
 """
@@ -20,18 +20,14 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from approvals.cases import forms, policy, selectors, services
+from approvals.cases.models import ExtensionRequest, Inspection, Stage
+from approvals.notices import appeal_rights_text, notices_of
+from portal.errors import Conflict
 from portal.web import error_messages, querystring_without_page, stored_file_response
-from applications.errors import Conflict
-from approvals import case_forms as forms
-from approvals import selectors, services
-from approvals.models import ExtensionRequest, Inspection, Stage
-from portal.roles import Role
 
 PAGE_SIZE = 20
-WORKERS = (Role.APPROVAL_OFFICER, Role.SECTION_HEAD, Role.LEGAL_REVIEWER, Role.BUREAU_LEADER, Role.ADMINISTRATOR)
-SEES_ALL = (Role.BUREAU_LEADER, Role.ADMINISTRATOR)
 QUEUE_LABELS = dict(forms.QUEUE_CHOICES)
-SEPARATION_ROLE = {"review": "reviewer", "inspection": "inspector", "legal_review": "legal", "decision": "certifier"}
 
 # Audit actions of a case as the history shows them.
 ACTION_LABELS = {
@@ -52,28 +48,11 @@ def staff_required(view):
     @wraps(view)
     @login_required
     def wrapper(request, *args, **kwargs):
-        if not request.user.has_role(*WORKERS):
+        if not policy.is_worker(request.user):
             raise PermissionDenied(_("只有审批工作人员可以使用审批功能。"))
         return view(request, *args, **kwargs)
 
     return wrapper
-
-
-def _default_stage(user) -> str:
-    if user.has_role(Role.LEGAL_REVIEWER) and not user.has_role(Role.APPROVAL_OFFICER, Role.SECTION_HEAD, *SEES_ALL):
-        return "legal_review"
-    return "review"
-
-
-def _may_queue(user, stage: str) -> bool:
-    """Which queues a person may look at: legal reviewers the legal-review one; the others every queue."""
-    if user.has_role(Role.APPROVAL_OFFICER, Role.SECTION_HEAD, *SEES_ALL):
-        return True
-    return stage == "legal_review" and user.has_role(Role.LEGAL_REVIEWER)
-
-
-def _may_take(user, stage: str) -> bool:
-    return user.has_role(Role.LEGAL_REVIEWER if stage == "legal_review" else Role.APPROVAL_OFFICER)
 
 
 # --- queues -------------------------------------------------------------------------------------------------------
@@ -85,18 +64,18 @@ def queue(request):
     """One stage's queue of the person's sections, most urgent first, with working days left."""
     user = request.user
     form = forms.QueueFilterForm(request.GET or None)
-    filters = form.filters(_default_stage(user))
+    filters = form.filters(policy.default_queue(user))
     stage = filters.pop("stage")
-    if not _may_queue(user, stage):
+    if not policy.may_view_queue(user, stage):
         raise PermissionDenied(_("您没有查看该环节队列的权限。"))
-    officer = None if user.has_role(*SEES_ALL) else user
+    officer = None if policy.sees_all(user) else user
     page = selectors.case_page(selectors.queue(stage, officer=officer, **filters), request.GET.get("page"), PAGE_SIZE)
     return render(request, "approvals/cases/queue.html", {
         "form": form, "page": page, "rows": selectors.case_rows(page.object_list), "stage": stage,
         "stage_label": QUEUE_LABELS[stage],
-        "tabs": [(name, label) for name, label in forms.QUEUE_CHOICES if _may_queue(user, name)],
+        "tabs": [(name, label) for name, label in forms.QUEUE_CHOICES if policy.may_view_queue(user, name)],
         "filtering": bool(filters["mine"] or filters["waiting"] or filters["colour"] is not None or filters["query"]),
-        "query_string": querystring_without_page(request), "may_take": _may_take(user, stage),
+        "query_string": querystring_without_page(request), "may_take": bool(policy.may_take_from(user, stage)),
     })
 
 
@@ -143,66 +122,14 @@ def _case(request, pk: int):
     return case
 
 
-class Abilities:
-    """What the person may do on the case now, computed from the prefetched rows (one query: the separation
-    check); the services check all of it again."""
-
-    def __init__(self, case, user):
-        sections = services.section_ids(user)
-        in_section = case.section_id in sections
-        self.officer = user.has_role(Role.APPROVAL_OFFICER) and in_section
-        self.section_staff = user.has_role(Role.APPROVAL_OFFICER, Role.SECTION_HEAD) and in_section
-        self.head = user.has_role(Role.SECTION_HEAD) and case.section.head_id == user.pk
-        self.head_or_leader = self.head or user.has_role(Role.BUREAU_LEADER)
-        self.legal = user.has_role(Role.LEGAL_REVIEWER) and case.needs_legal_review
-        self.queue = case.queue_name if case.is_open else None
-        self.held_by_me = case.assignee_id == user.pk
-        free_or_mine = case.assignee_id is None or self.held_by_me
-        worker = self.legal if self.queue == "legal_review" else self.officer
-        self.worker = bool(self.queue) and worker
-        self.separation = ""
-        if self.worker and self.queue != "inspection":
-            self.separation = services.separation_conflict(case, user, SEPARATION_ROLE[self.queue])
-        self.inspections = list(case.inspections.all())
-        covered = selectors.inspection_case_ids(self.inspections)
-        for visit in self.inspections:
-            visit.case_ids = covered.get(visit.pk, [])
-            visit.case_count = len(visit.case_ids)
-        reinspected = {i.reinspection_of_id for i in self.inspections if i.reinspection_of_id}
-        self.pending = next((i for i in self.inspections if not i.outcome), None)
-        self.to_reinspect = next((i for i in reversed(self.inspections)
-                                  if i.outcome == Inspection.Outcome.RECTIFY and i.pk not in reinspected), None)
-        self.inspector_here = self.pending is not None and any(p.pk == user.pk for p in self.pending.inspectors.all())
-        acting = self.worker and free_or_mine and not self.separation
-        self.claim = acting and case.assignee_id is None and not self.separation
-        self.release = case.is_open and case.assignee_id is not None and (self.held_by_me or self.head)
-        self.review = acting and self.queue == "review"
-        self.schedule = (acting and case.stage == Stage.INSPECTION and self.pending is None
-                         and self.to_reinspect is None)
-        self.reinspect = acting and case.stage == Stage.INSPECTION and self.pending is None and bool(self.to_reinspect)
-        self.record = self.inspector_here and case.stage == Stage.INSPECTION
-        self.legal_review = acting and self.queue == "legal_review"
-        self.decide = acting and self.queue == "decision"
-        self.send_back_targets = self._send_back_targets(case) if acting else []
-        extensions = list(case.extensions.all())
-        self.extension_open = any(e.status in (ExtensionRequest.Status.PENDING, ExtensionRequest.Status.APPROVED)
-                                  for e in extensions)
-        self.request_extension = case.is_open and self.section_staff and not self.extension_open
-        self.suspend = case.is_open and self.section_staff and not case.is_suspended
-        self.resume = case.is_open and self.section_staff and case.is_suspended
-        self.terminate = case.is_open and self.head_or_leader
-
-    def _send_back_targets(self, case) -> list[str]:
-        order = [Stage.REVIEW, Stage.INSPECTION, Stage.LEGAL_REVIEW, Stage.DECISION]
-        if case.stage not in order[1:]:
-            return []
-        earlier = order[:order.index(case.stage)]
-        targets = [Stage.REVIEW.value]
-        if Stage.INSPECTION in earlier and (case.needs_inspection or self.inspections):
-            targets.append(Stage.INSPECTION.value)
-        if Stage.LEGAL_REVIEW in earlier and case.needs_legal_review:
-            targets.append(Stage.LEGAL_REVIEW.value)
-        return targets
+def _abilities(case, user) -> policy.Abilities:
+    """The case page's actions (approvals.cases.policy), with each visit's covered cases for the page."""
+    inspections = list(case.inspections.all())
+    covered = selectors.inspection_case_ids(inspections)
+    for visit in inspections:
+        visit.case_ids = covered.get(visit.pk, [])
+        visit.case_count = len(visit.case_ids)
+    return policy.Abilities(case, user, inspections)
 
 
 def _inspectors_for(case) -> list:
@@ -211,7 +138,7 @@ def _inspectors_for(case) -> list:
     return [u for u in selectors.section_officers(case.section_id) if u.pk not in barred]
 
 
-def _action_forms(case, can: Abilities, user) -> dict:
+def _action_forms(case, can: policy.Abilities, user) -> dict:
     version = {"version": case.version}
     built = {}
     if can.review:
@@ -250,7 +177,7 @@ def _history(case) -> list[dict]:
 
 
 def _render_case(request, case, *, bound: dict | None = None, problems=(), status: int = 200):
-    can = Abilities(case, request.user)
+    can = _abilities(case, request.user)
     action_forms = _action_forms(case, can, request.user)
     action_forms.update(bound or {})
     row = selectors.case_rows([case])[0]
@@ -258,10 +185,10 @@ def _render_case(request, case, *, bound: dict | None = None, problems=(), statu
         "case": case, "row": row, "can": can, "forms": action_forms, "problems": list(problems),
         "application": case.application, "applicant": case.application.applicant, "version": case.item_version,
         "rules": case.item_version.snapshot, "materials": selectors.case_materials(case),
-        "notices": selectors.notices_of(case.application), "siblings": selectors.cases_of(case.application),
+        "notices": notices_of(case.application), "siblings": selectors.cases_of(case.application),
         "inspections": can.inspections, "legal_reviews": list(case.legal_reviews.all()),
         "extensions": list(case.extensions.all()), "suspensions": list(case.suspensions.all()),
-        "decision": case.decision_record, "history": _history(case), "appeal_rights": services.appeal_rights_text(),
+        "decision": case.decision_record, "history": _history(case), "appeal_rights": appeal_rights_text(),
         "active": next(iter(bound)) if bound else "",
     }, status=status)
 
@@ -370,7 +297,7 @@ def case_action(request, pk: int, action: str):
         return _render_case(request, case, bound={action: form}, problems=error_messages(exc),
                             status=_problem_status(exc))
     messages.success(request, done)
-    if selectors.visible_cases(request.user).filter(pk=pk).exists():
+    if policy.visible_cases(request.user).filter(pk=pk).exists():
         return redirect("approvals:case", pk=pk)
     return redirect("approvals:case_queue")
 
@@ -461,7 +388,7 @@ def _head_or_leader(view):
     @wraps(view)
     @login_required
     def wrapper(request, *args, **kwargs):
-        if not request.user.has_role(Role.SECTION_HEAD, *SEES_ALL):
+        if not policy.is_head_or_leader(request.user):
             raise PermissionDenied(_("只有科室负责人或局领导可以使用此功能。"))
         return view(request, *args, **kwargs)
 
@@ -480,7 +407,7 @@ def extensions(request):
 @require_POST
 @_head_or_leader
 def extension_decide(request, pk: int):
-    extension = (ExtensionRequest.objects.filter(pk=pk, case__in=selectors.visible_cases(request.user))
+    extension = (ExtensionRequest.objects.filter(pk=pk, case__in=policy.visible_cases(request.user))
                  .select_related("case").first())
     if extension is None:
         raise Http404(_("延期申请不存在。"))
@@ -507,7 +434,7 @@ def extension_decide(request, pk: int):
 def overview(request):
     """Everything red, yellow or in statutory alarm: counts per section and the cases (a head: own sections)."""
     user = request.user
-    sections = None if user.has_role(*SEES_ALL) else list(user.headed_sections.values_list("id", flat=True))
+    sections = None if policy.sees_all(user) else list(user.headed_sections.values_list("id", flat=True))
     found = selectors.leader_overview(sections=sections)
     page = Paginator(found.cases, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "approvals/cases/overview.html", {

@@ -5,6 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from applications.models import ApplicationMaterial
+from portal.forms import IdentifierField
 
 REQUIRED = {"required": _("此项为必填项。")}
 DATE_INVALID = _("请输入有效的日期，例如 2026-05-20。")
@@ -163,8 +164,8 @@ class WalkInApplicantForm(forms.Form):
     target = forms.RegexField(regex=r"^(item|bundle):\d+$", widget=forms.HiddenInput,
                               error_messages={"required": _("请先选择要申请的事项或一件事。"),
                                               "invalid": _("请先选择要申请的事项或一件事。")})
-    id_number = forms.CharField(label=_("证件号码（居民身份证号码或统一社会信用代码）"), max_length=18, min_length=18,
-                                error_messages={**REQUIRED, "min_length": _("证件号码应为18位。")})
+    # Normalised (full-width digits, spaces) here; the service tells an ID number from a credit code and checks it.
+    id_number = IdentifierField(label=_("证件号码（居民身份证号码或统一社会信用代码）"), error_messages=REQUIRED)
     name = forms.CharField(label=_("姓名或企业名称"), max_length=200, required=False,
                            help_text=_("新申请人登记时填写；已登记的申请人按证件号码自动找到。"))
     legal_representative = forms.CharField(label=_("法定代表人（企业）"), max_length=64, required=False)

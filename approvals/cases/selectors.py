@@ -1,158 +1,32 @@
-"""Reads of the receive stage: the intake queue, an application as the clerk sees it, notices, cases."""
+"""Reads of the staged workflow: the stage queues, one case with its history, site visits, extension requests
+and the leader's overview. Which cases a person may see at all is approvals.cases.policy.visible_cases."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Prefetch, QuerySet
+from django.core.paginator import Paginator
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
-from applications import selectors as app_selectors
-from applications.models import Application, Status
-from approvals.models import ApprovalCase, IntakeClaim, Notice
-from portal import clock
-from portal.models import User
-
-
-def intake_queue(*, clerk: User | None = None, mine: bool = False, query: str = "",
-                 claimed: bool | None = None) -> QuerySet[Application]:
-    """Submitted applications, oldest arrival first (served by the partial index on submitted rows).
-
-    `claimed` True/False keeps only claimed/unclaimed rows (None: both)."""
-    queue = Application.objects.filter(status=Status.SUBMITTED).select_related(
-        "applicant", "intake_claim__clerk", "bundle")
-    if mine and clerk is not None:
-        queue = queue.filter(intake_claim__clerk=clerk)
-    if claimed is not None:
-        queue = queue.filter(intake_claim__isnull=not claimed)
-    if query:
-        query = query.strip()
-        queue = queue.filter(case_number__icontains=query) | queue.filter(title__icontains=query) | queue.filter(
-            applicant__name__icontains=query)
-    return queue.order_by("received_at", "id")
-
-
-@dataclass
-class QueueRow:
-    application: Application
-    days_left: int
-    claimed_by: User | None
-
-    @property
-    def urgency(self) -> str:
-        if self.days_left <= 1:
-            return "red"
-        if self.days_left <= 2:
-            return "yellow"
-        return "green"
-
-
-def queue_rows(applications, on: date | None = None) -> list[QueueRow]:
-    """Working days left of the 5-day intake limit per row (the clock's cached calendar: no queries)."""
-    rows = []
-    for application in applications:
-        claim = getattr(application, "intake_claim", None) if _has_claim(application) else None
-        rows.append(QueueRow(application, clock.working_days_left(application.intake_due_date, on=on),
-                             claim.clerk if claim else None))
-    return rows
-
-
-def _has_claim(application: Application) -> bool:
-    try:
-        application.intake_claim
-    except IntakeClaim.DoesNotExist:
-        return False
-    return True
-
-
-def intake_application(pk: int) -> Application | None:
-    application = app_selectors.application_for_staff(pk)
-    if application is None:
-        return None
-    application.claim = IntakeClaim.objects.select_related("clerk").filter(application=application).first()
-    return application
-
-
-def cases_of(application: Application) -> list[ApprovalCase]:
-    return list(ApprovalCase.objects.filter(application=application).select_related("item_version", "section",
-                                                                                  "accepted_by").order_by("id"))
-
-
-def notices_of(application: Application) -> list[Notice]:
-    return list(Notice.objects.filter(application=application).defer("body_html").order_by("issued_at", "id"))
-
-
-def notice_for(user: User, pk: int) -> Notice | None:
-    """A notice the user may read: staff of the back office, or the applicant side of its application."""
-    if not user.is_authenticated:
-        return None
-    notices = Notice.objects.select_related("application")
-    if not user.is_back_office:
-        notices = notices.filter(application__in=app_selectors.visible_applications(user))
-    return notices.filter(pk=pk).first()
-
-
-def open_cases() -> QuerySet[ApprovalCase]:
-    from approvals.models import CLOSED_STAGES
-
-    return ApprovalCase.objects.exclude(stage__in=CLOSED_STAGES)
-
-
-def recent_decisions(clerk: User, limit: int = 10) -> QuerySet[Notice]:
-    return Notice.objects.filter(issued_by=clerk).select_related("application").order_by("-issued_at")[:limit]
-
-
-def with_cases(queryset: QuerySet[Application]) -> QuerySet[Application]:
-    return queryset.prefetch_related(Prefetch("approval_cases", queryset=ApprovalCase.objects.order_by("id")))
-
-
-def walk_in_drafts(clerk: User, limit: int = 10) -> list[Application]:
-    """The clerk's walk-in applications not yet submitted (filled at the window, resumable)."""
-    from catalog.codesets import Channel
-
-    return list(Application.objects.filter(status=Status.DRAFT, channel=Channel.WINDOW, filed_by=clerk)
-                .select_related("applicant").order_by("-updated_at", "-id")[:limit])
-
-
-# --- the staged workflow: queues, the leader's overview, one case with its history -----------------------------
-
-from django.db.models import Count, Exists, OuterRef, Q  # noqa: E402
-
-from approvals.models import (  # noqa: E402
+from applications.models import Application, ApplicationMaterial, UploadedFile
+from approvals.cases.models import (
     CLOSED_STAGES,
     QUEUE_STAGES,
+    ApprovalCase,
     Colour,
     ExtensionRequest,
     Inspection,
     LegalReview,
     Suspension,
 )
-from catalog.models import Section  # noqa: E402
-from portal.models import AuditEvent  # noqa: E402
-from portal.roles import Role  # noqa: E402
+from approvals.cases.policy import section_ids, visible_cases
+from catalog.models import Section
+from portal import clock
+from portal.models import AuditEvent, User
+from portal.roles import Role
 
 CASE_RELATED = ("application__applicant", "application__bundle", "item_version", "section", "assignee",
                 "accepted_by", "reviewer")
-
-
-def staff_section_ids(user: User) -> set[int]:
-    from approvals.services import section_ids
-
-    return section_ids(user)
-
-
-def visible_cases(user: User) -> QuerySet[ApprovalCase]:
-    """Cases a person may see: leaders and administrators all; officers and heads their sections'; legal
-    reviewers the flagged ones; inspectors the ones they inspect. Anything else answers 404."""
-    cases = ApprovalCase.objects.all()
-    if not (user and user.is_authenticated):
-        return cases.none()
-    if user.has_role(Role.BUREAU_LEADER, Role.ADMINISTRATOR):
-        return cases
-    rule = Q(section_id__in=staff_section_ids(user))
-    if user.has_role(Role.LEGAL_REVIEWER):
-        rule |= Q(item_version__snapshot__legal_review_required=True)
-    rule |= Q(inspections__inspectors=user)
-    return cases.filter(pk__in=ApprovalCase.objects.filter(rule).values("pk"))
 
 
 def queue(stage: str, *, officer: User | None = None, section: Section | int | None = None, mine: bool = False,
@@ -164,7 +38,7 @@ def queue(stage: str, *, officer: User | None = None, section: Section | int | N
     if section is not None:
         cases = cases.filter(section_id=getattr(section, "pk", section))
     elif officer is not None and stage != "legal_review":
-        cases = cases.filter(section_id__in=staff_section_ids(officer))
+        cases = cases.filter(section_id__in=section_ids(officer))
     # Legal review needs no filter on the item version: only flagged items ever reach that stage (services).
     if mine and officer is not None:
         cases = cases.filter(assignee=officer)
@@ -267,7 +141,7 @@ def case_history(case: ApprovalCase) -> list[AuditEvent]:
 def case_detail(user: User, pk: int) -> ApprovalCase | None:
     """One case the person may see, with its inspections (inspectors, evidence), legal reviews, extensions,
     suspensions, decision and history (`case.history`) in a fixed number of queries; None answers 404."""
-    case = (visible_cases(user).filter(pk=pk).select_related(*CASE_RELATED, "decided_by", "legal_reviewer", "decision",
+    case = (visible_cases(user).filter(pk=pk).select_related(*CASE_RELATED, "decided_by", "legal_reviewer", "decision__notice",
                                                              "application__filed_by")
             .prefetch_related(
                 Prefetch("inspections", queryset=Inspection.objects.prefetch_related("inspectors", "evidence", "cases")
@@ -286,7 +160,7 @@ def case_detail(user: User, pk: int) -> ApprovalCase | None:
 
 
 def _has_decision(case: ApprovalCase) -> bool:
-    from approvals.models import Decision
+    from approvals.cases.models import Decision
 
     try:
         case.decision
@@ -297,13 +171,10 @@ def _has_decision(case: ApprovalCase) -> bool:
 
 def evidence_for(user: User, public_id):
     """An evidence file the person may see (through a case they may see), else None."""
-    from approvals.models import InspectionEvidence
+    from approvals.cases.models import InspectionEvidence
 
     return (InspectionEvidence.objects.filter(public_id=public_id,
                                               inspection__cases__in=visible_cases(user)).distinct().first())
-
-
-# --- the officers' pages (case_views / case_api) ---------------------------------------------------------------
 
 
 def merge_candidates(case: ApprovalCase, user: User, limit: int = 20) -> list[ApprovalCase]:
@@ -325,7 +196,6 @@ def section_officers(section_id: int) -> list[User]:
 
 def case_materials(case: ApprovalCase) -> list:
     """The application's materials with their files (the staff file view serves them), in list order."""
-    from applications.models import ApplicationMaterial, UploadedFile
 
     return list(ApplicationMaterial.objects.filter(application_id=case.application_id)
                 .prefetch_related(Prefetch("files", queryset=UploadedFile.objects.order_by("uploaded_at", "id")))
@@ -349,13 +219,11 @@ def inspection_case_ids(inspections) -> dict[int, list[int]]:
     return found
 
 
-def at_issuing_window() -> QuerySet[Application]:
-    """Applications decided on every item, oldest decision first: the issuing window's work (统一出件)."""
-    return (Application.objects.filter(status=Status.DECIDED)
-            .select_related("applicant").order_by("decided_at", "id"))
+def cases_of(application: Application) -> list[ApprovalCase]:
+    return list(ApprovalCase.objects.filter(application=application).select_related("item_version", "section",
+                                                                                  "accepted_by").order_by("id"))
 
 
-# What a queue table shows of each case (templates/approvals/cases/_case_table.html).
 LIST_RELATED = ("application__applicant", "item_version", "section", "assignee")
 
 
@@ -363,10 +231,15 @@ def case_page(cases: QuerySet[ApprovalCase], number, per_page: int = 20):
     """One page of a queue: the page's ids first (an index-only scan in urgency order, with the count), then
     those rows with what the table shows. Joining every case of the queue before the top-N sort costs several
     times more on a large queue (bench/approvals_bench.py)."""
-    from django.core.paginator import Paginator
 
     page = Paginator(cases.select_related(None).values_list("pk", flat=True), per_page).get_page(number)
     ids = list(page.object_list)
     by_pk = ApprovalCase.objects.select_related(*LIST_RELATED).in_bulk(ids)
     page.object_list = [by_pk[pk] for pk in ids if pk in by_pk]
     return page
+
+
+def open_cases() -> QuerySet[ApprovalCase]:
+    from approvals.cases.models import CLOSED_STAGES
+
+    return ApprovalCase.objects.exclude(stage__in=CLOSED_STAGES)

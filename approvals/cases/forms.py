@@ -6,7 +6,9 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from approvals.models import Inspection, Stage, Suspension
+from approvals.cases.models import Inspection, Stage, Suspension
+from portal.forms import IdentifierField
+from portal.validators import check_citizen_id, check_credit_code
 
 QUEUE_CHOICES = [
     ("review", _("审查")),
@@ -132,6 +134,10 @@ class LegalReviewForm(VersionForm):
         return data
 
 
+# The licence catalogue's holder id types (DOMAIN.md, "Identifiers"): shown by name, stored by code.
+HOLDER_ID_TYPES = [("", _("（未填写）")), ("111", _("居民身份证")), ("001", _("统一社会信用代码"))]
+
+
 class DecisionForm(VersionForm):
     result = forms.ChoiceField(label=_("决定"), choices=[("approve", _("准予许可")), ("deny", _("不予许可"))],
                                widget=forms.RadioSelect, error_messages={"required": _("请选择准予或不予许可。")})
@@ -139,8 +145,8 @@ class DecisionForm(VersionForm):
                               required=False)
     certificate_name = forms.CharField(label=_("证照名称"), max_length=100, required=False)
     holder_name = forms.CharField(label=_("持证主体"), max_length=200, required=False)
-    holder_id_type = forms.CharField(label=_("证件类型代码"), max_length=3, required=False)
-    holder_id_number = forms.CharField(label=_("证件号码"), max_length=18, required=False)
+    holder_id_type = forms.ChoiceField(label=_("持证主体证件类型"), required=False, choices=HOLDER_ID_TYPES)
+    holder_id_number = IdentifierField(label=_("持证主体证件号码"), required=False)
     scope = forms.CharField(label=_("许可范围"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
     valid_from = forms.DateField(label=_("有效期自"), widget=DATE_INPUT, required=False,
                                  error_messages={"invalid": _("日期格式不正确。")})
@@ -157,6 +163,13 @@ class DecisionForm(VersionForm):
         if data.get("result") == "approve":
             if not (data.get("holder_name") or "").strip():
                 self.add_error("holder_name", _("请填写持证主体。"))
+            number = data.get("holder_id_number")
+            if number:
+                check = check_citizen_id if data.get("holder_id_type") == "111" else check_credit_code
+                try:
+                    check(number)
+                except forms.ValidationError as exc:
+                    self.add_error("holder_id_number", exc)
             if not data.get("valid_from"):
                 self.add_error("valid_from", _("请填写有效期起始日。"))
             if data.get("valid_from") and data.get("valid_until") and data["valid_until"] < data["valid_from"]:

@@ -156,7 +156,7 @@ def remove(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("portal", "0004_notifications")]
+    dependencies = [("portal", "0005_failed_attempts_throttle")]
 
     operations = [
         migrations.CreateModel(

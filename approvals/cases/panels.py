@@ -1,19 +1,7 @@
-"""Home-page panels of the receive stage (registered in ApprovalsConfig.ready)."""
-from approvals import selectors
-
-
-def intake_queue(request):
-    page = selectors.intake_queue()[:8]
-    return {"rows": selectors.queue_rows(page), "total": selectors.intake_queue().count()}
-
-
-def issuing_window(request):
-    """Applications whose every case is decided: waiting at the issuing window (统一出件)."""
-    waiting = selectors.at_issuing_window()
-    return {"rows": list(waiting[:8]), "total": waiting.count()}
-
-
-# --- the staged workflow (the officers' pages: approvals/case_views.py) ------------------------------------------
+"""Home-page panels of the staged workflow (registered in ApprovalsConfig.ready)."""
+from approvals.cases import selectors
+from approvals.cases.forms import QUEUE_CHOICES
+from portal.roles import Role
 
 PANEL_ROWS = 6
 
@@ -22,7 +10,6 @@ def officer_cases(request):
     """An officer's own open cases (most urgent first) and how many wait in each queue of their sections."""
     user = request.user
     mine = selectors.my_cases(user)[:PANEL_ROWS]
-    from approvals.case_forms import QUEUE_CHOICES
 
     waiting = [(name, label, selectors.queue(name, officer=user, waiting=True).count())
                for name, label in QUEUE_CHOICES if name != "legal_review"]
@@ -41,8 +28,6 @@ def head_extensions(request):
 
 def warnings_overview(request):
     """Red / yellow / statutory alarm counts: a leader across sections, a head over their own."""
-    from portal.roles import Role
-
     user = request.user
     sections = None if user.has_role(Role.BUREAU_LEADER) else list(user.headed_sections.values_list("id", flat=True))
     found = selectors.leader_overview(sections=sections)

@@ -1,7 +1,7 @@
-"""The approval officers' pages, appended to approvals/urls.py (namespace "approvals", mounted at /office/)."""
+"""The approval officers' pages (mounted at /office/ by approvals/urls.py, namespace "approvals")."""
 from django.urls import path
 
-from approvals import case_views as views
+from approvals.cases import views
 
 urlpatterns = [
     path("cases/", views.queue, name="case_queue"),

@@ -1,0 +1,30 @@
+"""Serializers both API packages use: a notice's reference and the notice itself (addressed by its random id)."""
+from __future__ import annotations
+
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from approvals.models import Notice
+
+
+class NoticeRefSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    url = serializers.SerializerMethodField()
+    kind = serializers.CharField(read_only=True, help_text="文书类型：acceptance 受理通知书，supplement 补正告知书，refusal 不予受理决定书……")
+
+    class Meta:
+        model = Notice
+        fields = ["id", "kind", "title", "number", "issued_at", "url"]
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, obj):
+        return reverse("approvals:notice", args=[obj.public_id])
+
+
+class NoticeSerializer(NoticeRefSerializer):
+    case_number = serializers.CharField(source="application.case_number", read_only=True)
+
+    class Meta(NoticeRefSerializer.Meta):
+        fields = NoticeRefSerializer.Meta.fields + ["application", "case_number", "body_html"]

@@ -1,0 +1,462 @@
+"""The staged workflow's data: one approval case per accepted item and what happens to it (site visits and
+their evidence, legal reviews, the decision, extensions, suspensions).
+
+The case carries its clock (due dates, suspension, extension) and its timers (the days its colour changes);
+stages an item does not need are skipped by the target a service picks, never by empty steps.
+"""
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from portal.models import StoredFile
+
+class Stage(models.TextChoices):
+    RECEIVED = "received", _("已受理，待审查")
+    REVIEW = "review", _("审查")
+    INSPECTION = "inspection", _("现场勘验")
+    LEGAL_REVIEW = "legal_review", _("法制审核")
+    DECISION = "decision", _("决定")
+    APPROVED = "approved", _("准予许可")
+    DENIED = "denied", _("不予许可")
+    WITHDRAWN = "withdrawn", _("申请人撤回")
+    TERMINATED = "terminated", _("终止办理")
+
+
+CLOSED_STAGES = [Stage.APPROVED, Stage.DENIED, Stage.WITHDRAWN, Stage.TERMINATED]
+
+
+OPEN_STAGES = [Stage.RECEIVED, Stage.REVIEW, Stage.INSPECTION, Stage.LEGAL_REVIEW, Stage.DECISION]
+
+
+DECIDED_STAGES = [Stage.APPROVED, Stage.DENIED]
+
+
+QUEUE_STAGES = {
+    "review": [Stage.RECEIVED, Stage.REVIEW],
+    "inspection": [Stage.INSPECTION],
+    "legal_review": [Stage.LEGAL_REVIEW],
+    "decision": [Stage.DECISION],
+}
+
+
+class Colour(models.IntegerChoices):
+    """Warning colour on the promised date; the value is the queue order (most urgent first)."""
+
+    RED = 0, _("红色预警（已超承诺时限）")
+    YELLOW = 1, _("黄色预警（临近承诺时限）")
+    GREEN = 2, _("正常")
+
+
+class ApprovalCase(ConcurrentTransitionMixin, models.Model):
+    """One item of one accepted application on its way to a decision (a bundle opens one per item at once).
+
+    Due dates are computed at acceptance by portal.clock from the acceptance date and the item version's
+    limits, or the bundle's joint limit (Art. 26) when the bundle is handled jointly (in parallel).
+    """
+
+    application = models.ForeignKey("applications.Application", verbose_name=_("办件"), on_delete=models.PROTECT,
+                                    related_name="approval_cases")
+    # No index of their own on the user and item links below: nothing looks cases up by them, and every index is
+    # written again whenever a case changes (the timer sweep changes thousands a day: bench/approvals_bench.py).
+    item = models.ForeignKey("catalog.Item", verbose_name=_("事项"), on_delete=models.PROTECT, related_name="+",
+                             db_index=False)
+    item_version = models.ForeignKey("catalog.ItemVersion", verbose_name=_("事项版本"), on_delete=models.PROTECT,
+                                     related_name="+")
+    section = models.ForeignKey("catalog.Section", verbose_name=_("承办科室"), on_delete=models.PROTECT,
+                                related_name="approval_cases")
+    stage = FSMField(_("环节"), default=Stage.RECEIVED, choices=Stage.choices, protected=True)
+    accepted_at = models.DateTimeField(_("受理时间"))
+    accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("受理人"), null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+", db_index=False,
+                                    help_text=_("为空表示逾期视为受理（系统）"))
+    statutory_due_date = models.DateField(_("法定办结期限"))
+    promised_due_date = models.DateField(_("承诺办结期限"))
+    by_commitment = models.BooleanField(_("告知承诺制"), default=False)
+    decided_at = models.DateTimeField(_("决定时间"), null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("决定人"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+", db_index=False)
+    closed_at = models.DateTimeField(_("关闭时间"), null=True, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    # Who holds the case in its current stage (None: waiting in the stage's queue).
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("当前承办人"), null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="held_cases")
+    claimed_at = models.DateTimeField(_("认领时间"), null=True, blank=True)
+    # Who did what (four-way separation: accepted_by, reviewer, the inspectors, decided_by all differ).
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("审查人"), null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="+", db_index=False)
+    reviewed_at = models.DateTimeField(_("审查完成时间"), null=True, blank=True)
+    review_opinion = models.TextField(_("审查意见"), blank=True)
+    inspection_requested = models.BooleanField(_("审查人要求现场勘验"), default=False)
+    legal_reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("法制审核人"), null=True,
+                                       blank=True, on_delete=models.PROTECT, related_name="+", db_index=False)
+    # Bumped by every service write: a caller acting on what it saw gets a Conflict if the row moved on.
+    version = models.PositiveIntegerField(_("版本"), default=0)
+
+    # The clock: an open suspension stops it (timers disarmed) until resumed; the due dates are recomputed
+    # from acceptance whenever a suspension or an extension changes.
+    suspended_since = models.DateField(_("中止计时起始日"), null=True, blank=True)
+    extension_days = models.PositiveSmallIntegerField(_("已延长工作日"), default=0)
+    # Timers: the days the colour changes, set while the case is open and its clock runs (NULL otherwise),
+    # so the sweep reads only armed rows through partial indexes.
+    yellow_from = models.DateField(_("黄色预警起始日"), null=True, blank=True)
+    red_from = models.DateField(_("红色预警起始日"), null=True, blank=True)
+    statutory_alarm_from = models.DateField(_("法定时限告警起始日"), null=True, blank=True)
+    colour = models.PositiveSmallIntegerField(_("预警"), choices=Colour.choices, default=Colour.GREEN)
+    statutory_alarm = models.BooleanField(_("法定时限告警"), default=False)
+    colour_changed_at = models.DateTimeField(_("预警变化时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("审批案件")
+        verbose_name_plural = _("审批案件")
+        ordering = ["promised_due_date", "id"]
+        permissions = [("decide_instant", _("可当场办结即办件和告知承诺件"))]
+        constraints = [
+            models.UniqueConstraint(fields=["application", "item"], name="approvalcase_one_per_item"),
+            models.CheckConstraint(condition=Q(stage__in=Stage.values), name="approvalcase_stage_valid"),
+            models.CheckConstraint(condition=Q(promised_due_date__lte=F("statutory_due_date")),
+                                   name="approvalcase_promised_within_statutory"),
+            models.CheckConstraint(
+                condition=~Q(stage__in=["approved", "denied"]) | Q(decided_at__isnull=False),
+                name="approvalcase_decided_has_time",
+            ),
+            models.CheckConstraint(condition=Q(claimed_at__isnull=False) | Q(assignee__isnull=True),
+                                   name="approvalcase_assignee_has_claim_time"),
+            models.CheckConstraint(condition=Q(colour__in=[0, 1, 2]), name="approvalcase_colour_valid"),
+            # Closed cases hold nobody and run no timers.
+            models.CheckConstraint(
+                condition=~Q(stage__in=["approved", "denied", "withdrawn", "terminated"])
+                | Q(assignee__isnull=True, yellow_from__isnull=True, red_from__isnull=True,
+                    statutory_alarm_from__isnull=True),
+                name="approvalcase_closed_is_idle",
+            ),
+        ]
+        indexes = [
+            # Queues and deadline sweeps read open cases only; they stay a small part of a growing table.
+            models.Index(fields=["section", "promised_due_date"], condition=~Q(stage__in=CLOSED_STAGES),
+                         name="approvalcase_open_idx"),
+            # A stage queue in urgency order, and take-next (the same order among unassigned cases).
+            models.Index(fields=["section", "stage", "colour", "promised_due_date", "id"],
+                         condition=~Q(stage__in=CLOSED_STAGES), name="approvalcase_queue_idx"),
+            models.Index(fields=["section", "stage", "colour", "promised_due_date", "id"],
+                         condition=Q(assignee__isnull=True) & ~Q(stage__in=CLOSED_STAGES),
+                         name="approvalcase_waiting_idx"),
+            models.Index(fields=["assignee", "colour", "promised_due_date"], condition=Q(assignee__isnull=False),
+                         name="approvalcase_assignee_idx"),
+            # The legal-review queue is the bureau's, not a section's: urgency order over that stage alone.
+            models.Index(fields=["colour", "promised_due_date", "id"], condition=Q(stage="legal_review"),
+                         name="approvalcase_legal_queue_idx"),
+            # The sweep: only armed timers that have not fired yet (cost follows the rows that change).
+            models.Index(fields=["yellow_from"], condition=Q(colour=2, yellow_from__isnull=False),
+                         name="approvalcase_yellow_due_idx"),
+            models.Index(fields=["red_from"], condition=Q(colour__gt=0, red_from__isnull=False),
+                         name="approvalcase_red_due_idx"),
+            models.Index(fields=["statutory_alarm_from"],
+                         condition=Q(statutory_alarm=False, statutory_alarm_from__isnull=False),
+                         name="approvalcase_alarm_due_idx"),
+            # The leader's overview: everything warned about.
+            models.Index(fields=["colour", "section"], condition=Q(colour__lt=2) | Q(statutory_alarm=True),
+                         name="approvalcase_warned_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.application} · {self.item_version.name}" if self.item_version_id else str(self.pk)
+
+    @transition(field=stage, source=Stage.RECEIVED, target=Stage.APPROVED)
+    def approve_on_the_spot(self):
+        """即办件 / 告知承诺: decided at the window at once."""
+
+    @transition(field=stage, source=OPEN_STAGES, target=Stage.WITHDRAWN)
+    def withdraw(self):
+        """The applicant withdrew the application before the decision."""
+
+    # The staged workflow (approvals.services calls these; stages an item does not need are skipped by the
+    # target the service picks, never by empty steps).
+
+    @transition(field=stage, source=Stage.RECEIVED, target=Stage.REVIEW)
+    def begin_review(self):
+        """A reviewer took the case from the review queue."""
+
+    @transition(field=stage, source=Stage.REVIEW, target=Stage.INSPECTION)
+    def to_inspection(self):
+        """Review done; the item requires an on-site inspection or the reviewer asked for one."""
+
+    @transition(field=stage, source=[Stage.REVIEW, Stage.INSPECTION], target=Stage.LEGAL_REVIEW)
+    def to_legal_review(self):
+        """Review (and inspection) done; the item is flagged for legal review (重大行政许可决定法制审核)."""
+
+    @transition(field=stage, source=[Stage.REVIEW, Stage.INSPECTION, Stage.LEGAL_REVIEW], target=Stage.DECISION)
+    def to_decision(self):
+        """Ready for the certifier's decision."""
+
+    @transition(field=stage, source=Stage.DECISION, target=Stage.APPROVED)
+    def approve(self):
+        """准予行政许可."""
+
+    @transition(field=stage, source=Stage.DECISION, target=Stage.DENIED)
+    def deny(self):
+        """不予行政许可."""
+
+    @transition(field=stage, source=[Stage.INSPECTION, Stage.LEGAL_REVIEW, Stage.DECISION], target=Stage.REVIEW)
+    def back_to_review(self):
+        """退回审查 (send-back, or a legal reviewer's return)."""
+
+    @transition(field=stage, source=[Stage.LEGAL_REVIEW, Stage.DECISION], target=Stage.INSPECTION)
+    def back_to_inspection(self):
+        """退回勘验."""
+
+    @transition(field=stage, source=[Stage.DECISION], target=Stage.LEGAL_REVIEW)
+    def back_to_legal_review(self):
+        """退回法制审核."""
+
+    @transition(field=stage, source=OPEN_STAGES, target=Stage.TERMINATED)
+    def terminate(self):
+        """终止办理 (e.g. a tolerated material never supplied, the applicant no longer exists)."""
+
+    @property
+    def is_open(self) -> bool:
+        return self.stage not in CLOSED_STAGES
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.suspended_since is not None
+
+    @property
+    def needs_inspection(self) -> bool:
+        return bool(self.item_version.snapshot.get("inspection_required")) or self.inspection_requested
+
+    @property
+    def needs_legal_review(self) -> bool:
+        return bool(self.item_version.snapshot.get("legal_review_required"))
+
+    @property
+    def queue_name(self) -> str | None:
+        return next((name for name, stages in QUEUE_STAGES.items() if self.stage in stages), None)
+
+
+class Inspection(models.Model):
+    """One on-site visit (现场勘验): a date, a place, at least two inspectors (Art. 34), and the cases it covers
+    (several at the same site: merged inspection, 合并勘验). Its result applies to every case it covers;
+    `rectify` sets a deadline and a re-inspection follows (a new Inspection pointing to this one)."""
+
+    class Outcome(models.TextChoices):
+        PASS = "pass", _("合格")
+        RECTIFY = "rectify", _("限期整改")
+        FAIL = "fail", _("不合格")
+
+    cases = models.ManyToManyField(ApprovalCase, verbose_name=_("勘验案件"), related_name="inspections")
+    inspectors = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name=_("勘验人员"), related_name="inspections")
+    scheduled_on = models.DateField(_("勘验日期"))
+    place = models.CharField(_("勘验地点"), max_length=200)
+    scheduled_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("安排人"), on_delete=models.PROTECT,
+                                     related_name="+")
+    scheduled_at = models.DateTimeField(_("安排时间"), auto_now_add=True)
+    reinspection_of = models.ForeignKey("self", verbose_name=_("复查的勘验"), null=True, blank=True,
+                                        on_delete=models.PROTECT, related_name="reinspections")
+    outcome = models.CharField(_("勘验结论"), max_length=8, choices=Outcome.choices, blank=True)
+    findings = models.TextField(_("勘验情况"), blank=True)
+    rectify_deadline = models.DateField(_("整改期限"), null=True, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("记录人"), null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(_("记录时间"), null=True, blank=True)
+    # Set once by the rectification sweep when the deadline passed without a re-inspection.
+    rectify_overdue_at = models.DateTimeField(_("整改逾期时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("现场勘验")
+        verbose_name_plural = _("现场勘验")
+        ordering = ["-scheduled_on", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(outcome__in=["", "pass", "rectify", "fail"]),
+                                   name="inspection_outcome_valid"),
+            models.CheckConstraint(condition=~Q(outcome="rectify") | Q(rectify_deadline__isnull=False),
+                                   name="inspection_rectify_has_deadline"),
+            models.CheckConstraint(condition=Q(outcome="") | Q(recorded_at__isnull=False, recorded_by__isnull=False),
+                                   name="inspection_result_recorded"),
+        ]
+        indexes = [
+            models.Index(fields=["rectify_deadline"],
+                         condition=Q(outcome="rectify", rectify_overdue_at__isnull=True),
+                         name="inspection_rectify_open_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.scheduled_on} {self.place}"
+
+    @property
+    def is_done(self) -> bool:
+        return bool(self.outcome)
+
+
+class InspectionEvidence(StoredFile):
+    """A photo or video taken at the inspection, served only through a view that checks who may see it."""
+
+    STORAGE_FOLDER = "inspections"
+
+    inspection = models.ForeignKey(Inspection, on_delete=models.CASCADE, related_name="evidence")
+
+    class Meta:
+        verbose_name = _("勘验证据")
+        verbose_name_plural = _("勘验证据")
+        ordering = ["inspection", "uploaded_at", "id"]
+        constraints = [models.CheckConstraint(condition=Q(size__gt=0), name="evidence_not_empty")]
+
+
+class LegalReview(models.Model):
+    """A legal reviewer's opinion on the draft decision of a flagged item: approve, or return with comments."""
+
+    class Outcome(models.TextChoices):
+        APPROVE = "approve", _("审核通过")
+        RETURN = "return", _("退回修改")
+
+    case = models.ForeignKey(ApprovalCase, on_delete=models.CASCADE, related_name="legal_reviews")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("法制审核人"), on_delete=models.PROTECT,
+                                 related_name="+")
+    outcome = models.CharField(_("审核结论"), max_length=8, choices=Outcome.choices)
+    comments = models.TextField(_("审核意见"))
+    created_at = models.DateTimeField(_("审核时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("法制审核")
+        verbose_name_plural = _("法制审核")
+        ordering = ["created_at", "id"]
+        constraints = [models.CheckConstraint(condition=Q(outcome__in=["approve", "return"]),
+                                              name="legalreview_outcome_valid")]
+
+
+class Decision(models.Model):
+    """The decision on one case: approval with what the certificate needs (holder, scope, validity), or denial
+    with reasons and the appeal rights written in. The certificate and its PDF are the documents issue's."""
+
+    class Outcome(models.TextChoices):
+        APPROVE = "approve", _("准予许可")
+        DENY = "deny", _("不予许可")
+
+    case = models.OneToOneField(ApprovalCase, on_delete=models.PROTECT, related_name="decision")
+    outcome = models.CharField(_("决定"), max_length=8, choices=Outcome.choices)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("决定人"), on_delete=models.PROTECT,
+                                   related_name="+")
+    decided_at = models.DateTimeField(_("决定时间"))
+    opinion = models.TextField(_("决定意见"), blank=True)
+    certificate_name = models.CharField(_("证照名称"), max_length=100, blank=True)
+    holder_name = models.CharField(_("持证主体"), max_length=200, blank=True)
+    holder_id_type = models.CharField(_("持证主体证件类型"), max_length=3, blank=True)
+    holder_id_number = models.CharField(_("持证主体证件号码"), max_length=18, blank=True)
+    scope = models.TextField(_("许可范围"), blank=True)
+    valid_from = models.DateField(_("有效期自"), null=True, blank=True)
+    valid_until = models.DateField(_("有效期至"), null=True, blank=True, help_text=_("为空表示长期有效"))
+    reasons = models.TextField(_("不予许可理由"), blank=True)
+    appeal_rights = models.TextField(_("救济途径告知"), blank=True)
+    notice = models.ForeignKey("approvals.Notice", verbose_name=_("决定书"), null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="+")
+
+    class Meta:
+        verbose_name = _("审批决定")
+        verbose_name_plural = _("审批决定")
+        ordering = ["-decided_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(outcome__in=["approve", "deny"]), name="decision_outcome_valid"),
+            models.CheckConstraint(
+                condition=Q(outcome="approve", holder_name__gt="", valid_from__isnull=False)
+                | Q(outcome="deny", reasons__gt="", appeal_rights__gt=""),
+                name="decision_has_what_it_needs",
+            ),
+            models.CheckConstraint(condition=Q(valid_until__isnull=True) | Q(valid_until__gte=F("valid_from")),
+                                   name="decision_validity_ordered"),
+        ]
+
+    def __str__(self):
+        return f"{self.case} · {self.get_outcome_display()}"
+
+
+class ExtensionRequest(models.Model):
+    """An officer's request to extend the limit (Art. 42: +10 working days once; +15 for joint handling of a
+    bundle, Art. 26), decided by the section head or a bureau leader; the applicant is told the reason."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待审批")
+        APPROVED = "approved", _("已批准")
+        REFUSED = "refused", _("未批准")
+
+    case = models.ForeignKey(ApprovalCase, on_delete=models.CASCADE, related_name="extensions")
+    days = models.PositiveSmallIntegerField(_("延长工作日"))
+    reason = models.TextField(_("延期理由"))
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("申请人"), on_delete=models.PROTECT,
+                                     related_name="+")
+    requested_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
+    status = models.CharField(_("状态"), max_length=8, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("审批人"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    opinion = models.TextField(_("审批意见"), blank=True)
+    notice = models.ForeignKey("approvals.Notice", verbose_name=_("告知书"), null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="+")
+
+    class Meta:
+        verbose_name = _("延期申请")
+        verbose_name_plural = _("延期申请")
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=["pending", "approved", "refused"]),
+                                   name="extension_status_valid"),
+            models.CheckConstraint(condition=Q(days__in=[10, 15]), name="extension_days_by_law"),
+            models.CheckConstraint(condition=Q(status="pending") | Q(decided_at__isnull=False, decided_by__isnull=False),
+                                   name="extension_decided_recorded"),
+            models.UniqueConstraint(fields=["case"], condition=Q(status="pending"), name="extension_one_pending"),
+            models.UniqueConstraint(fields=["case"], condition=Q(status="approved"), name="extension_once"),
+        ]
+        indexes = [models.Index(fields=["requested_at"], condition=Q(status="pending"), name="extension_pending_idx")]
+
+    def __str__(self):
+        return f"{self.case} 延期 {self.days} 个工作日"
+
+
+class Suspension(models.Model):
+    """Time not counted (Art. 45: hearing, testing, appraisal, expert review ...): from `start` to `end`, both
+    included, the clock stops. The applicant is told in writing when it starts and when it ends."""
+
+    class Kind(models.TextChoices):
+        HEARING = "hearing", _("听证")
+        TENDER = "tender", _("招标、拍卖")
+        TESTING = "testing", _("检验、检测、检疫")
+        APPRAISAL = "appraisal", _("鉴定")
+        EXPERT_REVIEW = "expert", _("专家评审")
+        OTHER = "other", _("其他法定情形")
+
+    case = models.ForeignKey(ApprovalCase, on_delete=models.CASCADE, related_name="suspensions")
+    kind = models.CharField(_("特别程序"), max_length=10, choices=Kind.choices)
+    reason = models.TextField(_("事由"))
+    start = models.DateField(_("起始日"))
+    expected_end = models.DateField(_("预计结束日"), null=True, blank=True)
+    end = models.DateField(_("结束日"), null=True, blank=True)
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("发起人"), on_delete=models.PROTECT,
+                                   related_name="+")
+    ended_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("恢复人"), null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    notice = models.ForeignKey("approvals.Notice", verbose_name=_("告知书"), null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="+")
+    end_notice = models.ForeignKey("approvals.Notice", verbose_name=_("恢复告知书"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("期限中止")
+        verbose_name_plural = _("期限中止")
+        ordering = ["start", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(end__isnull=True) | Q(end__gte=F("start")), name="suspension_ordered"),
+            models.CheckConstraint(condition=Q(expected_end__isnull=True) | Q(expected_end__gte=F("start")),
+                                   name="suspension_expected_ordered"),
+            models.UniqueConstraint(fields=["case"], condition=Q(end__isnull=True), name="suspension_one_open"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.start}–{self.end or '…'}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.end is None

@@ -1,0 +1,77 @@
+"""Who may see which application at the intake desk, and who may decide on it now.
+
+The desk (window clerks) sees what is in intake (submitted, waiting for a supplement), what waits at the issuing
+window (decided), walk-in drafts, and what a clerk handled personally (filed, claimed, or issued a notice on);
+administrators may look at the pages but never decide. A decision needs the window-clerk role, no other clerk's
+claim on the application, and no conflict of interest (回避: the clerk does not represent the applicant).
+"""
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext as _
+
+from applications import services as app_services
+from applications.models import Application, Status
+from approvals.intake.models import IntakeClaim
+from approvals.models import Notice
+from catalog.codesets import Channel
+from portal.models import User
+from portal.policy import ALLOWED, Verdict, conflict, first_refusal, forbidden
+from portal.roles import Role
+
+INSTANT_PERMISSION = "approvals.decide_instant"
+LOOKERS = (Role.WINDOW_CLERK, Role.ADMINISTRATOR)
+DESK_STATUSES = (Status.SUBMITTED, Status.SUPPLEMENT_REQUESTED, Status.DECIDED)
+
+
+def is_clerk(user: User) -> bool:
+    return bool(user and user.is_authenticated and user.has_role(Role.WINDOW_CLERK))
+
+
+def may_look(user: User) -> bool:
+    """The intake pages: clerks, and administrators who look but do not decide."""
+    return bool(user and user.is_authenticated and user.has_role(*LOOKERS))
+
+
+def may_decide_instant(user: User) -> bool:
+    return is_clerk(user) and user.has_perm(INSTANT_PERMISSION)
+
+
+def desk_rule(user: User) -> Q:
+    """The applications the intake desk sees (a Q over Application), for a clerk; nothing for anyone else."""
+    if not is_clerk(user):
+        return Q(pk__in=[])
+    claimed = IntakeClaim.objects.filter(application_id=OuterRef("pk"), clerk_id=user.pk)
+    noticed = Notice.objects.filter(application_id=OuterRef("pk"), issued_by_id=user.pk)
+    walk_in_draft = Q(status=Status.DRAFT, channel=Channel.WINDOW)  # any clerk of the desk may carry one on
+    return (Q(status__in=DESK_STATUSES) | walk_in_draft | Q(filed_by_id=user.pk) | Q(Exists(claimed))
+            | Q(Exists(noticed)))
+
+
+def may_act(user: User) -> Verdict:
+    if is_clerk(user):
+        return ALLOWED
+    return forbidden(_("只有综合窗口受理人员可以作出受理决定。"))
+
+
+def can_decide(application: Application, clerk: User, claim: IntakeClaim | None) -> Verdict:
+    """An intake decision on the (locked) application: the clerk role, still waiting, no other clerk's claim,
+    and 回避."""
+
+    def waiting():
+        if application.status != Status.SUBMITTED:
+            return conflict(_("办件 %(n)s 当前状态为“%(s)s”，不能作出受理决定。") % {
+                "n": application, "s": application.get_status_display()}, "wrong_state")
+        return ALLOWED
+
+    def not_claimed_by_another():
+        if claim is not None and claim.clerk_id != clerk.pk:
+            return forbidden(_("该申请已由 %(c)s 认领，请勿重复处理。") % {"c": claim.clerk})
+        return ALLOWED
+
+    def no_conflict_of_interest():
+        if app_services.represents(clerk, application.applicant_id):
+            return forbidden(_("不得受理本人或本人所代表主体的申请（回避）。"))
+        return ALLOWED
+
+    return first_refusal(lambda: may_act(clerk), waiting, not_claimed_by_another, no_conflict_of_interest)

@@ -1,0 +1,337 @@
+"""Writes of the receive stage (综合受理), one function per use case.
+
+Every intake decision: one transaction; the clerk must be allowed by approvals.intake.policy (the window-clerk
+role, the claim, 回避); the application row is locked first (then the notice counter), so two clerks acting at
+once get one success and one Conflict; the application moves through applications.services (which writes its
+audit row); each decision issues its notice (approvals.notices, with its own audit row carrying the notice's
+number and address, which the applicant's timeline shows); notifications go out after the commit.
+
+Accepting opens one approval case per item through approvals.cases.services (the staged workflow's package).
+"""
+from __future__ import annotations
+
+import logging
+from datetime import date
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from applications import services as app_services
+from applications.models import Application, ApplicationMaterial, Commitment, Status
+from approvals.cases import services as case_services
+from approvals.intake import policy
+from approvals.intake.models import IntakeClaim
+from approvals.models import Notice
+from approvals.notices import LITIGATION_MONTHS, RECONSIDERATION_DAYS, issue_notice, notice_ref
+from approvals.timers import Due, due_dates, ordered_versions
+from catalog.codesets import CaseType
+from portal import clock
+from portal.audit import record_audit, record_system_events
+from portal.errors import Conflict, DomainError
+from portal.models import User
+
+log = logging.getLogger(__name__)
+
+INSTANT_PERMISSION = policy.INSTANT_PERMISSION
+
+
+def _lock_for_intake(application: Application, clerk: User) -> Application:
+    """Lock the application row for an intake decision and check everything a decision needs.
+
+    The caller's copy tells what the clerk saw; if the row changed since, the decision is refused with a
+    Conflict (the other clerk's decision stands).
+    """
+    policy.may_act(clerk).enforce()
+    seen = application.status
+    locked = (
+        Application.objects.select_for_update(of=("self",))
+        .select_related("applicant", "bundle")
+        .prefetch_related("items__item_version", "materials__files", "commitments")
+        .get(pk=application.pk)
+    )
+    if locked.status != seen:
+        raise Conflict(
+            _("办件 %(n)s 已被他人处理，当前状态为“%(s)s”；本次操作未生效，请刷新页面。"),
+            code="concurrent", params={"n": locked, "s": locked.get_status_display()},
+        )
+    claim = IntakeClaim.objects.filter(application=locked).select_related("clerk").first()
+    policy.can_decide(locked, clerk, claim).enforce()
+    return locked
+
+
+def _missing_required(application: Application, excused: set[int] = frozenset()) -> list[str]:
+    return [
+        m.name for m in application.materials.all()
+        if m.asked and m.required and not m.files.all() and m.pk not in excused
+    ]
+
+
+def _due_rows(application: Application, dues: dict[int, Due]) -> list[tuple[str, Due]]:
+    """(item name, due dates) in the application's order, for notices."""
+    return [(v.name, dues[v.item_id]) for v in ordered_versions(application)]
+
+
+@transaction.atomic
+def claim(application: Application, clerk: User, *, request=None) -> IntakeClaim:
+    """Take a submitted application from the intake queue; one clerk at a time (a unique row)."""
+    policy.may_act(clerk).enforce()
+    if Application.objects.filter(pk=application.pk).values_list("status", flat=True).first() != Status.SUBMITTED:
+        raise Conflict(_("该申请已不在受理队列中。"), code="not_queued")
+    existing = IntakeClaim.objects.filter(application=application).select_related("clerk").first()
+    if existing is not None:
+        if existing.clerk_id == clerk.pk:
+            return existing
+        raise Conflict(_("该申请已由 %(c)s 认领。"), code="claimed", params={"c": existing.clerk})
+    try:
+        with transaction.atomic():
+            claimed = IntakeClaim.objects.create(application=application, clerk=clerk)
+    except IntegrityError:
+        other = IntakeClaim.objects.select_related("clerk").get(application=application)
+        raise Conflict(_("该申请刚刚已由 %(c)s 认领。"), code="claimed", params={"c": other.clerk}) from None
+    record_audit(clerk, "claim", application, request=request)
+    return claimed
+
+
+@transaction.atomic
+def release(application: Application, clerk: User, *, request=None) -> None:
+    policy.may_act(clerk).enforce()
+    deleted, _rows = IntakeClaim.objects.filter(application=application, clerk=clerk).delete()
+    if not deleted:
+        raise DomainError(_("您没有认领该申请。"), code="not_claimed")
+    record_audit(clerk, "release", application, request=request)
+
+
+def _accept(application: Application, clerk: User | None, *, action: str, notice_kind: str, opinion: str = "",
+            by_commitment: bool = False, notice_context: dict | None = None, request=None):
+    """Shared by every way of accepting: due dates, the notice, the transition, the cases."""
+    accepted_at = timezone.now()
+    dues = due_dates(application, accepted_at)
+    promised = max(d.promised for d in dues.values())
+    context = {"accepted_on": timezone.localdate(accepted_at), "promised_due_date": promised,
+               "due_rows": _due_rows(application, dues), "opinion": opinion, **(notice_context or {})}
+    app_services.record_acceptance(application, clerk, promised_due_date=promised, action=action, opinion=opinion,
+                                   request=request, accepted_at=accepted_at)
+    notice = issue_notice(application, notice_kind, clerk, context, request=request)
+    cases = case_services.open_cases(application, clerk, accepted_at, dues, by_commitment=by_commitment,
+                                     request=request)
+    return notice, cases
+
+
+@transaction.atomic
+def accept(application: Application, clerk: User, *, opinion: str = "", request=None) -> Notice:
+    """受理: the materials are complete; acceptance notice with the promised completion date; cases open."""
+    application = _lock_for_intake(application, clerk)
+    missing = _missing_required(application)
+    if missing:
+        raise DomainError(_("以下必要材料尚未提交，不能直接受理：%(m)s。请一次性告知补正，或在允许时容缺受理。"),
+                          code="incomplete", params={"m": "、".join(missing)})
+    notice, _cases = _accept(application, clerk, action="accept", notice_kind=Notice.Kind.ACCEPTANCE,
+                             opinion=opinion.strip(), request=request)
+    return notice
+
+
+@transaction.atomic
+def request_supplement(application: Application, clerk: User, items: list[tuple[ApplicationMaterial | str, str]], *,
+                       note: str = "", due_date: date | None = None, request=None) -> Notice:
+    """一次性告知: ONE notice listing every missing or faulty material with its reason, and a deadline."""
+    application = _lock_for_intake(application, clerk)
+    due_date = due_date or clock.add_working_days(timezone.now(), app_services.supplement_limit_days())
+    supplement = app_services.record_supplement_request(application, clerk, items, note=note, due_date=due_date,
+                                                        request=request)
+    entries = [(i.material.name, i.reason) for i in supplement.items.select_related("material")]
+    return issue_notice(application, Notice.Kind.SUPPLEMENT, clerk,
+                        {"entries": entries, "due_date": due_date, "note": supplement.note}, request=request)
+
+
+@transaction.atomic
+def refuse(application: Application, clerk: User, *, reason: str, refer_to: str = "", request=None) -> Notice:
+    """不予受理: a reason is required; where the matter is outside this centre's powers, the body to turn to."""
+    reason, refer_to = (reason or "").strip(), (refer_to or "").strip()
+    if not reason:
+        raise DomainError(_("不予受理必须写明理由。"), code="reason")
+    application = _lock_for_intake(application, clerk)
+    opinion = reason + (_("（请向%(body)s申请）") % {"body": refer_to} if refer_to else "")
+    app_services.record_refusal(application, clerk, opinion, request=request,
+                                audit_data={"refer_to": refer_to} if refer_to else None)
+    return issue_notice(application, Notice.Kind.REFUSAL, clerk, {
+        "reason": reason, "refer_to": refer_to, "reconsideration_days": RECONSIDERATION_DAYS,
+        "litigation_months": LITIGATION_MONTHS,
+    }, request=request)
+
+
+def _signed_or_paper(application: Application, clerk: User, kind: str, paper_signatory: str, request) -> Commitment:
+    existing = next((c for c in application.commitments.all() if c.kind == kind), None)
+    if existing is not None:
+        return existing
+    if not (paper_signatory or "").strip():
+        label = Commitment.Kind(kind).label
+        raise DomainError(_("申请人尚未签署%(label)s：请申请人在线签署，或在窗口签署纸质承诺书后录入承诺人姓名。"),
+                          code="no_commitment", params={"label": label})
+    return app_services.record_paper_commitment(application, clerk, kind, paper_signatory, request=request)
+
+
+@transaction.atomic
+def accept_with_tolerance(application: Application, clerk: User, tolerated: dict[int, date | None], *,
+                          paper_signatory: str = "", opinion: str = "", request=None) -> Notice:
+    """容缺受理: accept while materials the item marks tolerable are missing; the applicant's commitment is
+    recorded; each tolerated material gets a due date no later than the promised completion date."""
+    application = _lock_for_intake(application, clerk)
+    versions = ordered_versions(application)
+    if not tolerated:
+        raise DomainError(_("请选择容缺的材料。"), code="empty")
+    if not all(v.snapshot.get("tolerance_allowed") for v in versions):
+        raise DomainError(_("该事项不适用容缺受理。"), code="not_allowed")
+    if application.applicant.bad_credit:
+        raise DomainError(_("申请人为严重失信主体，不适用容缺受理。"), code="bad_credit")
+    materials = {m.pk: m for m in application.materials.all()}
+    for pk in tolerated:
+        material = materials.get(pk)
+        if material is None:
+            raise DomainError(_("容缺材料不属于该申请。"), code="material")
+        if not material.tolerable:
+            raise DomainError(_("“%(name)s”不属于该事项可容缺的材料。"), code="not_tolerable",
+                              params={"name": material.name})
+    missing = _missing_required(application, excused=set(tolerated))
+    if missing:
+        raise DomainError(_("以下必要材料不可容缺且尚未提交：%(m)s。请一次性告知补正。"), code="incomplete",
+                          params={"m": "、".join(missing)})
+    now = timezone.now()
+    dues = due_dates(application, now)
+    latest_allowed = min(d.promised for d in dues.values())
+    if latest_allowed <= timezone.localdate(now):
+        raise DomainError(_("即办件（承诺时限为0）不适用容缺受理。"), code="instant")
+    deadlines = {}
+    for pk, due in tolerated.items():
+        due = due or latest_allowed
+        if due > latest_allowed:
+            raise DomainError(_("“%(name)s”的补交期限不能晚于承诺办结日期 %(d)s。"), code="too_late",
+                              params={"name": materials[pk].name, "d": latest_allowed})
+        if due <= timezone.localdate(now):
+            raise DomainError(_("补交期限应晚于今天。"), code="too_early")
+        deadlines[pk] = due
+    commitment = _signed_or_paper(application, clerk, Commitment.Kind.TOLERANCE, paper_signatory, request)
+    app_services.set_tolerance_deadlines(application, deadlines)
+    entries = [(materials[pk].name, due) for pk, due in sorted(deadlines.items(), key=lambda kv: kv[1])]
+    notice, _cases = _accept(application, clerk, action="accept_with_tolerance", notice_kind=Notice.Kind.TOLERANCE,
+                             opinion=opinion.strip(), request=request,
+                             notice_context={"tolerated": entries, "commitment": commitment})
+    return notice
+
+
+@transaction.atomic
+def accept_on_commitment(application: Application, clerk: User, *, decide_now: bool = False,
+                         paper_signatory: str = "", opinion: str = "", request=None) -> list[Notice]:
+    """告知承诺制: only for items that allow it, with the applicant's signed commitment; the cases are marked
+    for a later check, and (with the on-the-spot permission) may be decided at once."""
+    application = _lock_for_intake(application, clerk)
+    versions = ordered_versions(application)
+    if not all(v.snapshot.get("commitment_allowed") for v in versions):
+        raise DomainError(_("该事项不适用告知承诺制。"), code="not_allowed")
+    if application.applicant.bad_credit:
+        raise DomainError(_("申请人为严重失信主体，不适用告知承诺制。"), code="bad_credit")
+    if decide_now and not clerk.has_perm(INSTANT_PERMISSION):
+        raise PermissionDenied(_("您没有当场作出审批决定的权限。"))
+    commitment = _signed_or_paper(application, clerk, Commitment.Kind.LICENSING, paper_signatory, request)
+    notice, cases = _accept(application, clerk, action="accept_on_commitment", notice_kind=Notice.Kind.COMMITMENT,
+                            opinion=opinion.strip(), by_commitment=True, request=request,
+                            notice_context={"commitment": commitment, "decide_now": decide_now})
+    notices = [notice]
+    if decide_now:
+        notices.append(_decide_on_the_spot(application, clerk, cases, action="decide_on_commitment",
+                                           opinion=_("申请人已书面承诺符合许可条件，当场作出准予许可决定，事后核查。"),
+                                           request=request))
+    return notices
+
+
+@transaction.atomic
+def accept_and_decide_instant(application: Application, clerk: User, *, opinion: str = "", request=None) -> list[Notice]:
+    """即办件: a clerk with the on-the-spot permission accepts and decides in one step."""
+    if not clerk.has_perm(INSTANT_PERMISSION):
+        policy.may_act(clerk).enforce()
+        raise PermissionDenied(_("您没有当场办结即办件的权限。"))
+    application = _lock_for_intake(application, clerk)
+    versions = ordered_versions(application)
+    if not all(v.snapshot.get("case_type") == CaseType.INSTANT for v in versions):
+        raise DomainError(_("只有即办件可以当场办结。"), code="not_instant")
+    missing = _missing_required(application)
+    if missing:
+        raise DomainError(_("以下必要材料尚未提交，不能当场办结：%(m)s。"), code="incomplete",
+                          params={"m": "、".join(missing)})
+    notice, cases = _accept(application, clerk, action="accept", notice_kind=Notice.Kind.ACCEPTANCE,
+                            opinion=_("即办件，当场受理。"), request=request)
+    decision = _decide_on_the_spot(application, clerk, cases, action="accept_and_decide_instant",
+                                   opinion=opinion.strip() or _("材料齐全，符合法定条件，当场准予许可。"), request=request)
+    return [notice, decision]
+
+
+def _decide_on_the_spot(application: Application, clerk: User, cases: list, *, action: str,
+                        opinion: str, request=None) -> Notice:
+    now = timezone.now()
+    case_services.approve_on_the_spot(cases, clerk, opinion, request=request)
+    app_services.record_decision(application, clerk, action=action, opinion=opinion, request=request)
+    return issue_notice(application, Notice.Kind.INSTANT_DECISION, clerk,
+                        {"versions": ordered_versions(application), "opinion": opinion, "decided_on": timezone.localdate(now)},
+                        request=request)
+
+
+@transaction.atomic
+def sweep_deemed_acceptance(today: date | None = None) -> int:
+    """Art. 32: submitted applications with no intake decision within 5 working days count as accepted from the
+    day they arrived. One UPDATE over all of them (applications.services), then their cases and notices in
+    bulk, due dates counted from the arrival date. Safe to run twice: the second run finds nothing."""
+    today = today or clock.today()
+    ids = app_services.mark_deemed_accepted(today)
+    if not ids:
+        return 0
+    applications = list(
+        Application.objects.filter(pk__in=ids).select_related("applicant", "bundle").prefetch_related("items__item_version")
+    )
+    dues_by_application, promised, notice_rows = {}, {}, []
+    for application in applications:
+        dues = dues_by_application[application.pk] = due_dates(application, application.accepted_at)
+        promised[application.pk] = max(d.promised for d in dues.values())
+        application.promised_due_date = promised[application.pk]
+        notice = issue_notice(application, Notice.Kind.ACCEPTANCE, None, {
+            "accepted_on": timezone.localdate(application.accepted_at), "promised_due_date": promised[application.pk],
+            "due_rows": _due_rows(application, dues), "deemed": True,
+        }, audit=False)
+        notice_rows.append((application, notice))
+    case_services.open_deemed_cases(applications, dues_by_application)
+    app_services.set_promised_due_dates(promised)
+    record_system_events(
+        "notice_issued", "applications.application", [(a.pk, a.case_number) for a, _n in notice_rows],
+        opinions=[f"{n.title}（{n.number}）" for _a, n in notice_rows],
+        data=[{"notice": notice_ref(n)} for _a, n in notice_rows],
+    )
+    for application in applications:
+        app_services.notify_applicant(application, _("申请已视为受理"), _("办件编号 %(n)s，承诺办结日期 %(d)s。") % {
+            "n": application.case_number, "d": application.promised_due_date})
+    log.info("deemed accepted: %d applications", len(ids))
+    return len(ids)
+
+
+@transaction.atomic
+def sweep_lapsed_supplements(today: date | None = None) -> int:
+    """Applications whose supplement notice went unanswered past its deadline lapse (one UPDATE)."""
+    today = today or clock.today()
+    ids = app_services.mark_supplements_lapsed(today)
+    for application in Application.objects.filter(pk__in=ids).select_related("filed_by"):
+        app_services.notify_applicant(application, _("申请已终止办理"), _("逾期未补正材料，办件 %(n)s 终止办理。") % {
+            "n": application.case_number})
+    return len(ids)
+
+
+@transaction.atomic
+def sweep_overdue_tolerated_materials(today: date | None = None) -> int:
+    """Tolerated materials (容缺) not supplied by their due date are flagged once (one UPDATE), the applicant
+    is told, and the clerk's view shows them; what follows (termination or revocation) is the approval stage's."""
+    today = today or clock.today()
+    rows = app_services.mark_tolerated_overdue(today)
+    by_application: dict[int, list[str]] = {}
+    for application_id, _material_id, name in rows:
+        by_application.setdefault(application_id, []).append(name)
+    for application in Application.objects.filter(pk__in=list(by_application)).select_related("filed_by"):
+        app_services.notify_applicant(application, _("容缺材料逾期未补交"), "、".join(by_application[application.pk]))
+    return len(rows)

@@ -1,0 +1,236 @@
+"""The clock of the staff side, shared by intake (which opens cases with their due dates) and the staged
+workflow (which moves them on extension and suspension): due dates from acceptance, the timer days a case's
+colour changes on (armed while its clock runs), and the daily sweep that turns cases yellow / red / statutory
+alarm and tells the people concerned. The pure arithmetic is approvals.clockwork over portal.workdays.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from applications.models import Application
+from approvals import clockwork
+from approvals.cases.models import CLOSED_STAGES, ApprovalCase, Colour, Suspension
+from catalog.codesets import Handling
+from portal import clock
+from portal.audit import SYSTEM_NAME
+from portal.notifications import address_sql, enqueue_deliveries
+from portal.workdays import Suspension as ClockSuspension
+
+log = logging.getLogger(__name__)
+
+def ordered_versions(application: Application) -> list:
+    return [ai.item_version for ai in sorted(application.items.all(), key=lambda ai: (ai.sort_order, ai.pk))]
+
+
+@dataclass(frozen=True)
+class Due:
+    statutory: date
+    promised: date
+
+
+def due_dates(application: Application, accepted_at: datetime | date) -> dict[int, Due]:
+    """The due dates of each item's case (by item id), counted in working days from acceptance.
+
+    A bundle handled jointly (并联) runs on its joint limit (Art. 26: 45 working days, its promised limit);
+    a bundle handled in order, or a single item, runs on each item version's own limits.
+    """
+    bundle = application.bundle
+    joint = bundle is not None and bundle.handling == Handling.PARALLEL
+    result = {}
+    for version in ordered_versions(application):
+        statutory = bundle.statutory_limit if joint else version.statutory_limit
+        promised = bundle.promised_limit if joint else version.promised_limit
+        result[version.item_id] = Due(clock.add_working_days(accepted_at, statutory),
+                                      clock.add_working_days(accepted_at, promised))
+    return result
+
+
+def yellow_working_days() -> int:
+    return int(getattr(settings, "APPROVAL_YELLOW_WORKING_DAYS", 2))
+
+
+def alarm_working_days() -> int:
+    return int(getattr(settings, "APPROVAL_STATUTORY_ALARM_WORKING_DAYS", 3))
+
+
+def case_url(case_id: int) -> str:
+    try:
+        return reverse("approvals:case", args=[case_id])
+    except NoReverseMatch:
+        return f"/approvals/cases/{case_id}/"
+
+
+def limits_of(case: ApprovalCase) -> clockwork.Limits:
+    """The limits the case runs on: the bundle's joint limits when handled jointly, else the item version's."""
+    bundle = case.application.bundle
+    if bundle is not None and bundle.handling == Handling.PARALLEL:
+        return clockwork.Limits(bundle.statutory_limit, bundle.promised_limit)
+    return clockwork.Limits(case.item_version.statutory_limit, case.item_version.promised_limit)
+
+
+def is_joint(case: ApprovalCase) -> bool:
+    bundle = case.application.bundle
+    return bundle is not None and bundle.handling == Handling.PARALLEL
+
+
+def clock_suspensions(case: ApprovalCase) -> list[ClockSuspension]:
+    """Closed suspensions, plus an open one's announced end (the dates move again when it really ends)."""
+    rows = []
+    for s in Suspension.objects.filter(case=case).order_by("start", "id"):
+        end = s.end or s.expected_end
+        if end is not None:
+            rows.append(ClockSuspension(s.start, end))
+    return rows
+
+
+def arm(case: ApprovalCase, due: clockwork.DueDates | None = None, *, today: date | None = None) -> None:
+    """Set the timer days from the due dates (open, running cases only; NULL otherwise). The colour only
+    improves here (an extension or suspension moved the dates later); the sweep makes it worse and tells people."""
+    today = today or clock.today()
+    if due is None:
+        due = clockwork.DueDates(case.statutory_due_date, case.promised_due_date)
+    if case.stage in CLOSED_STAGES or case.suspended_since is not None:
+        case.yellow_from = case.red_from = case.statutory_alarm_from = None
+        return
+    timers = clockwork.timers(clock.work_calendar(), due, yellow_working_days(), alarm_working_days())
+    case.yellow_from, case.red_from, case.statutory_alarm_from = (timers.yellow_from, timers.red_from,
+                                                                  timers.statutory_alarm_from)
+    computed = clockwork.colour_on(timers, today)
+    if computed > case.colour:
+        case.colour = computed
+        case.colour_changed_at = timezone.now()
+    if case.statutory_alarm and not clockwork.alarm_on(timers, today):
+        case.statutory_alarm = False
+
+
+def disarm(case: ApprovalCase) -> None:
+    case.yellow_from = case.red_from = case.statutory_alarm_from = None
+    case.assignee = None
+    case.claimed_at = None
+
+
+TIMER_FIELDS = ["yellow_from", "red_from", "statutory_alarm_from", "colour", "statutory_alarm", "colour_changed_at"]
+
+
+def recompute_due_dates(case: ApprovalCase) -> clockwork.DueDates:
+    """Both due dates again from acceptance, with every suspension and the approved extension; timers rearmed.
+    Sets the fields on `case` (the caller saves)."""
+    due = clockwork.due_dates(clock.work_calendar(), clock.local_date(case.accepted_at), limits_of(case),
+                              clock_suspensions(case), case.extension_days)
+    case.statutory_due_date, case.promised_due_date = due.statutory, due.promised
+    arm(case, due)
+    return due
+
+
+COLOUR_WORDS = {Colour.RED: _("红色预警"), Colour.YELLOW: _("黄色预警")}
+
+
+_SWEEP_SQL = """
+WITH due AS (
+    SELECT id, colour AS old_colour, statutory_alarm AS old_alarm
+      FROM approvals_approvalcase
+     WHERE (colour = 2 AND yellow_from IS NOT NULL AND yellow_from <= %(today)s)
+        OR (colour > 0 AND red_from IS NOT NULL AND red_from <= %(today)s)
+        OR (statutory_alarm = FALSE AND statutory_alarm_from IS NOT NULL AND statutory_alarm_from <= %(today)s)
+     ORDER BY id
+       FOR UPDATE SKIP LOCKED
+), changed AS (
+    UPDATE approvals_approvalcase AS c
+       SET colour = CASE WHEN c.red_from <= %(today)s THEN 0 WHEN c.yellow_from <= %(today)s THEN 1 ELSE 2 END,
+           statutory_alarm = c.statutory_alarm OR c.statutory_alarm_from <= %(today)s,
+           colour_changed_at = now()
+      FROM due
+     WHERE c.id = due.id
+ RETURNING c.id, due.old_colour, c.colour, due.old_alarm, c.statutory_alarm, c.assignee_id, c.section_id,
+           c.application_id, c.promised_due_date, c.statutory_due_date
+), info AS (
+    SELECT ch.*, s.head_id, a.case_number
+      FROM changed ch
+      JOIN catalog_section s ON s.id = ch.section_id
+      JOIN applications_application a ON a.id = ch.application_id
+), events AS (
+    SELECT i.id, i.case_number, i.assignee_id, i.head_id,
+           CASE i.colour WHEN 0 THEN 'red' ELSE 'yellow' END || ':' || i.promised_due_date AS key,
+           CASE i.colour WHEN 0 THEN %(red_0)s || i.case_number || %(red_1)s
+                         ELSE %(yellow_0)s || i.case_number || %(yellow_1)s END AS title,
+           %(promised_0)s || i.promised_due_date || %(promised_1)s AS body
+      FROM info i WHERE i.colour < i.old_colour
+    UNION ALL
+    SELECT i.id, i.case_number, i.assignee_id, i.head_id, 'alarm:' || i.statutory_due_date,
+           %(alarm_0)s || i.case_number || %(alarm_1)s, %(statutory_0)s || i.statutory_due_date || %(statutory_1)s
+      FROM info i WHERE i.statutory_alarm AND NOT i.old_alarm
+), notes AS (
+    -- the holder (or the section head when nobody holds the case) and the section head, once per key
+    INSERT INTO portal_notification (recipient_id, title, body, url, dedupe_key, created_at)
+    SELECT DISTINCT r.user_id, left(e.title, 200), e.body, %(url_0)s || e.id || %(url_1)s,
+           'approvals:case:' || e.id || ':' || e.key, now()
+      FROM events e CROSS JOIN LATERAL (VALUES (coalesce(e.assignee_id, e.head_id)), (e.head_id)) AS r(user_id)
+     WHERE r.user_id IS NOT NULL
+    ON CONFLICT DO NOTHING
+ RETURNING id, recipient_id
+), copies AS (
+    INSERT INTO portal_notificationdelivery (notification_id, channel, address, status, attempts, last_error,
+                                             created_at)
+    SELECT n.id, ch.channel, {address}, 'pending', 0, '', now()
+      FROM notes n JOIN portal_user u ON u.id = n.recipient_id CROSS JOIN unnest(%(channels)s::text[]) AS ch(channel)
+     WHERE coalesce({address}, '') <> ''
+ RETURNING id
+), audit AS (
+    INSERT INTO portal_auditevent (created_at, actor_name, actor_role, action, object_type, object_id, object_repr,
+                                   from_state, to_state, opinion, data)
+    SELECT now(), %(system)s, 'system', 'case_warning', 'approvals.approvalcase', e.id::text, e.case_number, '', '',
+           e.title || '（' || e.body || '）', '{{}}'::jsonb
+      FROM events e
+ RETURNING 1
+)
+SELECT (SELECT count(*) FROM info), (SELECT array_agg(id) FROM copies), (SELECT count(*) FROM audit)
+"""
+
+
+def _around(template: str) -> tuple[str, str]:
+    """The text before and after the one placeholder of a translated template, for SQL concatenation."""
+    before, _placeholder, after = template.partition("\x00")
+    return before, after
+
+
+def _sweep_parameters(today: date) -> dict:
+    hole = "\x00"
+    texts = {
+        "red": _("%(w)s：%(n)s") % {"w": COLOUR_WORDS[Colour.RED], "n": hole},
+        "yellow": _("%(w)s：%(n)s") % {"w": COLOUR_WORDS[Colour.YELLOW], "n": hole},
+        "promised": _("承诺办结日期 %(d)s。") % {"d": hole},
+        "alarm": _("法定时限告警：%(n)s") % {"n": hole},
+        "statutory": _("法定办结期限 %(d)s，请立即处理。") % {"d": hole},
+        "url": case_url(0).replace("/0/", f"/{hole}/"),
+    }
+    parameters = {"today": today, "channels": list(settings.APPROVAL_WARNING_CHANNELS), "system": SYSTEM_NAME}
+    for name, text in texts.items():
+        parameters[f"{name}_0"], parameters[f"{name}_1"] = _around(str(text))
+    return parameters
+
+
+@transaction.atomic
+def sweep_timers(today: date | None = None) -> int:
+    """Mark cases yellow / red / statutory alarm on the day their timer says, and tell the holder (or the section
+    head when nobody holds it) and the section head once per change (a dedupe key per case, colour and date),
+    in the bell and by the outside channels, with an audit row per change: all in ONE statement over the armed
+    timers (partial indexes: the cost follows the rows that change; no per-row Python; bench/approvals_bench.py).
+    Safe to run twice: nothing changes the second time. Rows an officer is writing right now are skipped
+    (SKIP LOCKED) and caught by the next run. Returns how many cases changed."""
+    today = today or clock.today()
+    with connection.cursor() as cursor:
+        cursor.execute(_SWEEP_SQL.format(address=address_sql("ch.channel", "u")), _sweep_parameters(today))
+        changed, copies, _audited = cursor.fetchone()
+    if copies:
+        transaction.on_commit(lambda: enqueue_deliveries(copies))
+    if changed:
+        log.info("timer sweep %s: %d cases changed colour or alarm", today, changed)
+    return changed
