@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from django.urls import reverse
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from approvals.models import Notice
+from portal.api import LINK
 
 
 class NoticeRefSerializer(serializers.ModelSerializer):
@@ -18,7 +18,7 @@ class NoticeRefSerializer(serializers.ModelSerializer):
         model = Notice
         fields = ["id", "kind", "title", "number", "issued_at", "url"]
 
-    @extend_schema_field(OpenApiTypes.URI)
+    @extend_schema_field(LINK)
     def get_url(self, obj):
         return reverse("approvals:notice", args=[obj.public_id])
 

@@ -8,6 +8,8 @@ class ApprovalsConfig(AppConfig):
 
     def ready(self):
         from applications.signals import application_withdrawn
+        from approvals.timers import recompute_for_calendar
+        from portal.signals import calendar_changed
         from approvals.cases import panels as case_panels
         from approvals.cases.services import close_cases_on_withdrawal
         from approvals.intake import panels
@@ -22,6 +24,7 @@ class ApprovalsConfig(AppConfig):
                                  order=20)
         self._register_case_pages(navigation, dashboard, case_panels, Role)
         application_withdrawn.connect(close_cases_on_withdrawal, dispatch_uid="approvals.close_cases_on_withdrawal")
+        calendar_changed.connect(recompute_for_calendar, dispatch_uid="approvals.recompute_for_calendar")
         # The sweeps' beat schedule is in portal/settings.py (CELERY_BEAT_SCHEDULE).
 
     @staticmethod

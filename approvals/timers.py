@@ -20,7 +20,7 @@ from approvals import clockwork
 from approvals.cases.models import CLOSED_STAGES, ApprovalCase, Colour, Suspension
 from catalog.codesets import Handling
 from portal import clock
-from portal.audit import SYSTEM_NAME
+from portal.audit import SYSTEM_NAME, record_system_events
 from portal.notifications import address_sql, enqueue_deliveries
 from portal.workdays import Suspension as ClockSuspension
 
@@ -128,6 +128,54 @@ def recompute_due_dates(case: ApprovalCase) -> clockwork.DueDates:
     case.statutory_due_date, case.promised_due_date = due.statutory, due.promised
     arm(case, due)
     return due
+
+
+def recompute_for_calendar(sender=None, dates=(), by=None, request=None, **kwargs) -> int:
+    """The calendar changed on `dates` (portal.signals.calendar_changed, inside the change's transaction): every
+    open case whose clock runs over one of those dates gets its due dates and timers again (a new holiday moves
+    them a working day later). The due dates are computed in Python from the one calendar (working-day
+    arithmetic does not fit SQL) with the cases' suspensions loaded in one query; the changed rows are written
+    in bulk, their applications' promised dates in one UPDATE, and each changed case gets an audit row with its
+    old and new dates. Returns how many cases changed."""
+    if not dates:
+        return 0
+    first, calendar = min(dates), clock.work_calendar()
+    cases = list(ApprovalCase.objects.exclude(stage__in=CLOSED_STAGES).filter(statutory_due_date__gte=first)
+                 .select_related("item_version", "application__bundle").order_by("id"))
+    suspensions: dict[int, list[ClockSuspension]] = {}
+    for row in Suspension.objects.filter(case__in=[c.pk for c in cases]).order_by("start", "id"):
+        end = row.end or row.expected_end
+        if end is not None:
+            suspensions.setdefault(row.case_id, []).append(ClockSuspension(row.start, end))
+    changed, notes = [], []
+    for case in cases:
+        old = (case.statutory_due_date, case.promised_due_date)
+        due = clockwork.due_dates(calendar, clock.local_date(case.accepted_at), limits_of(case),
+                                  suspensions.get(case.pk, []), case.extension_days)
+        if (due.statutory, due.promised) == old:
+            continue
+        case.statutory_due_date, case.promised_due_date = due.statutory, due.promised
+        arm(case, due)
+        changed.append(case)
+        notes.append({"old_due": [old[0].isoformat(), old[1].isoformat()],
+                      "new_due": [due.statutory.isoformat(), due.promised.isoformat()],
+                      "calendar_dates": [d.isoformat() for d in dates]})
+    if not changed:
+        return 0
+    ApprovalCase.objects.bulk_update(changed, ["statutory_due_date", "promised_due_date", *TIMER_FIELDS],
+                                     batch_size=1000)
+    with connection.cursor() as cursor:
+        cursor.execute("""
+            UPDATE applications_application a SET promised_due_date = c.latest
+              FROM (SELECT application_id, max(promised_due_date) AS latest FROM approvals_approvalcase
+                     WHERE application_id = ANY(%s) GROUP BY application_id) c
+             WHERE a.id = c.application_id AND a.promised_due_date IS DISTINCT FROM c.latest""",
+                       [sorted({c.application_id for c in changed})])
+    record_system_events("case_due_recomputed", "approvals.approvalcase",
+                         [(c.pk, c.application.case_number) for c in changed], data=notes,
+                         opinion=_("工作日历调整，重新计算办结期限"))
+    log.info("calendar change on %s: %d open cases got new due dates", dates, len(changed))
+    return len(changed)
 
 
 COLOUR_WORDS = {Colour.RED: _("红色预警"), Colour.YELLOW: _("黄色预警")}

@@ -1,4 +1,8 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
@@ -55,15 +59,54 @@ class CalendarDayAdmin(admin.ModelAdmin):
     def weekday(self, obj):
         return "一二三四五六日"[obj.date.weekday()]
 
+    change_list_template = "admin/portal/calendarday/change_list.html"
+
+    # Every edit goes through portal.services.change_calendar: audited, open cases recomputed, every process told.
+
     def save_model(self, request, obj, form, change):
-        obj.source = "manual"
-        super().save_model(request, obj, form, change)
-        services.record_audit(request.user, "calendar_change" if change else "calendar_add", obj, request=request)
-        services.check_calendar_coverage()
+        entries = [services.CalendarEntry(obj.date, obj.kind, obj.name)]
+        old_date = form.initial.get("date") if change else None
+        if old_date and old_date != obj.date:
+            entries.insert(0, services.CalendarEntry(old_date, ""))
+        services.change_calendar(entries, by=request.user, request=request)
+        saved = CalendarDay.objects.filter(date=obj.date).first()
+        if saved is not None:
+            obj.pk = saved.pk
 
     def delete_model(self, request, obj):
-        services.record_audit(request.user, "calendar_delete", obj, request=request)
-        super().delete_model(request, obj)
+        services.change_calendar([services.CalendarEntry(obj.date, "")], by=request.user, request=request)
+
+    def delete_queryset(self, request, queryset):
+        services.change_calendar([services.CalendarEntry(d, "") for d in queryset.values_list("date", flat=True)],
+                                 by=request.user, request=request)
+
+    def get_urls(self):
+        return [path("import/", self.admin_site.admin_view(self.import_view), name="portal_calendarday_import"),
+                *super().get_urls()]
+
+    def import_view(self, request):
+        """A year from the State Council's notice: pasted, previewed (what changes), then saved in one go."""
+        if not (request.user.has_perm("portal.add_calendarday") and request.user.has_perm("portal.change_calendarday")):
+            raise PermissionDenied
+        from portal import calendar_import
+
+        text = request.POST.get("text", "")
+        rows, problems = calendar_import.parse(text) if request.method == "POST" else ([], [])
+        current = {d.date: d for d in CalendarDay.objects.filter(date__in=[r.date for r in rows])}
+        preview = [{"row": r, "weekday": "一二三四五六日"[r.date.weekday()], "current": current.get(r.date),
+                    "changes": current.get(r.date) is None or (current[r.date].kind, current[r.date].name) != (r.kind, r.name)}
+                   for r in rows]
+        if request.method == "POST" and request.POST.get("confirm") and rows and not problems:
+            changed = services.change_calendar([services.CalendarEntry(r.date, r.kind, r.name) for r in rows],
+                                               by=request.user, request=request)
+            messages.success(request, _("已导入 %(n)s 个日期（其中 %(c)s 个有变化），在办案件的办结期限已按新日历重新计算。")
+                             % {"n": len(rows), "c": len(changed)})
+            return redirect("admin:portal_calendarday_changelist")
+        return TemplateResponse(request, "admin/portal/calendarday/import.html", {
+            **self.admin_site.each_context(request), "opts": self.model._meta, "title": _("导入年度放假安排"),
+            "text": text, "preview": preview, "problems": problems,
+            "changes": sum(1 for p in preview if p["changes"]),
+        })
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -13,7 +13,10 @@ from django.utils import timezone
 from portal import workdays
 from portal.workdays import Suspension, WorkCalendar
 
-_CACHE_SECONDS = 300  # calendar edits are rare; other processes see one within five minutes
+# Every request and every Celery task first asks Redis for the calendar's revision (refresh_if_changed): an edit
+# reaches every process at its next request or task. Only while Redis is down does a process fall back to
+# re-reading the calendar every five minutes.
+_CACHE_SECONDS = 300
 
 # (calendar, monotonic time it was read): a plain per-process memo. A queue page asks for the calendar dozens of
 # times; Django's local-memory cache would unpickle ~800 dates on every ask (bench/approvals_bench.py).
@@ -28,6 +31,7 @@ def work_calendar() -> WorkCalendar:
         return memo[0]
     from portal.models import CalendarDay
 
+    _note_revision()  # the revision this calendar is read at: a later change shows as a different token
     rows = CalendarDay.objects.values_list("date", "kind")
     calendar = WorkCalendar(
         holidays=frozenset(d for d, k in rows if k == CalendarDay.Kind.HOLIDAY),
@@ -41,6 +45,75 @@ def forget_calendar() -> None:
     """Drop this process's calendar (called when a CalendarDay changes)."""
     global _memo
     _memo = None
+
+
+_seen_revision: str | None = None
+_redis_client = None
+
+
+def _revision_key() -> str:
+    from django.conf import settings
+
+    return f"onewindow:calendar-revision:{settings.DATABASES['default']['NAME']}"
+
+
+def _redis():
+    global _redis_client
+    if _redis_client is None:
+        import redis
+        from django.conf import settings
+
+        _redis_client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=0.5, socket_connect_timeout=0.5)
+    return _redis_client
+
+
+def announce_calendar_change() -> None:
+    """Tell every process the calendar changed (after the change committed): a new revision token in Redis."""
+    import uuid
+
+    forget_calendar()
+    try:
+        _redis().set(_revision_key(), uuid.uuid4().hex)
+    except Exception:  # noqa: BLE001 - Redis down: other processes catch up within _CACHE_SECONDS
+        pass
+
+
+def _current_revision() -> str | None:
+    try:
+        revision = _redis().get(_revision_key())
+    except Exception:  # noqa: BLE001 - Redis down: the five-minute memo is the fallback
+        return None
+    return revision.decode() if revision else ""
+
+
+def _note_revision() -> None:
+    global _seen_revision
+    _seen_revision = _current_revision()
+
+
+def refresh_if_changed() -> None:
+    """Drop this process's calendar if another process changed it since it was read (one Redis GET, ~0.1 ms).
+    Called at the start of every request (portal.middleware) and every Celery task (portal.celery)."""
+    if _memo is None:
+        return  # nothing held: the next read takes the calendar as it is
+    revision = _current_revision()
+    if revision is not None and revision != _seen_revision:
+        forget_calendar()
+
+
+def covered_until() -> int | None:
+    """The last year the calendar holds (the latest year with a holiday entry: the State Council's notice)."""
+    holidays = work_calendar().holidays
+    return max(d.year for d in holidays) if holidays else None
+
+
+def is_provisional(day: date | None) -> bool:
+    """A due date past the last year the calendar holds is counted as if every weekday there were a working day
+    (暂按标准工作日计算) until the administrator enters that year's holidays."""
+    if day is None:
+        return False
+    last = covered_until()
+    return last is None or local_date(day).year > last
 
 
 def local_date(value: date | datetime) -> date:

@@ -22,5 +22,12 @@ def portal_context(request):
         from portal.selectors import open_maintenance_alerts
 
         context["maintenance_alerts"] = list(open_maintenance_alerts())
+        if not context["maintenance_alerts"]:
+            # Before any worker has raised the alert (just after start), the banner still shows from 1 November.
+            from portal.services import calendar_gap_message
+
+            message = calendar_gap_message()
+            if message:
+                context["maintenance_alerts"] = [{"message": message}]
     return context
 

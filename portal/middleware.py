@@ -27,6 +27,20 @@ class ContentSecurityPolicyMiddleware:
         return response
 
 
+class CalendarRevisionMiddleware:
+    """Every request counts days by the calendar as it is now: one Redis GET tells whether another process
+    changed it since this one read it (portal.clock.refresh_if_changed)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from portal import clock
+
+        clock.refresh_if_changed()
+        return self.get_response(request)
+
+
 class SecondFactorMiddleware:
     """After django-otp's OTPMiddleware: a session that lacks the second factor it needs goes no further.
 

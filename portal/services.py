@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
+from datetime import date
 
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -156,21 +158,78 @@ def calendar_covers_year(year: int) -> bool:
     return CalendarDay.objects.filter(date__year=year, kind=CalendarDay.Kind.HOLIDAY).exists()
 
 
+@dataclass(frozen=True)
+class CalendarEntry:
+    """One date of the calendar as it should be: a weekday holiday, a weekend make-up working day, or "" to
+    go back to the Monday-Friday rule (the row is removed)."""
+
+    date: date
+    kind: str
+    name: str = ""
+
+
+@transaction.atomic
+def change_calendar(entries, *, by: User | None = None, request=None, source: str = "manual") -> list[date]:
+    """Apply calendar entries (the admin's edits, a year imported from the State Council's notice): each real
+    change is audited; then every app recomputes what it stored from the old calendar (portal.signals.
+    calendar_changed, inside this transaction) and every process is told after the commit. Returns the dates
+    that changed."""
+    from portal.signals import calendar_changed
+
+    entries = list(entries)
+    existing = {d.date: d for d in CalendarDay.objects.select_for_update().filter(date__in=[e.date for e in entries])}
+    changed = []
+    for entry in entries:
+        old = existing.get(entry.date)
+        if not entry.kind:
+            if old is not None:
+                record_audit(by, "calendar_delete", old, request=request, from_state=old.kind,
+                             data={"date": entry.date.isoformat(), "name": old.name})
+                old.delete()
+                changed.append(entry.date)
+            continue
+        if old is not None and (old.kind, old.name) == (entry.kind, entry.name):
+            continue
+        before = old.kind if old is not None else ""
+        day, _created = CalendarDay.objects.update_or_create(
+            date=entry.date, defaults={"kind": entry.kind, "name": entry.name[:64], "source": source})
+        record_audit(by, "calendar_change" if old is not None else "calendar_add", day, request=request,
+                     from_state=before, to_state=entry.kind, data={"date": entry.date.isoformat(), "name": entry.name})
+        changed.append(entry.date)
+    if changed:
+        clock.forget_calendar()
+        calendar_changed.send(sender=CalendarDay, dates=sorted(changed), by=by, request=request)
+        transaction.on_commit(clock.announce_calendar_change)
+        check_calendar_coverage()
+    return changed
+
+
+CALENDAR_WATCH_FROM = (11, 1)  # month, day: the State Council publishes next year's holidays each November
+
+
+def calendar_gap_message(today=None) -> str:
+    """The banner's text when, from 1 November on, next year's holidays are not in the calendar (else "")."""
+    today = today or clock.today()
+    if (today.month, today.day) < CALENDAR_WATCH_FROM or (clock.covered_until() or 0) > today.year:
+        return ""
+    return _("%(year)s 年的工作日历尚未录入：国务院办公厅通常在每年11月公布下一年放假安排，请及时在“工作日历”中维护；"
+             "在此之前，落在%(year)s年的办结期限暂按标准工作日计算。") % {"year": today.year + 1}
+
+
 def check_calendar_coverage(today=None) -> MaintenanceAlert | None:
-    """Raise an alert (and mail administrators once) when next year's calendar is missing; resolve it after."""
+    """From 1 November on, raise an alert (and mail administrators once) when next year's calendar is missing;
+    resolve it once the year is in. Runs when a worker starts and hourly from beat."""
     today = today or clock.today()
     next_year = today.year + 1
     now = timezone.now()
     open_alert = MaintenanceAlert.objects.filter(code=CALENDAR_ALERT_CODE, resolved_at__isnull=True).first()
-    if calendar_covers_year(next_year):
+    if calendar_covers_year(next_year) or (today.month, today.day) < CALENDAR_WATCH_FROM:
         if open_alert:
             open_alert.resolved_at = now
             open_alert.save(update_fields=["resolved_at"])
             record_audit(None, "alert_resolved", open_alert)
         return None
-    message = _("%(year)s 年的工作日历尚未录入：国务院办公厅通常在每年11月公布下一年放假安排，请及时在“工作日历”中维护。") % {
-        "year": next_year
-    }
+    message = calendar_gap_message(today)
     if open_alert:
         return open_alert
     alert, _created = MaintenanceAlert.objects.update_or_create(

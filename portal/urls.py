@@ -1,8 +1,8 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
-from portal import views
+from portal import api, views
 
 portal_patterns = (
     [
@@ -30,4 +30,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    # Any other path under /api/ (ending with a slash: CommonMiddleware still adds a missing one) answers 404 in
+    # the API's JSON, as its schema says, not with the HTML error page.
+    re_path(r"^api/(?:.*/)?$", api.not_found),
 ]

@@ -3,7 +3,7 @@ pagination links, and serving a stored file that a selector has already allowed.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -16,6 +16,18 @@ def error_messages(exc: Exception) -> list[str]:
     if isinstance(exc, ValidationError):
         return list(exc.messages)
     return [str(exc) or _("您无权进行此操作。")]
+
+
+def problem_status(exc: Exception) -> int:
+    """The HTTP status of a page that shows a service's refusal: 409 someone else was first, 403 not allowed,
+    400 a rule of the domain."""
+    from portal.errors import Conflict
+
+    if isinstance(exc, Conflict):
+        return 409
+    if isinstance(exc, PermissionDenied):
+        return 403
+    return 400
 
 
 def flash_error(request, exc: Exception) -> None:

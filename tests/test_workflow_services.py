@@ -369,3 +369,18 @@ def test_withdrawal_closes_open_cases_and_disarms_their_timers(flow):
     app_services.withdraw(Application.objects.get(pk=case.application_id), flow.applicant_user, "不办了")
     case = fresh(case)
     assert case.stage == Stage.WITHDRAWN and case.yellow_from is None and case.red_from is None
+
+
+def test_an_inspection_date_is_bounded_by_the_statutory_period(flow):
+    from approvals.cases.services import OVERDUE_INSPECTION_DAYS, latest_inspection_day
+
+    case = reviewed(flow, inspection=True)
+    latest = latest_inspection_day([case])
+    assert latest == max(case.statutory_due_date, clock.today() + timedelta(days=OVERDUE_INSPECTION_DAYS))
+    for far in (date(9999, 12, 31), latest + timedelta(days=1)):
+        with pytest.raises(DomainError, match="勘验日期不能晚于"):
+            case_services.schedule_inspection([case], far, "宝塔区南关街12号", [flow.inspector1, flow.inspector2],
+                                              flow.certifier)
+    visit = case_services.schedule_inspection([case], latest, "宝塔区南关街12号", [flow.inspector1, flow.inspector2],
+                                              flow.certifier)
+    assert visit.scheduled_on == latest

@@ -9,7 +9,7 @@ message (400 a rule, 403 a role or section, 409 someone else acted first: send t
 from __future__ import annotations
 
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import exceptions, mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from approvals.cases import policy, selectors, services
 from approvals.cases.models import ApprovalCase, ExtensionRequest, Inspection, Stage, Suspension
 from approvals.cases.policy import QUEUES
+from portal.api import LINK, SingleObjectSchema
 from portal.models import User
 
 
@@ -74,13 +75,16 @@ class OfficerCaseRowSerializer(serializers.ModelSerializer):
     days_left = serializers.SerializerMethodField(help_text="距承诺办结期限的剩余工作日（负数为已超期）")
     statutory_days_left = serializers.SerializerMethodField(help_text="距法定办结期限的剩余工作日")
     assignee = OfficerPersonSerializer(allow_null=True)
-    bundle = serializers.BooleanField(source="application.bundle_id", help_text="一件事（并联审批）")
+    bundle = serializers.SerializerMethodField(help_text="属于一件事（多个事项联办）")
 
     class Meta:
         model = ApprovalCase
         fields = ["id", "case_number", "title", "item", "applicant", "section", "stage", "stage_label", "queue",
                   "colour", "statutory_alarm", "suspended_since", "promised_due_date", "statutory_due_date",
                   "days_left", "statutory_days_left", "assignee", "bundle", "version"]
+
+    def get_bundle(self, case) -> bool:
+        return case.application.bundle_id is not None
 
     def get_colour(self, case) -> str:
         return {0: "red", 1: "yellow"}.get(case.colour, "green")
@@ -99,6 +103,7 @@ class OfficerEvidenceSerializer(serializers.Serializer):
     size = serializers.IntegerField()
     url = serializers.SerializerMethodField()
 
+    @extend_schema_field(LINK)
     def get_url(self, evidence) -> str:
         from django.urls import reverse
 
@@ -541,6 +546,7 @@ class OfficerOverviewViewSet(viewsets.GenericViewSet):
     serializer_class = OverviewSerializer
     queryset = ApprovalCase.objects.none()
     pagination_class = None
+    schema = SingleObjectSchema()  # `list` answers one summary, not a list
 
     @extend_schema(summary="时限预警总览", responses={200: OverviewSerializer})
     def list(self, request):

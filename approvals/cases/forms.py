@@ -7,7 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from approvals.cases.models import Inspection, Stage, Suspension
-from portal.forms import IdentifierField
+from portal.forms import BoundedDateField, IdentifierField
 from portal.validators import check_citizen_id, check_credit_code
 
 QUEUE_CHOICES = [
@@ -58,8 +58,8 @@ class ReviewForm(VersionForm):
 
 
 class ScheduleInspectionForm(forms.Form):
-    scheduled_on = forms.DateField(label=_("勘验日期"), widget=DATE_INPUT,
-                                   error_messages={"required": _("请选择勘验日期。"), "invalid": _("日期格式不正确。")})
+    scheduled_on = BoundedDateField(label=_("勘验日期"), earliest_days=0, latest_days=366,
+                                    error_messages={"required": _("请选择勘验日期。"), "invalid": _("日期格式不正确。")})
     place = forms.CharField(label=_("勘验地点"), max_length=200, error_messages={"required": _("请填写勘验地点。")})
     inspectors = forms.MultipleChoiceField(label=_("勘验人员（至少两名）"), widget=forms.CheckboxSelectMultiple,
                                            error_messages={"required": _("请选择勘验人员。"),
@@ -84,8 +84,8 @@ class ScheduleInspectionForm(forms.Form):
 
 
 class ReinspectionForm(forms.Form):
-    scheduled_on = forms.DateField(label=_("复查日期"), widget=DATE_INPUT,
-                                   error_messages={"required": _("请选择复查日期。"), "invalid": _("日期格式不正确。")})
+    scheduled_on = BoundedDateField(label=_("复查日期"), earliest_days=0, latest_days=366,
+                                    error_messages={"required": _("请选择复查日期。"), "invalid": _("日期格式不正确。")})
     place = forms.CharField(label=_("复查地点（不填则同原地点）"), max_length=200, required=False)
 
 
@@ -109,8 +109,8 @@ class InspectionResultForm(forms.Form):
                                 error_messages={"required": _("请选择勘验结论。")})
     findings = forms.CharField(label=_("勘验情况"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000,
                                error_messages={"required": _("请填写勘验情况。")})
-    rectify_deadline = forms.DateField(label=_("整改期限（限期整改时必填）"), widget=DATE_INPUT, required=False,
-                                       error_messages={"invalid": _("日期格式不正确。")})
+    rectify_deadline = BoundedDateField(label=_("整改期限（限期整改时必填）"), earliest_days=1, latest_days=365,
+                                        required=False, error_messages={"invalid": _("日期格式不正确。")})
     evidence = MultipleFileField(label=_("现场照片 / 视频"), required=False,
                                  help_text=_("JPEG、PNG、PDF 照片或 MP4、MOV 视频，可多选。"))
 

@@ -296,6 +296,16 @@ def _check_inspectors(cases: list[ApprovalCase], inspectors) -> list[User]:
     return people
 
 
+OVERDUE_INSPECTION_DAYS = 30  # a case already past its statutory date is still inspected, but soon
+MAX_RECTIFY_DAYS = 365  # a rectification deadline beyond a year is a typing error, not a plan
+
+
+def latest_inspection_day(cases) -> date:
+    """A visit takes place within the statutory period of every case it covers (or soon, for an overdue case)."""
+    today = clock.today()
+    return max(min(c.statutory_due_date for c in cases), today + timedelta(days=OVERDUE_INSPECTION_DAYS))
+
+
 @transaction.atomic
 def schedule_inspection(cases, scheduled_on: date, place: str, inspectors, by: User, *,
                         reinspection_of: Inspection | None = None, request=None) -> Inspection:
@@ -311,6 +321,10 @@ def schedule_inspection(cases, scheduled_on: date, place: str, inspectors, by: U
     locked = [_lock(pk) for pk in pks]  # in id order: no deadlock between two merged inspections
     for case in locked:
         policy.can_schedule_inspection(case, by).enforce()
+    latest = latest_inspection_day(locked)
+    if scheduled_on > latest:
+        raise DomainError(_("勘验日期不能晚于 %(d)s（法定办结期限内；已逾期的案件至迟 %(n)s 天内）。"), code="date",
+                          params={"d": latest, "n": OVERDUE_INSPECTION_DAYS})
     pending = Inspection.objects.filter(cases__in=pks, outcome="").distinct()
     if pending.exists():
         raise DomainError(_("所选案件已有尚未记录结果的勘验安排。"), code="pending")
@@ -372,6 +386,8 @@ def record_inspection_result(inspection: Inspection, by: User, findings: str, ou
     if outcome == Inspection.Outcome.RECTIFY:
         if rectify_deadline is None or rectify_deadline <= clock.today():
             raise DomainError(_("限期整改须指定晚于今天的整改期限。"), code="deadline")
+        if rectify_deadline > clock.today() + timedelta(days=MAX_RECTIFY_DAYS):
+            raise DomainError(_("整改期限不能超过一年。"), code="deadline")
     else:
         rectify_deadline = None
     stored: list = []

@@ -24,7 +24,7 @@ from approvals.cases import forms, policy, selectors, services
 from approvals.cases.models import ExtensionRequest, Inspection, Stage
 from approvals.notices import appeal_rights_text, notices_of
 from portal.errors import Conflict
-from portal.web import error_messages, querystring_without_page, stored_file_response
+from portal.web import error_messages, problem_status, querystring_without_page, stored_file_response
 
 PAGE_SIZE = 20
 QUEUE_LABELS = dict(forms.QUEUE_CHOICES)
@@ -271,14 +271,6 @@ def _bound_form(name: str, case, request):
     return ACTION_FORMS[name](request.POST, request.FILES, **kwargs)
 
 
-def _problem_status(exc: Exception) -> int:
-    if isinstance(exc, Conflict):
-        return 409
-    if isinstance(exc, PermissionDenied):
-        return 403
-    return 400
-
-
 @require_POST
 @staff_required
 def case_action(request, pk: int, action: str):
@@ -295,7 +287,7 @@ def case_action(request, pk: int, action: str):
         if isinstance(exc, Conflict):  # someone else was first: show the case as it is now
             return _render_case(request, _case(request, pk), problems=error_messages(exc), status=409)
         return _render_case(request, case, bound={action: form}, problems=error_messages(exc),
-                            status=_problem_status(exc))
+                            status=problem_status(exc))
     messages.success(request, done)
     if policy.visible_cases(request.user).filter(pk=pk).exists():
         return redirect("approvals:case", pk=pk)
@@ -338,7 +330,7 @@ def inspection_result(request, pk: int):
     except (ValidationError, PermissionDenied) as exc:
         bound = {} if isinstance(exc, Conflict) else {"result": form}
         return _render_case(request, _case(request, case_pk), bound=bound, problems=error_messages(exc),
-                            status=_problem_status(exc))
+                            status=problem_status(exc))
     messages.success(request, _("已记录勘验结果：%(o)s。") % {"o": Inspection.Outcome(data["outcome"]).label})
     return redirect("approvals:case", pk=case_pk)
 
@@ -357,7 +349,7 @@ def reinspect(request, pk: int):
                                                place=form.cleaned_data["place"], request=request)
     except (ValidationError, PermissionDenied) as exc:
         return _render_case(request, _case(request, case_pk), bound={"reinspect": form}, problems=error_messages(exc),
-                            status=_problem_status(exc))
+                            status=problem_status(exc))
     messages.success(request, _("已安排 %(d)s 复查。") % {"d": again.scheduled_on})
     return redirect("approvals:case", pk=case_pk)
 
@@ -420,7 +412,9 @@ def extension_decide(request, pk: int):
     approve = form.cleaned_data["result"] == "approve"
     try:
         services.decide_extension(extension, request.user, approve, form.cleaned_data["opinion"], request=request)
-    except (ValidationError, PermissionDenied) as exc:
+    except PermissionDenied:
+        raise  # not this person's to decide: 403, as the API answers
+    except ValidationError as exc:
         for text in error_messages(exc):
             messages.error(request, text)
     else:

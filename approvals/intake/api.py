@@ -23,6 +23,7 @@ from approvals.intake import policy, selectors, services
 from approvals.api_shared import NoticeRefSerializer
 from approvals.notices import notices_of
 from portal import clock
+from portal.api import LINK
 
 
 class IsWindowClerk(permissions.BasePermission):
@@ -59,7 +60,7 @@ class IntakeClerkSerializer(serializers.Serializer):
 
 class IntakeQueueRowSerializer(serializers.ModelSerializer):
     applicant = IntakeApplicantSerializer(read_only=True)
-    bundle_title = serializers.CharField(source="bundle.title", default=None, read_only=True)
+    bundle_title = serializers.CharField(source="bundle.title", default=None, allow_null=True, read_only=True)
     days_left = serializers.SerializerMethodField(help_text="5 个工作日受理时限的剩余工作日（负数为已超期）")
     resubmitted = serializers.SerializerMethodField(help_text="补正后重新提交")
     claimed_by = serializers.SerializerMethodField()
@@ -85,7 +86,7 @@ class IntakeQueueRowSerializer(serializers.ModelSerializer):
         claim = obj.claim if hasattr(obj, "claim") else _claim_of(obj)
         return IntakeClerkSerializer(claim.clerk).data if claim else None
 
-    @extend_schema_field(OpenApiTypes.URI)
+    @extend_schema_field(LINK)
     def get_url(self, obj):
         return reverse("approvals:intake", args=[obj.pk])
 
@@ -105,7 +106,7 @@ class IntakeFileSerializer(serializers.ModelSerializer):
         model = UploadedFile
         fields = ["id", "original_name", "content_type", "size", "uploaded_at", "url"]
 
-    @extend_schema_field(OpenApiTypes.URI)
+    @extend_schema_field(LINK)
     def get_url(self, obj):
         return reverse("approvals:file", args=[obj.public_id])
 

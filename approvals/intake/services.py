@@ -110,7 +110,8 @@ def _accept(application: Application, clerk: User | None, *, action: str, notice
     dues = due_dates(application, accepted_at)
     promised = max(d.promised for d in dues.values())
     context = {"accepted_on": timezone.localdate(accepted_at), "promised_due_date": promised,
-               "due_rows": _due_rows(application, dues), "opinion": opinion, **(notice_context or {})}
+               "due_rows": _due_rows(application, dues), "opinion": opinion,
+               "provisional": any(clock.is_provisional(d.statutory) for d in dues.values()), **(notice_context or {})}
     app_services.record_acceptance(application, clerk, promised_due_date=promised, action=action, opinion=opinion,
                                    request=request, accepted_at=accepted_at)
     notice = issue_notice(application, notice_kind, clerk, context, request=request)
@@ -296,6 +297,7 @@ def sweep_deemed_acceptance(today: date | None = None) -> int:
         notice = issue_notice(application, Notice.Kind.ACCEPTANCE, None, {
             "accepted_on": timezone.localdate(application.accepted_at), "promised_due_date": promised[application.pk],
             "due_rows": _due_rows(application, dues), "deemed": True,
+            "provisional": any(clock.is_provisional(d.statutory) for d in dues.values()),
         }, audit=False)
         notice_rows.append((application, notice))
     case_services.open_deemed_cases(applications, dues_by_application)

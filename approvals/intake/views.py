@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from portal.web import error_messages, flash_error, querystring_without_page, safe_next
+from portal.web import error_messages, flash_error, problem_status, querystring_without_page, safe_next
 from applications import selectors as app_selectors
 from applications import services as app_services
 from applications.models import Commitment, Status
@@ -255,7 +255,8 @@ def outcome(request, pk: int, name: str):
     try:
         notices = _run_outcome(name, application, form, request.user, request)
     except (ValidationError, PermissionDenied) as exc:
-        return _render_intake(request, application, bound={name: form}, problems=error_messages(exc))
+        return _render_intake(request, application, bound={name: form}, problems=error_messages(exc),
+                              status=problem_status(exc))
     messages.success(request, OUTCOME_DONE[name])
     return redirect("approvals:notice", public_id=notices[-1].public_id)
 

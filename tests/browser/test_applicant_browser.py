@@ -8,7 +8,7 @@ import zlib
 import pytest
 
 from applications.models import Application, Status
-from applications.testing import make_item
+from applications.testing import make_item, minimal_pdf
 from portal.roles import Role
 from portal.sms import ConsoleSMSBackend
 
@@ -16,26 +16,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def real_pdf() -> bytes:
-    """A small but complete one-page PDF (catalog, pages, page, content stream, xref with true offsets)."""
-    stream = b"BT /F1 18 Tf 72 720 Td (Floor plan) Tj ET"
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
+    """A small but complete one-page PDF (the builders' own: pypdf opens it)."""
+    return minimal_pdf("Floor plan")
 
 
 def real_png(width: int = 8, height: int = 8) -> bytes:

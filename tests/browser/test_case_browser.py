@@ -5,7 +5,7 @@ by the legal reviewer, and a decision on each item by certifier D; the applicati
 (the applicant's page says so). Four different officers, as the four-way separation requires."""
 from datetime import timedelta
 
-import pytest
+
 
 from applications import testing as app_testing
 from applications.testing import JPEG_BYTES
