@@ -6,7 +6,9 @@
         .venv/bin/python bench/approvals_bench.py --cases 100000 --open 10000
 
 1. Data. In its own database (the server of DATABASE_URL, database `onewindow_bench`; BENCH_DATABASE_URL to
-   choose another), never the one DATABASE_URL names: migrate, the demo catalogue and accounts, bench staff
+   choose another), never the one DATABASE_URL names; as the schema owner (DATABASE_OWNER_URL) when one is
+   given, since the bench creates databases and scratch tables and vacuums: migrate, the demo catalogue and
+   accounts, bench staff
    (a head and officers per section, clerks, legal reviewers), then set-based SQL (INSERT ... SELECT over
    generate_series, no ORM row by row) for applicants, applications with their items, and approval cases:
    `--open` open cases spread over the stages, sections, holders and due dates around today (so some are
@@ -65,7 +67,8 @@ def bench_database_url() -> str:
     explicit = os.environ.get("BENCH_DATABASE_URL")
     if explicit:
         return explicit
-    base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/onewindow")
+    base = (os.environ.get("DATABASE_OWNER_URL") or os.environ.get("DATABASE_URL")
+            or "postgres://postgres@127.0.0.1:5432/onewindow")
     return with_database(base, BENCH_DATABASE)
 
 
@@ -209,10 +212,26 @@ TRADES = ["餐饮管理", "商贸", "建筑工程", "物流", "医药", "教育�
 STREETS = ["二道街", "中心街", "南关街", "北关街", "东关大街", "百米大道", "枣园路", "延河大道", "圣地路", "宝塔山路"]
 
 
+def _as_owner(function):
+    """Data set-up is the schema owner's work (scratch tables, setval, VACUUM): switch to the owner role when the
+    connection is the app's (portal/dbroles.py; nothing changes with a single role)."""
+    import functools
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        from portal import dbroles
+
+        with dbroles.as_owner():
+            return function(*args, **kwargs)
+
+    return wrapper
+
+
 def _sql_array(values: list[str]) -> str:
     return "ARRAY[" + ",".join("'" + v.replace("'", "''") + "'" for v in values) + "]"
 
 
+@_as_owner
 def generate(cases: int, open_cases: int, today: date, out=say) -> dict[str, int]:
     """Fill the database with `cases` approval cases (`open_cases` open) and everything they hang on.
 
@@ -952,6 +971,7 @@ def machine() -> str:
             f"Python {platform.python_version()}{load}")
 
 
+@_as_owner
 def snapshot_waiting() -> None:
     """Remember the waiting cases, so take-next's claims can be undone after the run (the data stays reusable)."""
     from django.db import connection
@@ -963,6 +983,7 @@ def snapshot_waiting() -> None:
                            WHERE assignee_id IS NULL AND stage NOT IN ('approved', 'denied', 'withdrawn', 'terminated')""")
 
 
+@_as_owner
 def vacuum_cases() -> None:
     """Clean the dead rows the bench itself leaves (undone claims, rolled-back sweeps) before the next measure."""
     from django.db import connection
@@ -971,6 +992,7 @@ def vacuum_cases() -> None:
         cursor.execute("VACUUM (ANALYZE) approvals_approvalcase")
 
 
+@_as_owner
 def restore_waiting() -> int:
     from django.db import connection
 

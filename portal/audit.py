@@ -1,7 +1,9 @@
 """The audit log's writers: one row per thing someone did (`record_audit`), and the rows of set-based sweeps
 (`record_system_events`: one INSERT for all the rows a sweep changed, written by "系统", with the same columns
 record_audit fills for a system actor). There is deliberately no function that changes or removes a row, and
-the database refuses UPDATE and DELETE (portal/migrations/0002_audit_append_only.py).
+the database refuses UPDATE and DELETE (portal/migrations/0002_audit_append_only.py). The database also sets each
+row's time and chains it to the previous row about the same object (0006_audit_chain.py, portal/auditchain.py),
+whatever the INSERT says: nothing here needs to know.
 """
 from __future__ import annotations
 

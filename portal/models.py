@@ -6,6 +6,7 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -124,9 +125,14 @@ class CalendarDay(models.Model):
 
 
 class AuditEvent(models.Model):
-    """One append-only row per thing someone did. The database refuses UPDATE and DELETE (see migration)."""
+    """One append-only row per thing someone did.
 
-    created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    The database refuses UPDATE and DELETE (migration 0002), sets created_at itself and chains every row to the
+    previous row of its stream, the object it is about (migration 0006, portal/auditchain.py): the chain fields
+    and the time are written by the trigger whatever the INSERT says, and read back from it.
+    """
+
+    created_at = models.DateTimeField(_("时间"), db_default=Now(), db_index=True, editable=False)
     actor = models.ForeignKey(
         User, verbose_name=_("操作人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -141,15 +147,45 @@ class AuditEvent(models.Model):
     opinion = models.TextField(_("意见"), blank=True)
     ip_address = models.GenericIPAddressField(_("IP 地址"), null=True, blank=True)
     data = models.JSONField(_("附加数据"), default=dict, blank=True)
+    # Position in the stream (1, 2, ...), the previous row's hash and this row's (hex SHA-256), set by the trigger.
+    chain_seq = models.BigIntegerField(_("链序号"), db_default=0, editable=False)
+    chain_prev = models.CharField(_("前一条哈希"), max_length=64, db_default="", editable=False)
+    chain_hash = models.CharField(_("本条哈希"), max_length=64, db_default="", editable=False)
 
     class Meta:
         verbose_name = _("审计日志")
         verbose_name_plural = _("审计日志")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["object_type", "object_id", "created_at"], name="audit_object_idx")]
+        constraints = [
+            # One row per position of a stream: a forged second row at a taken position cannot go in.
+            models.UniqueConstraint(fields=["object_type", "object_id", "chain_seq"], name="audit_chain_position"),
+        ]
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.object_repr}"
+
+
+class AuditStream(models.Model):
+    """The head of one audit chain (one per object): its last position, hash and row.
+
+    Written only by the chain trigger, in the transaction of the row it appends; the app role may only read it.
+    A row removed from the end of a stream, or a whole stream, shows against its head (portal/auditchain.py).
+    """
+
+    object_type = models.CharField(_("对象类型"), max_length=64, blank=True)
+    object_id = models.CharField(_("对象编号"), max_length=64, blank=True)
+    last_seq = models.BigIntegerField(_("最后链序号"))
+    last_hash = models.CharField(_("最后哈希"), max_length=64)
+    last_event_id = models.BigIntegerField(_("最后一条记录"))
+
+    class Meta:
+        verbose_name = _("审计链")
+        verbose_name_plural = _("审计链")
+        constraints = [models.UniqueConstraint(fields=["object_type", "object_id"], name="audit_stream_key")]
+
+    def __str__(self):
+        return f"{self.object_type}:{self.object_id} #{self.last_seq}"
 
 
 class LoginFailure(models.Model):

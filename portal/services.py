@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from portal import calendar_source, clock, second_factor, selectors, throttle
+from portal import auditchain, calendar_source, clock, second_factor, selectors, throttle
 from portal.audit import client_ip, record_audit  # noqa: F401 - re-exported for the portal's own callers
 from portal.models import CalendarDay, MaintenanceAlert, User, WorkerHeartbeat
 from portal.roles import Role
@@ -21,6 +21,7 @@ from portal.roles import Role
 log = logging.getLogger(__name__)
 
 CALENDAR_ALERT_CODE = "calendar-next-year-missing"
+AUDIT_ALERT_CODE = "audit-chain-broken"
 
 
 # --- users and roles -------------------------------------------------------------------------------------
@@ -235,16 +236,54 @@ def check_calendar_coverage(today=None) -> MaintenanceAlert | None:
         code=CALENDAR_ALERT_CODE, defaults={"message": message, "raised_at": now, "resolved_at": None}
     )
     record_audit(None, "alert_raised", alert, opinion=message)
-    recipients = list(
-        User.objects.filter(groups__name=Role.ADMINISTRATOR, is_active=True)
-        .exclude(email="")
-        .values_list("email", flat=True)
-    )
+    recipients = _administrator_emails()
     if recipients:
         transaction.on_commit(
             lambda: send_mail(_("一窗通：下一年工作日历缺失"), message, None, recipients, fail_silently=True)
         )
     log.warning("calendar coverage: %s", message)
+    return alert
+
+
+def _administrator_emails() -> list[str]:
+    return list(
+        User.objects.filter(groups__name=Role.ADMINISTRATOR, is_active=True)
+        .exclude(email="")
+        .values_list("email", flat=True)
+    )
+
+
+def check_audit_chain() -> MaintenanceAlert | None:
+    """Verify the audit log's hash chains; on a break raise an alert and mail administrators, resolve it once whole.
+
+    A new or different break (another first link, more of them) is news: the alert is raised again and mailed.
+    """
+    report = auditchain.verify()
+    now = timezone.now()
+    open_alert = MaintenanceAlert.objects.filter(code=AUDIT_ALERT_CODE, resolved_at__isnull=True).first()
+    if report.ok:
+        log.info("audit chains verified: %s rows in %s streams", report.rows, report.streams)
+        if open_alert:
+            open_alert.resolved_at = now
+            open_alert.save(update_fields=["resolved_at"])
+            record_audit(None, "alert_resolved", open_alert)
+        return None
+    message = _(
+        "审计日志防篡改校验失败：%(first)s。共发现 %(count)s 处问题。审计记录可能被绕过应用直接改动或删除，"
+        "请立即核查数据库的访问与操作记录，并与备份比对。"
+    ) % {"first": report.first.describe(), "count": report.total_breaks}
+    log.error("audit chain broken: %s", message)
+    if open_alert and open_alert.message == message:
+        return open_alert
+    alert, _created = MaintenanceAlert.objects.update_or_create(
+        code=AUDIT_ALERT_CODE, defaults={"message": message, "raised_at": now, "resolved_at": None}
+    )
+    record_audit(None, "alert_raised", alert, opinion=message)
+    recipients = _administrator_emails()
+    if recipients:
+        transaction.on_commit(
+            lambda: send_mail(_("一窗通：审计日志校验失败"), message, None, recipients, fail_silently=True)
+        )
     return alert
 
 

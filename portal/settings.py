@@ -99,6 +99,16 @@ DATABASES = {
 }
 if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
     raise ImproperlyConfigured("OneWindow runs on PostgreSQL only (DATABASE_URL=postgres://...).")
+# Two roles (portal/dbroles.py): DATABASE_URL is the application's role, which reads and writes data but owns
+# nothing; DATABASE_OWNER_URL, the same database as the role that owns the schema, is what `migrate` and `flush`
+# switch to. Only the one-shot migrate job needs it; without it everything runs as DATABASE_URL's role.
+DATABASE_APP = {key: DATABASES["default"].get(key) or "" for key in ("USER", "PASSWORD", "HOST", "PORT")}
+DATABASE_OWNER_URL = env_str("DATABASE_OWNER_URL")
+DATABASE_OWNER = (
+    {key: value or "" for key, value in dj_database_url.parse(DATABASE_OWNER_URL).items()
+     if key in ("USER", "PASSWORD", "HOST", "PORT")}
+    if DATABASE_OWNER_URL else None
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -200,6 +210,8 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "portal.tasks.record_worker_heartbeat", "schedule": 30.0},
     "calendar-coverage": {"task": "portal.tasks.check_calendar_coverage", "schedule": 3600.0},
+    # The audit log's hash chains, recomputed once a day at night (portal/auditchain.py).
+    "audit-chain-verify": {"task": "portal.tasks.verify_audit_chain", "schedule": crontab(minute=40, hour=2)},
     # Re-drive: anything a lost broker message or a failed gateway left pending.
     "notification-redrive": {"task": "portal.tasks.deliver_notifications", "schedule": 120.0},
     "forget-old-failures": {"task": "portal.tasks.forget_old_failures", "schedule": crontab(minute=40, hour=3)},

@@ -17,6 +17,12 @@ def check_calendar_coverage():
     return alert.code if alert else None
 
 
+@shared_task(name="portal.tasks.verify_audit_chain")
+def verify_audit_chain():
+    alert = services.check_audit_chain()
+    return alert.code if alert else None
+
+
 @shared_task(name="portal.tasks.deliver_notifications")
 def deliver_notifications(delivery_ids=None):
     from portal import notifications

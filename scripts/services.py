@@ -7,6 +7,11 @@ For each service on its own, the first that applies wins:
 ONEWINDOW_EMBEDDED=1 skips step 2, so the embedded path can be tried on a machine that has local servers.
 Embedded servers live as long as the command that asked for them and are stopped when it ends.
 
+With roles (`make run`), on a local or embedded server the superuser creates the two database roles of
+portal/dbroles.py and the database owned by the owner role, and the command gets DATABASE_OWNER_URL (the owner,
+for `migrate`) and DATABASE_URL (the app role, which owns nothing). Without (`make test`, `make bench`),
+DATABASE_URL is the superuser's; the tests make the same roles themselves (tests/conftest.py).
+
     python scripts/services.py exec [--redis-db N] -- COMMAND...   run COMMAND with DATABASE_URL and REDIS_URL set
     python scripts/services.py show                                 say what would be used, start nothing
 """
@@ -14,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib.util
 import json
 import os
 import signal
@@ -73,6 +79,13 @@ def with_path(url: str, path: str) -> str:
     """The same URL with another path: the database name of a postgres URL, the db number of a redis URL."""
     parts = urlsplit(url)
     return urlunsplit((parts.scheme, parts.netloc, "/" + path.lstrip("/"), parts.query, parts.fragment))
+
+
+def with_user(url: str, user: str) -> str:
+    """The same postgres URL for another role, without a password (local servers trust local connections)."""
+    parts = urlsplit(url)
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit((parts.scheme, f"{quote(user, safe='')}@{host}", parts.path, parts.query, parts.fragment))
 
 
 def socket_database_url(socket_dir: Path | str, database: str) -> str:
@@ -136,6 +149,29 @@ def ensure_database(url: str) -> None:
         if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is None:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
             say(f"created database {name}")
+
+
+def load_dbroles():
+    """portal/dbroles.py, loaded by path: importing the `portal` package would start Celery's and Django's set-up."""
+    spec = importlib.util.spec_from_file_location("onewindow_dbroles", PROJECT_DIR / "portal" / "dbroles.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def prepare_roles(superuser_url: str) -> tuple[str, str]:
+    """Make the owner and app roles and the database (owned by the owner) on a server we administer.
+
+    Returns (DATABASE_OWNER_URL, DATABASE_URL). A database made before the roles existed is handed over, with
+    everything in it, to the owner; the app role's privileges are granted by `migrate`.
+    """
+    dbroles = load_dbroles()
+    name = urlsplit(superuser_url).path.lstrip("/")
+    server = with_path(superuser_url, "postgres")
+    dbroles.ensure_roles(server, owner_creates_databases=True)
+    dbroles.ensure_owned_database(server, superuser_url, name, dbroles.OWNER_ROLE)
+    say(f"database roles: {dbroles.OWNER_ROLE} owns {name} (migrations), {dbroles.APP_ROLE} runs the portal")
+    return with_user(superuser_url, dbroles.OWNER_ROLE), with_user(superuser_url, dbroles.APP_ROLE)
 
 
 # --- Embedded servers --------------------------------------------------------------------------------------------
@@ -233,11 +269,14 @@ def plan(environ: Mapping[str, str]) -> tuple[Choice, Choice]:
 
 
 @contextlib.contextmanager
-def prepared_environment(environ: Mapping[str, str], redis_db: int = 0) -> Iterator[dict[str, str]]:
+def prepared_environment(environ: Mapping[str, str], redis_db: int = 0,
+                         roles: bool = False) -> Iterator[dict[str, str]]:
     """Yield a copy of `environ` with DATABASE_URL and REDIS_URL set; stop what was started on the way out.
 
     `redis_db` picks the Redis database number when we choose the server (a given REDIS_URL is kept as is),
-    so the tests' Celery queue never mixes with the one of a `make run` on the same machine.
+    so the tests' Celery queue never mixes with the one of a `make run` on the same machine. `roles`: on a server
+    we administer, DATABASE_URL is the app role and DATABASE_OWNER_URL the owner (prepare_roles); a given
+    DATABASE_URL (and DATABASE_OWNER_URL) is kept as is.
     """
     env = dict(environ)
     var_dir = Path(env.get("ONEWINDOW_VAR_DIR") or PROJECT_DIR / "var")
@@ -248,13 +287,16 @@ def prepared_environment(environ: Mapping[str, str], redis_db: int = 0) -> Itera
             postgres = EmbeddedPostgres(var_dir / "pgdata")
             stack.callback(postgres.stop)
             env["DATABASE_URL"] = socket_database_url(postgres.start(), DATABASE_NAME)
-            ensure_database(env["DATABASE_URL"])
         elif database.kind == LOCAL:
             say(f"PostgreSQL: local server at 127.0.0.1:5432, database {DATABASE_NAME}")
             env["DATABASE_URL"] = database.url
-            ensure_database(env["DATABASE_URL"])
         else:
             say("PostgreSQL: DATABASE_URL from the environment")
+        if database.kind != GIVEN:
+            if roles:
+                env["DATABASE_OWNER_URL"], env["DATABASE_URL"] = prepare_roles(env["DATABASE_URL"])
+            else:
+                ensure_database(env["DATABASE_URL"])
 
         if cache.kind == EMBEDDED:
             say(f"Redis: embedded ({cache.reason})")

@@ -1,9 +1,10 @@
-"""Shared fixtures: users with roles, a real headless Chromium for browser tests."""
+"""Shared fixtures: the database roles, users with roles, a real headless Chromium for browser tests."""
 import os
 import shutil
 
 import pytest
 
+from portal import dbroles
 from portal.roles import Role
 
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
@@ -18,6 +19,85 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--disable-dev-shm-usage",
 ]
+
+
+# --- the two database roles (portal/dbroles.py) -----------------------------------------------------------------
+#
+# The test database is created and migrated by the owner role and the tests run as the app role, as the portal
+# does. With DATABASE_OWNER_URL set, DATABASE_URL and it are those roles, used as given (the owner must be able to
+# create databases). Without it, DATABASE_URL is a superuser of the server (as `make test` and the README give it):
+# the tests then make the two roles there, without passwords, so the server must trust local connections (the
+# local and the embedded servers do).
+
+_SUPERUSER: dict = {}
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings):
+    """Before the test database is made: the roles exist and the connection is the owner's."""
+    from django.conf import settings
+    from django.db import connection
+
+    if not settings.DATABASE_OWNER:
+        superuser = dict(settings.DATABASE_APP)
+        server = dbroles.conninfo(superuser, "postgres")
+        dbroles.ensure_roles(server, owner_creates_databases=True)
+        # A test database left by a run from before the roles (owned by the superuser) must be the owner's to drop.
+        dbroles.hand_over_database(server, connection.creation._get_test_db_name())
+        settings.DATABASE_OWNER = {**superuser, "USER": dbroles.OWNER_ROLE, "PASSWORD": ""}
+        settings.DATABASE_APP = {**superuser, "USER": dbroles.APP_ROLE, "PASSWORD": ""}
+        _SUPERUSER.update(superuser)
+    dbroles.use_credentials("default", settings.DATABASE_OWNER)
+    yield
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup):
+    """Once the owner has made and migrated the test database, the tests connect as the app role."""
+    from django.conf import settings
+
+    dbroles.use_credentials("default", settings.DATABASE_APP)
+    yield
+    dbroles.use_credentials("default", settings.DATABASE_OWNER)  # the owner drops the test database
+
+
+@pytest.fixture
+def database_superuser(django_db_setup):
+    """Credentials of a superuser of the test server (Django style), when the tests were given one."""
+    if not _SUPERUSER:
+        pytest.skip("DATABASE_OWNER_URL was given, so no superuser of the server is known to the tests")
+    return dict(_SUPERUSER)
+
+
+@pytest.fixture
+def owner_connection(django_db_setup):
+    """A psycopg connection (autocommit) to the test database as the owner role, closed after the test.
+
+    What it commits stays: use it in transactional tests (the database is flushed after them)."""
+    import psycopg
+    from django.conf import settings
+    from django.db import connection
+
+    conn = psycopg.connect(dbroles.conninfo(settings.DATABASE_OWNER, connection.settings_dict["NAME"]),
+                           autocommit=True)
+    yield conn
+    # A test that switched the audit triggers off (as an attacker would) must not leave them off for the next.
+    conn.execute("ALTER TABLE portal_auditevent ENABLE TRIGGER USER")
+    conn.close()
+
+
+@pytest.fixture
+def app_database_url(django_db_setup) -> str:
+    """A DATABASE_URL for a subprocess (a worker, a web server) on the test database, as the app role."""
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    host = db.get("HOST") or "127.0.0.1"
+    user = db.get("USER") or "postgres"
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    if host.startswith("/"):  # unix socket (embedded PostgreSQL)
+        return f"postgres://{user}{password}@/{db['NAME']}?host={host}&port={db.get('PORT') or 5432}"
+    return f"postgres://{user}{password}@{host}:{db.get('PORT') or 5432}/{db['NAME']}"
 
 
 def pytest_configure(config):

@@ -17,23 +17,13 @@ from portal.models import CalendarDay, MaintenanceAlert, WorkerHeartbeat
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _database_url_for_tests() -> str:
-    db = settings.DATABASES["default"]
-    host = db.get("HOST") or "127.0.0.1"
-    user = db.get("USER") or "postgres"
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    if host.startswith("/"):  # unix socket (embedded PostgreSQL)
-        return f"postgres://{user}{password}@/{db['NAME']}?host={host}&port={db.get('PORT') or 5432}"
-    return f"postgres://{user}{password}@{host}:{db.get('PORT') or 5432}/{db['NAME']}"
-
-
 @pytest.fixture
-def celery_worker_process(transactional_db):
+def celery_worker_process(transactional_db, app_database_url):
     """A real `celery worker` on a queue of its own, reading and writing the test database."""
     queue = f"test-{uuid.uuid4().hex[:8]}"
     env = {
         **os.environ,
-        "DATABASE_URL": _database_url_for_tests(),
+        "DATABASE_URL": app_database_url,
         "REDIS_URL": settings.REDIS_URL,
         "CELERY_QUEUE": queue,
         "DB_CONN_MAX_AGE": "0",
