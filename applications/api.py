@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from django.http import Http404
 from django.urls import reverse
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import exceptions, mixins, parsers, routers, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -17,6 +16,7 @@ from applications import selectors, services
 from applications.forms import STATUS_FILTERS
 from applications.models import Applicant, Application, ApplicationMaterial, Status, UploadedFile
 from catalog import selectors as catalog_selectors
+from portal.api import LINK, query_choice, query_int
 
 
 # --- serializers ---------------------------------------------------------------------------------------------
@@ -43,7 +43,7 @@ class UploadedFileSerializer(serializers.ModelSerializer):
         model = UploadedFile
         fields = ["id", "original_name", "content_type", "size", "uploaded_at", "url", "material"]
 
-    @extend_schema_field(OpenApiTypes.URI)
+    @extend_schema_field(LINK)
     def get_url(self, obj) -> str:
         return reverse("applications:file", args=[obj.public_id])
 
@@ -79,12 +79,17 @@ class TimelineStepSerializer(serializers.Serializer):
     to_state = serializers.CharField()
 
 
+@extend_schema_field(LINK)
+class LinkField(serializers.CharField):
+    """A link the serializer is given as text (a notice's address from the audit row)."""
+
+
 class ApplicationNoticeSerializer(serializers.Serializer):
     id = serializers.CharField(help_text="文书的随机编号（UUID）")
     number = serializers.CharField()
     title = serializers.CharField()
     kind = serializers.CharField()
-    url = serializers.CharField()
+    url = LinkField()
 
 
 class SupplementEntrySerializer(serializers.Serializer):
@@ -179,10 +184,12 @@ class FilingChoiceSerializer(serializers.Serializer):
 
 # --- views ---------------------------------------------------------------------------------------------------
 
+STATUSES = [k for k, _label in STATUS_FILTERS if k]
+
 
 @extend_schema_view(
     list=extend_schema(summary="我的办件", parameters=[
-        OpenApiParameter("status", str, enum=[k for k, _label in STATUS_FILTERS if k], description="状态；open 为办理中"),
+        OpenApiParameter("status", str, enum=STATUSES, description="状态；open 为办理中"),
         OpenApiParameter("q", str, description="办件编号或事项名称"),
     ]),
     retrieve=extend_schema(summary="办件详情（含办理过程、通知书、待补正清单）"),
@@ -193,7 +200,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     queryset = Application.objects.none()
 
     def get_queryset(self):
-        return selectors.my_applications(self.request.user, status=self.request.query_params.get("status", ""),
+        return selectors.my_applications(self.request.user, status=query_choice(self.request, "status", STATUSES),
                                          query=self.request.query_params.get("q", ""))
 
     def get_serializer_class(self):
@@ -299,10 +306,11 @@ class FilingChoiceViewSet(viewsets.ViewSet):
 
     def list(self, request):
         item = bundle = None
-        if request.query_params.get("item", "").isdigit():
-            item = catalog_selectors.published_items().filter(pk=int(request.query_params["item"])).first()
-        elif request.query_params.get("bundle", "").isdigit():
-            bundle = catalog_selectors.published_bundles().filter(pk=int(request.query_params["bundle"])).first()
+        item_id, bundle_id = query_int(request, "item"), query_int(request, "bundle")
+        if item_id is not None:
+            item = catalog_selectors.published_items().filter(pk=item_id).first()
+        elif bundle_id is not None:
+            bundle = catalog_selectors.published_bundles().filter(pk=bundle_id).first()
         rows = [{"applicant": a, "consent_until": c.valid_until if c else None}
                 for a, c in selectors.applicants_for_filing(request.user, item=item, bundle=bundle)]
         return Response(FilingChoiceSerializer(rows, many=True).data)

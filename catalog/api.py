@@ -12,6 +12,7 @@ from rest_framework import permissions, routers, serializers, viewsets
 from catalog import rules, selectors
 from catalog.codesets import ONLINE_CHANNELS
 from catalog.models import Bundle, Department, Item, Material
+from portal.api import query_bool, query_int
 
 
 class DepartmentSerializer(serializers.ModelSerializer):
@@ -41,11 +42,11 @@ class MaterialSerializer(serializers.ModelSerializer):
         request = self.context.get("request")
         return request.build_absolute_uri(path) if request else path
 
-    @extend_schema_field(OpenApiTypes.URI)
+    @extend_schema_field({"type": "string", "format": "uri", "nullable": True})
     def get_blank_form_url(self, obj):
         return self._url(obj, "form", obj.blank_form)
 
-    @extend_schema_field(OpenApiTypes.URI)
+    @extend_schema_field({"type": "string", "format": "uri", "nullable": True})
     def get_sample_url(self, obj):
         return self._url(obj, "sample", obj.sample)
 
@@ -143,12 +144,6 @@ class PublicReadOnly(viewsets.ReadOnlyModelViewSet):
     permission_classes = [permissions.AllowAny]
 
 
-def _bool(value):
-    if value in (None, ""):
-        return None
-    return str(value).lower() in ("1", "true", "yes", "是")
-
-
 class DepartmentViewSet(PublicReadOnly):
     """部门（主管、监管部门）。"""
 
@@ -182,7 +177,7 @@ class ItemViewSet(PublicReadOnly):
             department=params.get("department", ""),
             theme=params.get("theme", ""),
             service_object=params.get("service_object", ""),
-            online=_bool(params.get("online")),
+            online=query_bool(self.request, "online"),
         )
 
 
@@ -193,8 +188,7 @@ class MaterialViewSet(PublicReadOnly):
     serializer_class = MaterialSerializer
 
     def get_queryset(self):
-        item = self.request.query_params.get("item")
-        return selectors.api_materials(item=int(item) if item and item.isdigit() else None)
+        return selectors.api_materials(item=query_int(self.request, "item"))
 
 
 class BundleViewSet(PublicReadOnly):

@@ -5,22 +5,26 @@ Services raise plain Django errors with Chinese messages (portal.errors); every 
 DomainError (and any ValidationError) -> 400 `{"detail": [messages]}`, PermissionDenied -> 403, Conflict -> 409,
 Throttled -> 429, Http404 / a missing row -> 404. DRF's own errors pass through unchanged (a serializer's field
 errors: 400 `{"field": [messages]}`; a body of another content type: 415). A caller who is not signed in gets
-401 with a `WWW-Authenticate` header (portal.api_auth.SessionAuthentication); a signed-in one who may not, 403.
+401 with a `WWW-Authenticate` header (portal.api_defaults.SessionAuthentication); a signed-in one who may not, 403.
 
 `AutoSchema` adds these answers to every operation of /api/schema/ with one shared body (`Error`, and
 `ValidationError` for 400), so a client and schemathesis (tests/test_api_schema.py) know every status code the
 API can give: 400 and 403 everywhere (ControlCharacterMiddleware, the CSRF check and the second factor sit in
 front of every view), 401 where a sign-in is needed, 404 where a path names an object or a list is paginated
-(a page past the end), 409 and 415 on writes with a body (409 on every write: a service may find the state
-changed under it), 429 where a view throttles.
+(a page past the end), 409 on every write (a service may find the state changed under it), 415 where there is a
+request body, 429 where a view throttles (none does today). Query parameters are checked as documented
+(query_int, query_bool, query_choice): a wrong one is a 400, not an ignored filter.
 """
 from __future__ import annotations
+
+import re
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
@@ -61,8 +65,50 @@ def exception_handler(exc, context):
     return drf_exception_handler(as_api_error(exc), context)
 
 
+# --- query parameters ------------------------------------------------------------------------------------------
+# A filter the caller gives must be one the schema documents: a value of the wrong type or outside the choices is
+# a 400 that says so, never silently "no filter" (the caller would take the whole list for the filtered one).
+
+_INTEGER = re.compile(r"-?[0-9]{1,18}")
+_BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
+
+
+def _invalid(name: str, message: str):
+    return exceptions.ValidationError({name: [message]})
+
+
+def query_int(request, name: str) -> int | None:
+    value = request.query_params.get(name)
+    if value is None:
+        return None
+    if not _INTEGER.fullmatch(value):
+        raise _invalid(name, _("请输入整数。"))
+    return int(value)
+
+
+def query_bool(request, name: str) -> bool | None:
+    value = request.query_params.get(name)
+    if value is None:
+        return None
+    if value.lower() not in _BOOLEANS:
+        raise _invalid(name, _("请输入 true 或 false。"))
+    return _BOOLEANS[value.lower()]
+
+
+def query_choice(request, name: str, choices) -> str:
+    """The value of a parameter with documented choices ("" when not given)."""
+    value = request.query_params.get(name)
+    if value is None:
+        return ""
+    if value not in {str(c) for c in choices}:
+        raise _invalid(name, _("“%(value)s”不是有效的选项。") % {"value": value[:50]})
+    return value
+
+
+@csrf_exempt  # it changes nothing: a write to a path that does not exist is a 404, not a CSRF failure
 def not_found(request, *args, **kwargs):
-    """A path under /api/ that no operation has (portal.api_urls): 404 in the API's JSON, not the HTML page."""
+    """A path under /api/ that no operation has (the last route of portal.urls): 404 in the API's JSON, as the
+    schema documents for every operation with an id in its path, not Django's HTML page."""
     return JsonResponse({"detail": _("接口不存在。")}, status=status.HTTP_404_NOT_FOUND,
                         json_dumps_params={"ensure_ascii": False})
 
@@ -71,7 +117,7 @@ def not_found(request, *args, **kwargs):
 
 
 class SessionScheme(OpenApiAuthenticationExtension):
-    target_class = "portal.api_auth.SessionAuthentication"
+    target_class = "portal.api_defaults.SessionAuthentication"
     name = "cookieAuth"
 
     def get_security_definition(self, auto_schema):
@@ -116,7 +162,7 @@ WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 
 class AutoSchema(SpectacularAutoSchema):
     """drf-spectacular's AutoSchema that documents, on every operation, the error answers it can give (see the
-    module's docstring); a response an operation documents itself keeps its description and gets the body."""
+    module's docstring); an error an operation documents itself keeps its description and gets the body."""
 
     def get_operation(self, path, path_regex, path_prefix, method, registry):
         operation = super().get_operation(path, path_regex, path_prefix, method, registry)
@@ -124,8 +170,11 @@ class AutoSchema(SpectacularAutoSchema):
             return None
         responses = operation["responses"]
         for code in self.error_codes(operation):
-            component, description = ERRORS[code]
-            response = responses.setdefault(code, {"description": description})
+            responses.setdefault(code, {"description": ERRORS[code][1]})
+        for code, response in responses.items():
+            if code < "400":
+                continue
+            component = ERRORS.get(code, ("Error",))[0]
             response.setdefault("content", {"application/json": {"schema": self._error_component(component)}})
             if code == "401":
                 response["headers"] = {"WWW-Authenticate": {

@@ -257,7 +257,8 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "OneWindow 一窗通 API",
-    "DESCRIPTION": "县级行政审批服务局一窗通门户接口",
+    "DESCRIPTION": "县级行政审批服务局一窗通门户接口。以登录后的会话 Cookie 调用（写操作另带 X-CSRFToken 请求头）；"
+                   "未登录 401，无权操作 403，不存在或无权查看 404，他人已先处理 409；错误说明为中文，在 detail 中。",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -23,7 +23,7 @@ def api(applicant_user):
 
 def test_anonymous_callers_are_refused():
     response = APIClient().get(LIST)
-    assert response.status_code == 403
+    assert response.status_code == 401 and response["WWW-Authenticate"] == 'Session realm="api"'
 
 
 def test_a_draft_is_created_filled_uploaded_and_submitted(api, applicant_user):

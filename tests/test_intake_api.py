@@ -72,9 +72,11 @@ def test_other_roles_are_refused(client, make_user, applicant_user, role):
 
 
 def test_anonymous_is_refused(client, applicant_user):
+    """Not signed in is 401 (with the scheme to sign in with), not 403: the API's schema says so."""
     application = submitted_application(applicant_user)
-    assert client.get(BASE).status_code == 403
-    assert post(client, f"{BASE}{application.pk}/accept/").status_code == 403
+    response = client.get(BASE)
+    assert response.status_code == 401 and response["WWW-Authenticate"].startswith("Session")
+    assert post(client, f"{BASE}{application.pk}/accept/").status_code == 401
 
 
 def test_an_administrator_reads_but_cannot_decide(client, make_user, applicant_user):

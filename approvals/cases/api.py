@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from approvals.cases import policy, selectors, services
 from approvals.cases.models import ApprovalCase, ExtensionRequest, Inspection, Stage, Suspension
 from approvals.cases.policy import QUEUES
-from portal.api import LINK, SingleObjectSchema
+from portal.api import LINK, SingleObjectSchema, query_choice
 from portal.models import User
 
 
@@ -307,6 +307,10 @@ def _with_case_ids(case):
     return case
 
 
+SCOPES = ["mine", "waiting"]
+COLOURS = [0, 1, 2]
+
+
 def _input(serializer_class, request):
     serializer = serializer_class(data=request.data)
     serializer.is_valid(raise_exception=True)
@@ -316,8 +320,8 @@ def _input(serializer_class, request):
 @extend_schema_view(
     list=extend_schema(summary="审批队列（按红、黄预警和承诺期限排序）", parameters=[
         OpenApiParameter("stage", str, enum=QUEUES, description="环节队列，默认 review（法制审核人员默认 legal_review）"),
-        OpenApiParameter("scope", str, enum=["mine", "waiting"], description="mine 我认领的；waiting 待认领"),
-        OpenApiParameter("colour", int, enum=[0, 1, 2], description="0 红色；1 黄色；2 正常"),
+        OpenApiParameter("scope", str, enum=SCOPES, description="mine 我认领的；waiting 待认领"),
+        OpenApiParameter("colour", int, enum=COLOURS, description="0 红色；1 黄色；2 正常"),
         OpenApiParameter("q", str, description="办件编号、事项或申请人片段"),
     ]),
     retrieve=extend_schema(summary="案件详情（含勘验、法制审核、延期、中止、决定和办理记录）"),
@@ -334,15 +338,15 @@ class OfficerCaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 
     def get_queryset(self):
         user, params = self.request.user, self.request.query_params
-        stage = params.get("stage") or policy.default_queue(user)
-        if stage not in QUEUES:
+        if "stage" in params and params["stage"] not in QUEUES:
             raise exceptions.ValidationError({"stage": ["未知的办理环节。"]})
+        stage = params.get("stage") or policy.default_queue(user)
         if not policy.may_view_queue(user, stage):
             raise exceptions.PermissionDenied("您只能查看法制审核队列。")
-        colour = params.get("colour", "")
-        scope = params.get("scope", "")
+        colour = query_choice(self.request, "colour", COLOURS)
+        scope = query_choice(self.request, "scope", SCOPES)
         return selectors.queue(stage, officer=None if policy.sees_all(user) else user, mine=scope == "mine",
-                               waiting=scope == "waiting", colour=int(colour) if colour in ("0", "1", "2") else None,
+                               waiting=scope == "waiting", colour=int(colour) if colour else None,
                                query=params.get("q", "")[:50])
 
     def get_object(self):

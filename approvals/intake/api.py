@@ -23,7 +23,7 @@ from approvals.intake import policy, selectors, services
 from approvals.api_shared import NoticeRefSerializer
 from approvals.notices import notices_of
 from portal import clock
-from portal.api import LINK
+from portal.api import LINK, query_choice
 
 
 class IsWindowClerk(permissions.BasePermission):
@@ -221,10 +221,12 @@ ERRORS = {
 
 # --- viewsets ------------------------------------------------------------------------------------------------
 
+SCOPES = ["mine", "claimed", "unclaimed"]
+
 
 @extend_schema_view(
     list=extend_schema(summary="受理队列", parameters=[
-        OpenApiParameter("scope", str, enum=["mine", "claimed", "unclaimed"], description="mine 我认领的；claimed 已认领；unclaimed 未认领"),
+        OpenApiParameter("scope", str, enum=SCOPES, description="mine 我认领的；claimed 已认领；unclaimed 未认领"),
         OpenApiParameter("q", str, description="办件编号、申请人或事项名称片段"),
     ]),
     retrieve=extend_schema(summary="受理办件详情"),
@@ -241,7 +243,7 @@ class IntakeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
     def get_queryset(self):
         params = self.request.query_params
-        scope = params.get("scope", "")
+        scope = query_choice(self.request, "scope", SCOPES)
         return selectors.intake_queue(
             clerk=self.request.user, mine=scope == "mine", query=params.get("q", "")[:50],
             claimed=True if scope == "claimed" else False if scope == "unclaimed" else None,
