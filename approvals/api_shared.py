@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from approvals.models import Notice
+from approvals.notices import notice_pdf_url
 from portal.api import LINK
 
 
@@ -25,6 +26,17 @@ class NoticeRefSerializer(serializers.ModelSerializer):
 
 class NoticeSerializer(NoticeRefSerializer):
     case_number = serializers.CharField(source="application.case_number", read_only=True)
+    pdf_url = serializers.SerializerMethodField(help_text="签章 PDF 文书的地址；生成前为 null。")
+    pdf_sha256 = serializers.SerializerMethodField(help_text="PDF 文件的 SHA-256；生成前为 null。")
 
     class Meta(NoticeRefSerializer.Meta):
-        fields = NoticeRefSerializer.Meta.fields + ["application", "case_number", "body_html"]
+        fields = NoticeRefSerializer.Meta.fields + ["application", "case_number", "body_html", "pdf_url",
+                                                    "pdf_sha256", "rendered_at"]
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_pdf_url(self, obj) -> str | None:
+        return notice_pdf_url(obj)
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_pdf_sha256(self, obj) -> str | None:
+        return obj.pdf_sha256 or None

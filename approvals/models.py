@@ -10,6 +10,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from approvals.cases.models import (  # noqa: F401 - the package's models belong to this app
@@ -28,6 +29,12 @@ from approvals.cases.models import (  # noqa: F401 - the package's models belong
     Suspension,
 )
 from approvals.intake.models import IntakeClaim  # noqa: F401
+
+def notice_pdf_path(instance, filename: str) -> str:
+    """A generated name (the notice's random id), never the number or the applicant's name."""
+    issued = instance.issued_at or timezone.now()
+    return f"notices/{issued:%Y/%m}/{instance.public_id.hex}.pdf"
+
 
 class Notice(models.Model):
     """A written notice of the receive stage (受理通知书, 补正告知书, 不予受理决定书, ...): HTML rendered from a
@@ -63,6 +70,10 @@ class Notice(models.Model):
     issued_at = models.DateTimeField(_("签发时间"))
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("签发人"), null=True, blank=True,
                                   on_delete=models.PROTECT, related_name="+")
+    # The signed PDF (approvals.documents.render_notice_pdf): written once after the commit, never re-rendered.
+    pdf = models.FileField(_("PDF 文书"), upload_to=notice_pdf_path, max_length=200, blank=True)
+    pdf_sha256 = models.CharField(max_length=64, blank=True)
+    rendered_at = models.DateTimeField(_("生成时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("受理文书")
@@ -72,7 +83,11 @@ class Notice(models.Model):
                                                                     "tolerance", "commitment", "instant",
                                                                     "approval", "denial", "extension",
                                                                     "suspension", "resumption"]),
-                                              name="notice_kind_valid")]
+                                              name="notice_kind_valid"),
+                       models.CheckConstraint(condition=Q(rendered_at__isnull=True) | ~Q(pdf="") & ~Q(pdf_sha256=""),
+                                              name="notice_rendered_has_pdf")]
+        indexes = [models.Index(fields=["issued_at"], condition=Q(rendered_at__isnull=True),
+                                name="notice_unrendered")]
 
     def __str__(self):
         return f"{self.title}（{self.number}）"

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.conf import settings
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -14,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from applications import services as app_services
 from applications.models import Application
+from approvals.documents import enqueue_render
 from approvals.models import Notice
 from portal.audit import record_audit
 from portal.models import User
@@ -37,6 +39,11 @@ def notice_ref(notice: Notice) -> dict:
             "url": reverse("approvals:notice", args=[notice.public_id])}
 
 
+def notice_pdf_url(notice: Notice) -> str | None:
+    """Where the signed PDF is served, once it exists."""
+    return reverse("approvals:notice_pdf", args=[notice.public_id]) if notice.rendered_at else None
+
+
 def _render_notice(application: Application, kind: str, number: str, issued_at, context: dict) -> str:
     return render_to_string(f"approvals/notices/{kind}.html", {
         "application": application, "applicant": application.applicant, "number": number, "issued_at": issued_at,
@@ -54,6 +61,8 @@ def issue_notice(application: Application, kind: str, issued_by: User | None, co
         body_html=_render_notice(application, kind, number, issued_at, context), issued_at=issued_at,
         issued_by=issued_by,
     )
+    # The signed PDF is made by a worker once the notice is committed (approvals.documents).
+    transaction.on_commit(lambda: enqueue_render(notice.pk))
     if audit:
         record_audit(issued_by, "notice_issued", application, opinion=f"{notice.title}（{notice.number}）",
                      request=request, data={"notice": notice_ref(notice)})

@@ -9,6 +9,7 @@ app_name = "approvals"
 
 urlpatterns = [
     path("notices/<uuid:public_id>/", views.notice, name="notice"),
+    path("notices/<uuid:public_id>/pdf/", views.notice_pdf, name="notice_pdf"),
     path("files/<uuid:public_id>/", views.file, name="file"),
     *intake_urls.urlpatterns,
     *case_urls.urlpatterns,

@@ -4,14 +4,17 @@ of an application one may not see answers 404, whatever one's role."""
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET
 
 from approvals import policy
 from approvals.intake import policy as intake_policy
+from approvals.notices import notice_pdf_url
+from portal.filenames import content_disposition
 from portal.web import stored_file_response
 
 
@@ -29,7 +32,29 @@ def notice(request, public_id):
         back = ""
     else:
         back = reverse("applications:detail", args=[found.application_id])
-    return render(request, "approvals/notices/page.html", {"notice": found, "back": back, "staff": staff})
+    return render(request, "approvals/notices/page.html", {"notice": found, "back": back, "staff": staff,
+                                                          "pdf_url": notice_pdf_url(found)})
+
+
+@require_GET
+@login_required
+@xframe_options_sameorigin
+def notice_pdf(request, public_id):
+    """The signed PDF of a notice, for whoever may see its application; 404 until it is rendered."""
+    found = policy.notice_for(request.user, public_id)
+    if found is None or found.rendered_at is None:
+        raise Http404(_("文书不存在。"))
+    try:
+        handle = found.pdf.open("rb")
+    except FileNotFoundError:
+        raise Http404(_("文件已不存在。")) from None
+    response = FileResponse(handle, content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition(f"{found.title}{found.number}.pdf", attachment=False)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    # Shown inside the notice page (<object>): framing by this site only.
+    response["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'self'"
+    return response
 
 
 @require_GET

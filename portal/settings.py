@@ -218,6 +218,8 @@ CELERY_BEAT_SCHEDULE = {
     # The legal clock (approvals.tasks): set-based, idempotent sweeps. The warning colours change with the date,
     # so the timer sweep runs just after midnight (Beijing time) and again hourly in office hours to catch up
     # cases skipped while an officer held their row; the intake rules run twice a day.
+    # Notices whose PDF was not rendered (a broker down at issue time, retries exhausted): rendered again.
+    "approvals-sweep-unrendered-notices": {"task": "approvals.tasks.sweep_unrendered_notices", "schedule": 600.0},
     "approvals-sweep-timers": {"task": "approvals.tasks.sweep_timers",
                                "schedule": crontab(minute=1, hour="0,8-18")},
     "approvals-sweep-overdue-rectifications": {"task": "approvals.tasks.sweep_overdue_rectifications",
@@ -237,6 +239,10 @@ SUPPLEMENT_LIMIT_WORKING_DAYS = env_int("SUPPLEMENT_LIMIT_WORKING_DAYS", 20)
 # Size caps of on-site inspection evidence (photos and PDFs / videos).
 INSPECTION_PHOTO_MAX_BYTES = env_int("INSPECTION_PHOTO_MAX_BYTES", 20 * 1024 * 1024)
 INSPECTION_VIDEO_MAX_BYTES = env_int("INSPECTION_VIDEO_MAX_BYTES", 200 * 1024 * 1024)
+# The bureau's signing key for issued documents (PAdES, portal.signing): a PKCS#12 file and its passphrase. Empty:
+# a local demo CA and signer are made under VAR_DIR/signing/ (development and tests only).
+DOCUMENT_SIGNING_PKCS12 = env_str("DOCUMENT_SIGNING_PKCS12", "")
+DOCUMENT_SIGNING_PASSPHRASE = env_str("DOCUMENT_SIGNING_PASSPHRASE", "")
 # The body to which an applicant may apply for administrative reconsideration (written into denials).
 # Where a denied applicant may seek reconsideration (Art. 38): the people's government at the bureau's level.
 RECONSIDERATION_BODY = env_str("RECONSIDERATION_BODY", "宝塔区人民政府")
