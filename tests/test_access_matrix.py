@@ -49,6 +49,7 @@ from applications import services as app_services
 from applications import testing as app_testing
 from applications.models import Status
 from approvals.cases import services as case_services
+from approvals.documents import render_notice_pdf
 from approvals.intake import services as intake_services
 from approvals.models import (
     ApprovalCase,
@@ -179,6 +180,7 @@ def build_world() -> World:
     app_testing.complete_draft(draft, agent)
     application = app_services.submit(draft, agent)
     notice = intake_services.accept(application, flow.clerk)
+    render_notice_pdf(notice.pk)  # the signed PDF exists, so its download is checked like the page
 
     case = ApprovalCase.objects.get(application=application)
     case = case_services.claim_case(case, flow.reviewer)
@@ -371,6 +373,7 @@ ROWS = [
 
     # --- notices and the staff file view (they follow their application)
     page("approvals:notice", "GET", SEES_APPLICATION, lambda w: {"public_id": w.notice.public_id}),
+    page("approvals:notice_pdf", "GET", SEES_APPLICATION, lambda w: {"public_id": w.notice.public_id}),
     api("GET", "/api/approvals/notices/{public_id}/", SEES_APPLICATION, lambda w: {"public_id": w.notice.public_id}),
     page("approvals:file", "GET", BACK_OFFICE_SEES_APPLICATION, UPLOAD),
 
