@@ -41,7 +41,6 @@ MOV = FileType("mov", "video/quicktime", ".mov", "MOV")
 DOCUMENTS = (PDF, JPEG, PNG, OFD)
 ALLOWED = DOCUMENTS  # what an application material may be
 VIDEOS = (MP4, MOV)
-BY_MIME = {t.mime: t for t in (PDF, JPEG, PNG, OFD, MP4, MOV)}
 # How many leading bytes `sniff` needs to see.
 HEAD_BYTES = 2048
 # Uploads up to this size stay in memory while checked; larger ones spill to a temporary file.
@@ -66,10 +65,6 @@ def sniff(head: bytes) -> FileType | None:
 
 def allowed_labels(types: Iterable[FileType] = ALLOWED) -> str:
     return "、".join(t.label for t in types)
-
-
-def type_for_mime(mime: str) -> FileType | None:
-    return BY_MIME.get(mime)
 
 
 def parses(kind: FileType, stream) -> bool:

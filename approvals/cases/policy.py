@@ -113,11 +113,6 @@ def visible_cases(user: User) -> QuerySet[ApprovalCase]:
     return cases.filter(rule)
 
 
-def visible_inspections(user: User) -> QuerySet[Inspection]:
-    """Site visits a person may see: one of their cases is visible to them."""
-    return Inspection.objects.filter(cases__in=visible_cases(user)).distinct()
-
-
 # --- what a person may do on a case now ---------------------------------------------------------------------
 
 

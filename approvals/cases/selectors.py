@@ -237,9 +237,3 @@ def case_page(cases: QuerySet[ApprovalCase], number, per_page: int = 20):
     by_pk = ApprovalCase.objects.select_related(*LIST_RELATED).in_bulk(ids)
     page.object_list = [by_pk[pk] for pk in ids if pk in by_pk]
     return page
-
-
-def open_cases() -> QuerySet[ApprovalCase]:
-    from approvals.cases.models import CLOSED_STAGES
-
-    return ApprovalCase.objects.exclude(stage__in=CLOSED_STAGES)
