@@ -46,6 +46,10 @@ def quote_literal(value: str) -> str:
 # --- Roles, as a superuser or a role with CREATEROLE --------------------------------------------------------------
 
 
+# pg_advisory_lock key serialising ensure_roles (any constant bigint; this is "onewindow" read as hex-ish digits).
+ROLES_LOCK_KEY = 0x0E_71D0_0501
+
+
 def role_statements(owner: str, app: str, *, owner_creates_databases: bool = False) -> list[str]:
     """ALTER ROLE statements that put both roles' attributes right, whatever they were before."""
     createdb = "CREATEDB" if owner_creates_databases else "NOCREATEDB"
@@ -61,13 +65,17 @@ def ensure_roles(conninfo: str, owner: str = OWNER_ROLE, app: str = APP_ROLE, *,
     """Create the owner and app login roles if missing and set their attributes; idempotent.
 
     `conninfo` is a libpq URL of a role that may create roles (on a local server, the superuser). Several
-    processes may run this at once (two engineers' test runs on one server): a role created meanwhile by
-    another is fine. `owner_creates_databases` lets the owner create the test databases (local servers only).
+    processes may run this at once (the test workers of one run, two engineers' runs on one server): they take
+    turns on a server-wide advisory lock, because two concurrent ALTER ROLE of one role fail with "tuple
+    concurrently updated". `owner_creates_databases` lets the owner create the test databases (local servers only).
     """
     import psycopg
     from psycopg import errors
 
     with psycopg.connect(conninfo, autocommit=True, connect_timeout=10) as conn:
+        # Released when the connection closes. (Advisory locks are per database: every caller connects to the
+        # same maintenance database, `conninfo` names it.)
+        conn.execute("SELECT pg_advisory_lock(%s)", [ROLES_LOCK_KEY])
         for role in (owner, app):
             if conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role]).fetchone() is None:
                 try:
