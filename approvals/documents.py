@@ -9,15 +9,10 @@ task retries with backoff; `sweep_unrendered_notices` re-drives whatever a lost 
 """
 from __future__ import annotations
 
-import hashlib
 import logging
-import statistics
-import time
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.files.base import ContentFile
-from django.db import transaction
 from django.utils import timezone
 
 from approvals.models import Notice
@@ -28,19 +23,13 @@ log = logging.getLogger(__name__)
 PDF_TEMPLATE = "approvals/notices/pdf.html"
 
 
-def css_string(value: str) -> str:
-    """A value for inside a double-quoted CSS string (page headers are set in @page margin boxes)."""
-    return (value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\a ")
-            .replace("<", "\\3c ").replace(">", "\\3e "))
-
-
 def notice_pdf_bytes(notice: Notice, *, with_seal: bool = True, sign: bool = True) -> bytes:
     """The PDF of a notice (signed unless told otherwise). Pure with respect to the database."""
     context = {
         "notice": notice,
         "issued_on": timezone.localdate(notice.issued_at),
-        "head_left": css_string(settings.CENTRE_NAME),
-        "head_right": css_string(notice.number),
+        "head_left": documents.css_string(settings.CENTRE_NAME),
+        "head_right": documents.css_string(notice.number),
         "seal_uri": seal.seal_data_uri(settings.CENTRE_NAME, font_family=documents.font_stack()) if with_seal else "",
     }
     pdf = documents.render_pdf(PDF_TEMPLATE, context)
@@ -50,33 +39,8 @@ def notice_pdf_bytes(notice: Notice, *, with_seal: bool = True, sign: bool = Tru
 
 
 def render_notice_pdf(notice_id: int) -> bool:
-    """Render, sign and store the PDF of one notice unless it has one. True when this call stored it.
-
-    Rendering happens outside any transaction (it takes a few hundred ms); the row is then locked and the
-    file attached only if nobody did it meanwhile, so two workers running the same task store one PDF.
-    """
-    notice = Notice.objects.select_related("application").filter(pk=notice_id).first()
-    if notice is None or notice.rendered_at is not None:
-        return False
-    pdf = notice_pdf_bytes(notice)
-    digest = hashlib.sha256(pdf).hexdigest()
-    stored_name = ""
-    try:
-        with transaction.atomic():
-            locked = Notice.objects.select_for_update().get(pk=notice_id)
-            if locked.rendered_at is not None:
-                return False
-            locked.pdf.save("notice.pdf", ContentFile(pdf), save=False)
-            stored_name = locked.pdf.name
-            locked.pdf_sha256 = digest
-            locked.rendered_at = timezone.now()
-            locked.save(update_fields=["pdf", "pdf_sha256", "rendered_at"])
-        stored_name = ""  # committed: the file belongs to the row now
-    finally:
-        if stored_name:  # the transaction failed after the bytes were written
-            Notice.pdf.field.storage.delete(stored_name)
-    log.info("notice %s rendered (%d bytes)", notice.number, len(pdf))
-    return True
+    """Render, sign and store the PDF of one notice unless it has one. True when this call stored it."""
+    return documents.store_once(Notice, notice_id, notice_pdf_bytes, label="notice")
 
 
 def enqueue_render(notice_id: int) -> None:
@@ -101,25 +65,5 @@ def sweep_unrendered_notices(older_than: timedelta = timedelta(minutes=5), limit
 
 
 def measure_render(notice: Notice, runs: int = 20, *, sign: bool = True) -> dict:
-    """Render (and sign) one notice `runs` times without storing it: {'runs', 'median_ms', 'p95_ms', ...}.
-    For the benchmark scripts (bench/); the first run, which may build the font cache, is not counted."""
-    notice_pdf_bytes(notice, sign=sign)
-    render_ms, total_ms = [], []
-    for _ in range(runs):
-        started = time.perf_counter()
-        pdf = notice_pdf_bytes(notice, sign=False)
-        rendered = time.perf_counter()
-        if sign:
-            signing.sign_pdf(pdf)
-        finished = time.perf_counter()
-        render_ms.append((rendered - started) * 1000)
-        total_ms.append((finished - started) * 1000)
-
-    def p95(values):
-        ordered = sorted(values)
-        return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-
-    sign_ms = [t - r for t, r in zip(total_ms, render_ms)]
-    return {"runs": runs, "median_ms": round(statistics.median(total_ms), 1), "p95_ms": round(p95(total_ms), 1),
-            "render_median_ms": round(statistics.median(render_ms), 1),
-            "sign_median_ms": round(statistics.median(sign_ms), 1)}
+    """Render (and sign) one notice `runs` times without storing it (portal.documents.measure)."""
+    return documents.measure(lambda: notice_pdf_bytes(notice, sign=False), runs, sign=sign)

@@ -28,6 +28,7 @@ from approvals.cases.models import (  # noqa: F401 - the package's models belong
     Stage,
     Suspension,
 )
+from approvals.certificates.models import Certificate  # noqa: F401
 from approvals.intake.models import IntakeClaim  # noqa: F401
 
 def notice_pdf_path(instance, filename: str) -> str:

@@ -3,6 +3,7 @@ named sweep_*; the schedules are in portal/settings.py, CELERY_BEAT_SCHEDULE).""
 from celery import shared_task
 
 from approvals import documents
+from approvals.certificates.tasks import render_certificate, sweep_unrendered_certificates
 from approvals.cases.tasks import sweep_overdue_rectifications, sweep_timers
 from approvals.intake.tasks import sweep_deemed_acceptance, sweep_lapsed_supplements, sweep_overdue_tolerated_materials
 
@@ -21,5 +22,5 @@ def sweep_unrendered_notices():
     return documents.sweep_unrendered_notices()
 
 
-__all__ = ["render_notice", "sweep_unrendered_notices", "sweep_deemed_acceptance", "sweep_lapsed_supplements", "sweep_overdue_rectifications",
+__all__ = ["render_certificate", "sweep_unrendered_certificates", "render_notice", "sweep_unrendered_notices", "sweep_deemed_acceptance", "sweep_lapsed_supplements", "sweep_overdue_rectifications",
            "sweep_overdue_tolerated_materials", "sweep_timers"]

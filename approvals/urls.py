@@ -3,6 +3,7 @@ from django.urls import path
 
 from approvals import views
 from approvals.cases import urls as case_urls
+from approvals.certificates import views as certificate_views
 from approvals.intake import urls as intake_urls
 
 app_name = "approvals"
@@ -11,6 +12,7 @@ urlpatterns = [
     path("notices/<uuid:public_id>/", views.notice, name="notice"),
     path("notices/<uuid:public_id>/pdf/", views.notice_pdf, name="notice_pdf"),
     path("files/<uuid:public_id>/", views.file, name="file"),
+    path("certificates/<uuid:public_id>/pdf/", certificate_views.certificate_pdf, name="certificate_pdf"),
     *intake_urls.urlpatterns,
     *case_urls.urlpatterns,
 ]

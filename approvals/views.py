@@ -4,7 +4,7 @@ of an application one may not see answers 404, whatever one's role."""
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET
 from approvals import policy
 from approvals.intake import policy as intake_policy
 from approvals.notices import notice_pdf_url
-from portal.filenames import content_disposition
+from portal.web import issued_pdf_response
 from portal.web import stored_file_response
 
 
@@ -44,17 +44,7 @@ def notice_pdf(request, public_id):
     found = policy.notice_for(request.user, public_id)
     if found is None or found.rendered_at is None:
         raise Http404(_("文书不存在。"))
-    try:
-        handle = found.pdf.open("rb")
-    except FileNotFoundError:
-        raise Http404(_("文件已不存在。")) from None
-    response = FileResponse(handle, content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition(f"{found.title}{found.number}.pdf", attachment=False)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    # Shown inside the notice page (<object>): framing by this site only.
-    response["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'self'"
-    return response
+    return issued_pdf_response(found, f"{found.title}{found.number}.pdf")
 
 
 @require_GET

@@ -249,3 +249,79 @@ def render_pdf(template_name: str, context: dict | None = None, *, base_url: str
     }
     html = render_to_string(template_name, context, request=request)
     return html_to_pdf(html, base_url=base_url)
+
+
+# --- issued documents: rendered once, stored with their hash, never rendered again ----------------------------
+
+
+def store_once(model, pk: int, make_pdf, *, label: str = "document") -> bool:
+    """Render and store the PDF of one issued document (a model with `pdf`, `pdf_sha256` and `rendered_at`)
+    unless it has one. True when this call stored it.
+
+    `make_pdf(row)` runs outside any transaction (rendering and signing take a few hundred ms); the row is then
+    locked and the file attached only if nobody did it meanwhile, so two workers running the same task store
+    one PDF. Bytes written for a transaction that then fails are deleted again.
+    """
+    import hashlib
+
+    from django.core.files.base import ContentFile
+    from django.db import transaction
+    from django.utils import timezone
+
+    row = model.objects.filter(pk=pk).first()
+    if row is None or row.rendered_at is not None:
+        return False
+    pdf = make_pdf(row)
+    digest = hashlib.sha256(pdf).hexdigest()
+    stored_name = ""
+    try:
+        with transaction.atomic():
+            locked = model.objects.select_for_update().get(pk=pk)
+            if locked.rendered_at is not None:
+                return False
+            locked.pdf.save(f"{label}.pdf", ContentFile(pdf), save=False)
+            stored_name = locked.pdf.name
+            locked.pdf_sha256 = digest
+            locked.rendered_at = timezone.now()
+            locked.save(update_fields=["pdf", "pdf_sha256", "rendered_at"])
+        stored_name = ""  # committed: the file belongs to the row now
+    finally:
+        if stored_name:  # the transaction failed after the bytes were written
+            model.pdf.field.storage.delete(stored_name)
+    log.info("%s %s rendered (%d bytes)", label, pk, len(pdf))
+    return True
+
+
+def measure(make_unsigned_pdf, runs: int = 20, *, sign: bool = True) -> dict:
+    """Render (and sign) one document `runs` times without storing it: {'runs', 'median_ms', 'p95_ms',
+    'render_median_ms', 'sign_median_ms'}. For the benchmark scripts; the first run (font cache) is not counted."""
+    import statistics
+
+    from portal import signing
+
+    make_unsigned_pdf()
+    render_ms, total_ms = [], []
+    for _ in range(runs):
+        started = time.perf_counter()
+        pdf = make_unsigned_pdf()
+        rendered = time.perf_counter()
+        if sign:
+            signing.sign_pdf(pdf)
+        finished = time.perf_counter()
+        render_ms.append((rendered - started) * 1000)
+        total_ms.append((finished - started) * 1000)
+
+    def p95(values):
+        ordered = sorted(values)
+        return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+    sign_ms = [t - r for t, r in zip(total_ms, render_ms)]
+    return {"runs": runs, "median_ms": round(statistics.median(total_ms), 1), "p95_ms": round(p95(total_ms), 1),
+            "render_median_ms": round(statistics.median(render_ms), 1),
+            "sign_median_ms": round(statistics.median(sign_ms), 1)}
+
+
+def css_string(value: str) -> str:
+    """A value for inside a double-quoted CSS string (page headers are set in @page margin boxes)."""
+    return (value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\a ")
+            .replace("<", "\\3c ").replace(">", "\\3e "))

@@ -220,6 +220,8 @@ CELERY_BEAT_SCHEDULE = {
     # cases skipped while an officer held their row; the intake rules run twice a day.
     # Notices whose PDF was not rendered (a broker down at issue time, retries exhausted): rendered again.
     "approvals-sweep-unrendered-notices": {"task": "approvals.tasks.sweep_unrendered_notices", "schedule": 600.0},
+    "approvals-sweep-unrendered-certificates": {"task": "approvals.tasks.sweep_unrendered_certificates",
+                                                "schedule": 600.0},
     "approvals-sweep-timers": {"task": "approvals.tasks.sweep_timers",
                                "schedule": crontab(minute=1, hour="0,8-18")},
     "approvals-sweep-overdue-rectifications": {"task": "approvals.tasks.sweep_overdue_rectifications",
@@ -286,6 +288,16 @@ ADMIN_SITE_HEADER = _("一窗通 系统管理")
 
 # The name printed on every page, notice and certificate.
 CENTRE_NAME = env_str("CENTRE_NAME", "宝塔区行政审批服务局")
+# The bureau as issuer of certificates: its unified social credit code (GB 32100) goes into every electronic
+# licence id (GB/T 36901) and onto the public listing. The default is a made-up valid code for the demo.
+ISSUER_CREDIT_CODE = env_str("ISSUER_CREDIT_CODE", "11610602MB01234510")
+# Licence-type codes of the provincial licence catalogue (21 characters), by certificate name; a type without
+# one gets the issuer's code and a 3-digit number (approvals.certificates.rules.type_code_for).
+LICENCE_TYPE_CODES: dict[str, str] = {}
+# The prefix of certificate numbers (宝塔审证〔2026〕000123号); empty: the centre's first two characters + 审.
+LICENCE_NUMBER_PREFIX = env_str("LICENCE_NUMBER_PREFIX", "")
+# The address the public reaches the portal at: QR codes on certificates point to its verification page.
+PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 # The issuer an authenticator app shows next to the account.
 OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "一窗通 " + CENTRE_NAME)
 

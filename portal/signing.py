@@ -160,3 +160,32 @@ def sign_pdf(pdf: bytes, *, reason: str = "", location: str = "") -> bytes:
     )
     out = signers.sign_pdf(writer, metadata, signer=signer())
     return out.getvalue()
+
+
+def check_signature(pdf: bytes) -> dict:
+    """What a verifier needs to know of a PDF someone uploads: is there a signature, is it intact (the signed
+    bytes unchanged), does it cover the whole file (nothing appended after signing), and is it the bureau's own
+    signing certificate. {'signed', 'intact', 'whole', 'ours', 'signer'}; never raises on a malformed file.
+
+    Trust in a certificate chain is not judged here: the bureau's own certificate is compared byte for byte,
+    which is what the public verification page needs (is this the bureau's document?)."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+
+    result = {"signed": False, "intact": False, "whole": False, "ours": False, "signer": ""}
+    try:
+        reader = PdfFileReader(BytesIO(pdf), strict=False)
+        signatures = reader.embedded_signatures
+        if not signatures:
+            return result
+        signature = signatures[-1]
+        result["signed"] = True
+        status = validate_pdf_signature(signature)
+        result["intact"] = bool(status.intact and status.valid)
+        result["whole"] = status.coverage.name == "ENTIRE_FILE"
+        certificate = signature.signer_cert
+        result["signer"] = certificate.subject.human_friendly
+        result["ours"] = certificate.dump() == signer().signing_cert.dump()
+    except Exception:  # noqa: BLE001 - any malformed upload reads as "not a valid signed document"
+        log.info("signature check failed on an uploaded PDF", exc_info=True)
+    return result

@@ -24,6 +24,7 @@ urlpatterns = [
     path("guide/", include("catalog.urls")),
     path("", include("applications.urls")),
     path("office/", include("approvals.urls")),
+    path("verify/", include("approvals.certificates.urls")),
     path("supervision/", include("supervision.urls")),
     path("api/", include("portal.api_urls")),
     path("admin/", admin.site.urls),

@@ -66,3 +66,18 @@ def stored_file_response(stored, *, as_attachment: bool = False) -> FileResponse
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def issued_pdf_response(document, filename: str) -> FileResponse:
+    """The stored, signed PDF of an issued document (a notice, a certificate), shown inline and framable by this
+    site only (the document pages embed it). Http404 when the file is gone."""
+    try:
+        handle = document.pdf.open("rb")
+    except FileNotFoundError:
+        raise Http404(_("文件已不存在。")) from None
+    response = FileResponse(handle, content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition(filename, attachment=False)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'self'"
+    return response

@@ -41,6 +41,7 @@ from django.db import connection, transaction
 from django.shortcuts import resolve_url
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 from django.urls.converters import IntConverter, UUIDConverter
 from django.urls.resolvers import RegexPattern, RoutePattern
 
@@ -49,6 +50,9 @@ from applications import services as app_services
 from applications import testing as app_testing
 from applications.models import Status
 from approvals.cases import services as case_services
+from approvals.certificates import services as certificate_services
+from approvals.certificates.documents import render_certificate_pdf
+from approvals.certificates.models import Certificate
 from approvals.documents import render_notice_pdf
 from approvals.intake import services as intake_services
 from approvals.models import (
@@ -163,6 +167,7 @@ class World:
     walk_in_material: object
     walk_in_file: object
     inspectors: list
+    certificate: object
 
 
 def build_world() -> World:
@@ -225,6 +230,13 @@ def build_world() -> World:
         clients[role] = Client()
         clients[role].force_login(user)
 
+    # A certificate of the application (made directly: the world's case is still open; who may download it
+    # depends on the application only, approvals.certificates.policy).
+    certificate = certificate_services.create_certificate(
+        case, {**certificate_services.certificate_defaults(case), "certificate_name": "许可证"},
+        basis=Certificate.Basis.ON_THE_SPOT, issued_by=flow.certifier, issued_at=timezone.now())
+    render_certificate_pdf(certificate.pk)
+
     application.refresh_from_db()
     material = next(m for m in application.materials.all() if m.asked and m.files.exists())
     return World(
@@ -233,7 +245,7 @@ def build_world() -> World:
         case=ApprovalCase.objects.get(pk=case.pk), visit=Inspection.objects.get(pk=visit.pk),
         reinspection=reinspection, evidence=InspectionEvidence.objects.get(inspection=visit),
         extension=extension, walk_in=walk_in, walk_in_material=walk_in_material, walk_in_file=walk_in_file,
-        inspectors=[flow.inspector1.pk, flow.inspector2.pk],
+        inspectors=[flow.inspector1.pk, flow.inspector2.pk], certificate=certificate,
     )
 
 
@@ -376,6 +388,7 @@ ROWS = [
     page("approvals:notice_pdf", "GET", SEES_APPLICATION, lambda w: {"public_id": w.notice.public_id}),
     api("GET", "/api/approvals/notices/{public_id}/", SEES_APPLICATION, lambda w: {"public_id": w.notice.public_id}),
     page("approvals:file", "GET", BACK_OFFICE_SEES_APPLICATION, UPLOAD),
+    page("approvals:certificate_pdf", "GET", SEES_APPLICATION, lambda w: {"public_id": w.certificate.public_id}),
 
     # --- the intake desk (the walk-in routes on the clerk's walk-in draft)
     page("approvals:walk_in_fill", "GET", INTAKE_ACT, lambda w: {"pk": w.walk_in.pk}),

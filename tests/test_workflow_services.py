@@ -68,7 +68,8 @@ def test_review_then_decision_approves_with_certificate_data_and_moves_the_appli
     assert decision.notice.kind == Notice.Kind.APPROVAL and "准予行政许可" in decision.notice.body_html
     application = Application.objects.get(pk=case.application_id)
     assert application.status == Status.DECIDED and application.decided_at
-    assert case_actions(case) == ["case_open", "case_claim", "case_review", "case_claim", "case_approve"]
+    assert case_actions(case) == ["case_open", "case_claim", "case_review", "case_claim", "case_approve",
+                                 "certificate_issued"]
     review = AuditEvent.objects.get(object_id=str(case.pk), object_type="approvals.approvalcase", action="case_review")
     assert (review.actor, review.from_state, review.to_state, review.opinion) == (
         flow.reviewer, "review", "decision", "材料齐全，符合法定条件")

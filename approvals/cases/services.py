@@ -25,6 +25,8 @@ from applications import services as app_services
 from applications.models import Application, Status
 from approvals.cases import evidence as evidence_types
 from approvals.cases import policy
+from approvals.certificates import services as certificates
+from approvals.certificates.services import certificate_defaults
 from approvals.cases.models import (
     CLOSED_STAGES,
     DECIDED_STAGES,
@@ -115,6 +117,8 @@ def approve_on_the_spot(cases: list[ApprovalCase], clerk: User, opinion: str, *,
             raise Conflict(_("审批案件已被他人处理。"), code="concurrent") from None
         record_audit(clerk, "case_approve_on_the_spot", case, from_state=Stage.RECEIVED, to_state=Stage.APPROVED,
                      opinion=opinion, request=request)
+    if cases:
+        certificates.issue_due(cases[0].application, clerk, request=request)
 
 
 def close_cases_on_withdrawal(sender, application: Application, actor: User, reason: str, **kwargs) -> None:
@@ -488,28 +492,6 @@ def send_back(case: ApprovalCase, officer: User, to_stage: str, reason: str, *, 
     return case
 
 
-def _add_years(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
-
-
-def certificate_defaults(case: ApprovalCase, today: date | None = None) -> dict:
-    """What an approval's certificate carries unless the certifier changes it: the applicant as holder, the
-    item as scope, validity from today for the item's certificate validity (years; none: long-term)."""
-    today = today or clock.today()
-    snapshot = case.item_version.snapshot
-    applicant = case.application.applicant
-    years = snapshot.get("certificate_validity_years")
-    return {
-        "certificate_name": snapshot.get("certificate_name") or "",
-        "holder_name": applicant.name, "holder_id_type": applicant.id_type, "holder_id_number": applicant.id_number,
-        "scope": snapshot.get("name", ""), "valid_from": today,
-        "valid_until": (_add_years(today, years) - timedelta(days=1)) if years else None,
-    }
-
-
 def _all_decided(application_id: int) -> bool:
     stages = list(ApprovalCase.objects.filter(application_id=application_id).values_list("stage", flat=True))
     return bool(stages) and all(s in CLOSED_STAGES for s in stages) and any(s in DECIDED_STAGES for s in stages)
@@ -566,6 +548,7 @@ def decide(case: ApprovalCase, officer: User, approve: bool, *, certificate: dic
     record_audit(officer, "case_approve" if approve else "case_deny", case, from_state=before, to_state=case.stage,
                  opinion=opinion or reasons, request=request,
                  data={"result": decision.outcome, "decision": decision.pk, "notice": decision.notice.number})
+    certificates.issue_due(case.application, officer, request=request)
     if _all_decided(case.application_id):
         application = Application.objects.get(pk=case.application_id)
         app_services.record_decision(application, officer, action="all_cases_decided", request=request,
@@ -593,6 +576,7 @@ def terminate(case: ApprovalCase, officer: User, reason: str, *, version: int | 
         if application.status == Status.ACCEPTED:
             app_services.record_decision(application, officer, action="all_cases_decided", request=request,
                                          opinion=_("全部审批事项已办结，转统一出件窗口。"))
+        certificates.issue_due(application, officer, request=request)  # a joint bundle's waiting certificates
     return case
 
 

@@ -1,0 +1,115 @@
+"""The public verification page (/verify/, no sign-in) and the certificate download for those who may see it.
+
+The verification page answers what a bank, a landlord or an inspector asks of a certificate in their hand: is it
+real, and is it in force today (valid, expired, suspended, revoked, superseded by a corrected version)? It shows
+the item, the holder (a natural person's name and ID masked), the issuer and the dates, and checks an uploaded PDF:
+is it byte for byte the issued file (SHA-256), and is the bureau's signature in it intact.
+"""
+from __future__ import annotations
+
+import hashlib
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.http import require_GET, require_http_methods
+
+from approvals.certificates import policy, rules, selectors
+from approvals.certificates.models import Certificate
+from portal import licence_ids, signing, sniffing
+from portal.errors import DomainError
+from portal.web import issued_pdf_response
+
+UPLOAD_MAX_BYTES = 20 * 1024 * 1024
+
+READING_LABELS = {
+    "valid": _("有效"), "expired": _("已过期"), "suspended": _("已暂扣"), "revoked": _("已撤销"),
+    "superseded": _("已换发新证，本版本作废"), "not_yet_valid": _("尚未生效"),
+}
+
+
+def public_facts(certificate: Certificate) -> dict:
+    """What the public may see: a natural person's name and ID masked, an organisation's shown in full."""
+    person = certificate.holder_id_type == "111"
+    return {
+        "holder": rules.mask_name(certificate.holder_name) if person else certificate.holder_name,
+        "holder_id": rules.mask_id_number(certificate.holder_id_type, certificate.holder_id_number),
+        "holder_id_label": certificate.holder_id_type_label() if certificate.holder_id_number else "",
+    }
+
+
+def _check_upload(request, certificate: Certificate | None) -> dict | None:
+    uploaded = request.FILES.get("pdf")
+    if uploaded is None:
+        raise DomainError(_("请选择要核验的 PDF 文件。"), code="missing")
+    checked = sniffing.read_upload(uploaded, allowed=(sniffing.PDF,), limit_for=lambda kind: UPLOAD_MAX_BYTES,
+                                   type_message=_("只能核验本局签发的 PDF 电子证照。"))
+    try:
+        data = checked.content.read()
+    finally:
+        checked.close()
+    digest = hashlib.sha256(data).hexdigest()
+    issued = selectors.by_pdf_sha256(digest)
+    return {"sha256": digest, "issued": issued, "matches": issued is not None and (certificate is None
+                                                                                  or issued.pk == certificate.pk),
+            "signature": signing.check_signature(data)}
+
+
+@require_http_methods(["GET", "POST"])
+def lookup(request):
+    """The verification start page: type an electronic licence id or a certificate number, or upload a PDF."""
+    query = (request.GET.get("q") or "").strip()
+    error, upload = "", None
+    if query:
+        found = selectors.by_electronic_id(query) or selectors.by_licence_number(query)
+        if found is not None:
+            return redirect("verify:certificate", found.electronic_id)
+        problem = licence_ids.problem(query) if query.startswith("1.2.156") else None
+        error = _(problem) if problem else _("未找到该证照。请核对电子证照标识或证照编号。")
+    if request.method == "POST":
+        try:
+            upload = _check_upload(request, None)
+        except DomainError as exc:
+            error = " ".join(exc.messages)
+    return render(request, "approvals/certificates/verify.html", {
+        "query": query, "error": error, "upload": upload, "centre_name": settings.CENTRE_NAME,
+        }, status=404 if error and query else 200)
+
+
+@require_http_methods(["GET", "POST"])
+def certificate(request, electronic_id: str):
+    """One certificate's standing today, for anyone (the QR code on the certificate opens this page)."""
+    found = selectors.by_electronic_id(electronic_id)
+    if found is None:
+        problem = licence_ids.problem(electronic_id)
+        return render(request, "approvals/certificates/verify.html", {
+            "query": electronic_id, "error": _(problem) if problem else _("未找到该证照。"),
+            "centre_name": settings.CENTRE_NAME}, status=404)
+    upload, error = None, ""
+    if request.method == "POST":
+        try:
+            upload = _check_upload(request, found)
+        except DomainError as exc:
+            error = " ".join(exc.messages)
+    reading = selectors.reading_of(found)
+    newest = selectors.newest_version(found) if found.standing == Certificate.Standing.SUPERSEDED else None
+    response = render(request, "approvals/certificates/verified.html", {
+        "certificate": found, "reading": reading.code, "reading_label": READING_LABELS[reading.code],
+        "facts": public_facts(found), "newest": newest, "upload": upload, "error": error,
+    })
+    response["Cache-Control"] = "no-store"  # the standing may change at any moment
+    return response
+
+
+@require_GET
+@login_required
+@xframe_options_sameorigin
+def certificate_pdf(request, public_id):
+    """The signed PDF of a certificate, for whoever may see its application; 404 until it is rendered."""
+    found = policy.certificate_for(request.user, public_id)
+    if found is None or found.rendered_at is None:
+        raise Http404(_("证照不存在。"))
+    return issued_pdf_response(found, f"{found.name}{found.licence_number}.pdf")
