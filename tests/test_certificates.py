@@ -3,14 +3,12 @@ with a valid GB/T 36901 electronic id; rendered once as a signed PDF with Chines
 decodes to the verification page; never changed in the database; corrected by a new version; revoked; and the
 public verification page that reads all of it."""
 import hashlib
-import io
 import subprocess
 from pathlib import Path
 
 import pytest
 import zxingcpp
-from django.db import IntegrityError, InternalError, connection, transaction
-from django.db.utils import DatabaseError
+from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from PIL import Image
 
