@@ -278,3 +278,14 @@ def test_the_pdf_download_follows_the_application(client, flow):
 
     client.force_login(make_person(Role.APPLICANT, "路人甲"))
     assert client.get(url).status_code == 404
+
+
+def test_the_case_page_lists_the_certificate_with_its_reading_and_links(client, flow):
+    certificate = Certificate.objects.get(decision=approve(flow, flow.case()))
+    client.force_login(flow.certifier)
+    body = client.get(reverse("approvals:case", args=[certificate.case_id])).content.decode()
+    assert 'data-testid="certificates"' in body and certificate.licence_number in body and "证照正在生成" in body
+    documents.render_certificate_pdf(certificate.pk)
+    certificate_services.revoke(certificate, flow.head, "以欺骗手段取得许可")
+    body = client.get(reverse("approvals:case", args=[certificate.case_id])).content.decode()
+    assert "已撤销" in body and reverse("approvals:certificate_pdf", args=[certificate.public_id]) in body

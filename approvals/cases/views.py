@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from approvals.certificates import selectors as certificate_selectors
 from approvals.cases import forms, policy, selectors, services
 from approvals.cases.models import ExtensionRequest, Inspection, Stage
 from approvals.notices import appeal_rights_text, notices_of
@@ -189,6 +190,7 @@ def _render_case(request, case, *, bound: dict | None = None, problems=(), statu
         "inspections": can.inspections, "legal_reviews": list(case.legal_reviews.all()),
         "extensions": list(case.extensions.all()), "suspensions": list(case.suspensions.all()),
         "decision": case.decision_record, "history": _history(case), "appeal_rights": appeal_rights_text(),
+        "certificates": certificate_selectors.certificates_of_case(case),
         "active": next(iter(bound)) if bound else "",
     }, status=status)
 

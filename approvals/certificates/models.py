@@ -36,6 +36,11 @@ class Certificate(models.Model):
         CORRECTION = "correction", _("更正换发")
         DEEMED_RENEWAL = "deemed_renewal", _("延续视为准予（逾期未作决定）")
 
+    # How a certificate reads on a day (approvals.certificates.rules.reading): its standing, or expired by date.
+    READING_LABELS = {
+        "valid": _("有效"), "expired": _("已过期"), "suspended": _("已暂扣"), "revoked": _("已撤销"),
+        "superseded": _("已换发新证，本版本作废"), "not_yet_valid": _("尚未生效"),
+    }
     HOLDER_ID_TYPES = {"111": _("居民身份证"), "001": _("统一社会信用代码")}
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)

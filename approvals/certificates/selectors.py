@@ -16,6 +16,15 @@ def certificates_of(application) -> list[Certificate]:
     return list(Certificate.objects.filter(application=application).only(*LISTED).order_by("issued_at", "id"))
 
 
+def certificates_of_case(case) -> list[Certificate]:
+    """The case's certificates, every version, with how each reads today."""
+    rows = list(Certificate.objects.filter(case=case).only(*LISTED).order_by("issued_at", "id"))
+    for row in rows:
+        row.reading = reading_of(row)
+        row.reading_label = Certificate.READING_LABELS[row.reading.code]
+    return rows
+
+
 def by_electronic_id(value: str) -> Certificate | None:
     """The certificate of an electronic licence id as typed or scanned (full-width characters, spaces and lower
     case are read as meant); None when malformed or unknown."""

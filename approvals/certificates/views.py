@@ -25,10 +25,6 @@ from portal.web import issued_pdf_response
 
 UPLOAD_MAX_BYTES = 20 * 1024 * 1024
 
-READING_LABELS = {
-    "valid": _("有效"), "expired": _("已过期"), "suspended": _("已暂扣"), "revoked": _("已撤销"),
-    "superseded": _("已换发新证，本版本作废"), "not_yet_valid": _("尚未生效"),
-}
 
 
 def public_facts(certificate: Certificate) -> dict:
@@ -97,7 +93,7 @@ def certificate(request, electronic_id: str):
     reading = selectors.reading_of(found)
     newest = selectors.newest_version(found) if found.standing == Certificate.Standing.SUPERSEDED else None
     response = render(request, "approvals/certificates/verified.html", {
-        "certificate": found, "reading": reading.code, "reading_label": READING_LABELS[reading.code],
+        "certificate": found, "reading": reading.code, "reading_label": Certificate.READING_LABELS[reading.code],
         "facts": public_facts(found), "newest": newest, "upload": upload, "error": error,
     })
     response["Cache-Control"] = "no-store"  # the standing may change at any moment
