@@ -33,7 +33,7 @@ from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
 from applications import casenumbers, formspecs
-from portal import sniffing
+from portal import outbox, sniffing
 from portal.audit import record_system_events
 from portal.errors import Conflict, DomainError, Throttled
 from applications.models import (
@@ -51,7 +51,6 @@ from applications.models import (
     UploadedFile,
     VerificationCode,
 )
-from applications.signals import application_withdrawn
 from catalog import rules as catalog_rules
 from catalog import services as catalog_services
 from catalog.codesets import Channel, MaterialSource, Requirement
@@ -67,6 +66,8 @@ from portal.validators import any_identifier_error, citizen_id_error, credit_cod
 log = logging.getLogger(__name__)
 
 INTAKE_LIMIT_DAYS = 5  # Administrative Licensing Law, Art. 32
+# The outbox topic of a withdrawal (portal.outbox): approvals and supervision subscribe to it.
+WITHDRAWN_TOPIC = "application.withdrawn"
 CODE_TTL_MINUTES = 10
 CODE_MAX_ATTEMPTS = 5
 CODE_RESEND_SECONDS = 60
@@ -826,7 +827,9 @@ def resubmit(application: Application, user: User, *, request=None) -> Applicati
 
 @transaction.atomic
 def withdraw(application: Application, user: User, reason: str, *, request=None) -> Application:
-    """The applicant withdraws before a decision, with a reason; approvals closes the open cases (signal)."""
+    """The applicant withdraws before a decision, with a reason. The "application.withdrawn" event (portal.outbox,
+    same transaction) tells approvals to close the open cases and supervision to tell a department that already
+    had a handoff of it; until the cases are closed, approvals refuses work on them (its _lock)."""
     _require_edit(user, application)
     reason = (reason or "").strip()
     if not reason:
@@ -836,7 +839,8 @@ def withdraw(application: Application, user: User, reason: str, *, request=None)
     application.end_reason = reason[:2000]
     before, after = _transition(application, "withdraw", update_fields=["finished_at", "end_reason"])
     record_audit(user, "withdraw", application, from_state=before, to_state=after, opinion=reason, request=request)
-    application_withdrawn.send(sender=Application, application=application, actor=user, reason=reason)
+    outbox.publish(WITHDRAWN_TOPIC, application, {"actor_id": user.pk, "reason": reason,
+                                                  "case_number": application.case_number})
     return application
 
 

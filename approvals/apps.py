@@ -7,13 +7,13 @@ class ApprovalsConfig(AppConfig):
     verbose_name = _("受理与审批")
 
     def ready(self):
-        from applications.signals import application_withdrawn
+        from applications.services import WITHDRAWN_TOPIC
         from approvals.timers import recompute_for_calendar
         from portal.signals import calendar_changed
         from approvals.cases import panels as case_panels
         from approvals.cases.services import close_cases_on_withdrawal
         from approvals.intake import panels
-        from portal import dashboard, navigation
+        from portal import dashboard, navigation, outbox
         from portal.roles import Role
 
         navigation.register(_("受理队列"), "approvals:queue", roles=[Role.WINDOW_CLERK], order=10)
@@ -23,7 +23,7 @@ class ApprovalsConfig(AppConfig):
         dashboard.register_panel(Role.WINDOW_CLERK, "approvals/panels/issuing_window.html", panels.issuing_window,
                                  order=20)
         self._register_case_pages(navigation, dashboard, case_panels, Role)
-        application_withdrawn.connect(close_cases_on_withdrawal, dispatch_uid="approvals.close_cases_on_withdrawal")
+        outbox.subscribe(WITHDRAWN_TOPIC, close_cases_on_withdrawal)
         calendar_changed.connect(recompute_for_calendar, dispatch_uid="approvals.recompute_for_calendar")
         # The sweeps' beat schedule is in portal/settings.py (CELERY_BEAT_SCHEDULE).
 

@@ -355,3 +355,29 @@ class StoredFile(models.Model):
         from portal.filenames import download_name
 
         return download_name(self.original_name, self.content_type, self.extension)
+
+
+class OutboxEvent(models.Model):
+    """An event another app must hear about, written in the same transaction as the change it reports
+    (transactional outbox, portal.outbox): a case decided, a certificate revoked or superseded, an application
+    withdrawn, a 告知承诺 acceptance. Processed once by every consumer registered for its topic, in id order;
+    the processing commits with its effects, so an event is never half handled and never lost."""
+
+    event_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    topic = models.CharField(_("主题"), max_length=60)
+    subject_type = models.CharField(_("对象类型"), max_length=60, blank=True)
+    subject_id = models.CharField(_("对象编号"), max_length=64, blank=True)
+    payload = models.JSONField(_("内容"), default=dict)
+    created_at = models.DateTimeField(_("产生时间"), default=timezone.now)
+    processed_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("失败次数"), default=0)
+    last_error = models.TextField(_("最近错误"), blank=True)
+
+    class Meta:
+        verbose_name = _("事件发件箱")
+        verbose_name_plural = _("事件发件箱")
+        ordering = ["id"]
+        indexes = [models.Index(fields=["id"], condition=Q(processed_at__isnull=True), name="outbox_pending")]
+
+    def __str__(self):
+        return f"{self.topic} {self.subject_type}:{self.subject_id}"

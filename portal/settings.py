@@ -209,6 +209,9 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "portal.tasks.record_worker_heartbeat", "schedule": 30.0},
+    # The transactional outbox (portal/outbox.py): each commit asks for a drain; this catches what a broker
+    # outage or a lost message left.
+    "outbox-drain": {"task": "portal.tasks.drain_outbox", "schedule": 15.0},
     "calendar-coverage": {"task": "portal.tasks.check_calendar_coverage", "schedule": 3600.0},
     # The audit log's hash chains, recomputed once a day at night (portal/auditchain.py).
     "audit-chain-verify": {"task": "portal.tasks.verify_audit_chain", "schedule": crontab(minute=40, hour=2)},
@@ -233,6 +236,8 @@ CELERY_BEAT_SCHEDULE = {
     "approvals-sweep-overdue-tolerated-materials": {"task": "approvals.tasks.sweep_overdue_tolerated_materials",
                                          "schedule": crontab(minute=15, hour="0,12")},
 }
+# Failed attempts to hand an outbox event to its consumers before it waits for an administrator's re-drive.
+OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 10)
 # Working days before the promised date a case turns yellow, and before the statutory date the alarm starts.
 APPROVAL_YELLOW_WORKING_DAYS = env_int("APPROVAL_YELLOW_WORKING_DAYS", 2)
 APPROVAL_STATUTORY_ALARM_WORKING_DAYS = env_int("APPROVAL_STATUTORY_ALARM_WORKING_DAYS", 3)

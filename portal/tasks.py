@@ -35,3 +35,11 @@ def forget_old_failures():
     from portal import throttle
 
     return throttle.purge_old_failures()
+
+
+@shared_task(name="portal.tasks.drain_outbox", acks_late=True)
+def drain_outbox():
+    """Hand pending outbox events to their consumers (after each commit that published one, and on the beat)."""
+    from portal import outbox
+
+    return outbox.drain()

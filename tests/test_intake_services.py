@@ -15,7 +15,9 @@ from applications.testing import complete_draft, make_bundle, make_item, make_pe
 from approvals.intake import selectors as intake_selectors
 from approvals.intake import services as intake_services
 from approvals.models import ApprovalCase, IntakeClaim, Notice, Stage
-from portal import clock
+from approvals.cases import services as case_services
+from approvals.testing import make_person as staff_person
+from portal import clock, outbox
 from portal.models import AuditEvent
 from portal.roles import Role
 
@@ -387,6 +389,11 @@ def test_withdrawal_after_acceptance_closes_the_cases(applicant_user, clerk):
     application = submitted_application(applicant_user, bundle=make_bundle())
     intake_services.accept(application, clerk)
     app_services.withdraw(Application.objects.get(pk=application.pk), applicant_user, "不再经营")
+    # Until the outbox event is handled, the cases refuse work; then they are closed, once.
+    case = ApprovalCase.objects.filter(application=application).first()
+    with pytest.raises(Conflict, match="撤回"):
+        case_services.claim_case(case, staff_person(Role.APPROVAL_OFFICER, "审批员", section=case.section))
+    assert outbox.drain() == 1 and outbox.drain() == 0
     assert set(ApprovalCase.objects.filter(application=application).values_list("stage", flat=True)) == {Stage.WITHDRAWN}
     assert AuditEvent.objects.filter(action="case_withdrawn").count() == 2
 

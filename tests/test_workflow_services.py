@@ -17,7 +17,7 @@ from approvals import timers
 from approvals.models import ApprovalCase, Decision, ExtensionRequest, Inspection, LegalReview, Notice, Stage, Suspension
 from approvals.testing import Flow, make_person
 from catalog.testing import make_section
-from portal import clock
+from portal import clock, outbox
 from portal.models import AuditEvent, Notification
 from portal.roles import Role
 
@@ -369,6 +369,7 @@ def test_withdrawal_closes_open_cases_and_disarms_their_timers(flow):
 
     case = flow.case()
     app_services.withdraw(Application.objects.get(pk=case.application_id), flow.applicant_user, "不办了")
+    outbox.drain()  # the "application.withdrawn" event, as the worker handles it
     case = fresh(case)
     assert case.stage == Stage.WITHDRAWN and case.yellow_from is None and case.red_from is None
 

@@ -121,11 +121,15 @@ def approve_on_the_spot(cases: list[ApprovalCase], clerk: User, opinion: str, *,
         certificates.issue_due(cases[0].application, clerk, request=request)
 
 
-def close_cases_on_withdrawal(sender, application: Application, actor: User, reason: str, **kwargs) -> None:
-    """Runs inside the withdrawal's transaction: every open case of the application is withdrawn with it."""
+def close_cases_on_withdrawal(event) -> None:
+    """Outbox consumer of "application.withdrawn" (portal.outbox): every open case of the application is withdrawn,
+    by the applicant who withdrew, with their reason. Idempotent: closed cases are left as they are."""
+    application_id = int(event.subject_id)
+    actor = User.objects.filter(pk=event.payload.get("actor_id")).first()
+    reason = event.payload.get("reason", "")
     now = timezone.now()
-    for case in ApprovalCase.objects.filter(application=application).exclude(stage__in=[
-        Stage.APPROVED, Stage.DENIED, Stage.WITHDRAWN, Stage.TERMINATED]):
+    for case in (ApprovalCase.objects.select_for_update().filter(application_id=application_id)
+                 .exclude(stage__in=CLOSED_STAGES)):
         before = case.stage
         try:
             case.withdraw()
@@ -134,10 +138,7 @@ def close_cases_on_withdrawal(sender, application: Application, actor: User, rea
         case.closed_at = now
         disarm(case)
         case.version += 1
-        try:
-            case.save(update_fields=["stage", "closed_at", "assignee", "claimed_at", "version", *TIMER_FIELDS])
-        except ConcurrentTransition:
-            raise Conflict(_("审批案件状态已变化，撤回未生效，请刷新后重试。"), code="concurrent") from None
+        case.save(update_fields=["stage", "closed_at", "assignee", "claimed_at", "version", *TIMER_FIELDS])
         record_audit(actor, "case_withdrawn", case, from_state=before, to_state=Stage.WITHDRAWN, opinion=reason)
 
 
@@ -148,6 +149,8 @@ def _lock(case: ApprovalCase | int, *, version: int | None = None) -> ApprovalCa
     locked = (ApprovalCase.objects.select_for_update(of=("self",))
               .select_related("item_version", "section", "application__bundle", "application__applicant")
               .get(pk=pk))
+    if locked.application.status == Status.WITHDRAWN:  # its cases are being closed (close_cases_on_withdrawal)
+        raise Conflict(_("申请人已撤回该申请，案件随之撤回，本次操作未生效。"), code="withdrawn")
     if expected is not None and locked.version != expected:
         raise Conflict(_("案件 %(case)s 已被他人处理（当前环节：%(stage)s），本次操作未生效；请刷新页面查看最新情况。"),
                        code="concurrent", params={"case": locked, "stage": locked.get_stage_display()})
