@@ -25,6 +25,7 @@ from applications import services as app_services
 from applications.models import Application, Status
 from approvals.cases import evidence as evidence_types
 from approvals.cases import policy
+from approvals import events
 from approvals.certificates import services as certificates
 from approvals.certificates.services import certificate_defaults
 from approvals.cases.models import (
@@ -117,6 +118,9 @@ def approve_on_the_spot(cases: list[ApprovalCase], clerk: User, opinion: str, *,
             raise Conflict(_("审批案件已被他人处理。"), code="concurrent") from None
         record_audit(clerk, "case_approve_on_the_spot", case, from_state=Stage.RECEIVED, to_state=Stage.APPROVED,
                      opinion=opinion, request=request)
+    for case in cases:
+        if not certificates.issues_certificate(case):
+            events.case_decided(case)
     if cases:
         certificates.issue_due(cases[0].application, clerk, request=request)
 
@@ -551,6 +555,8 @@ def decide(case: ApprovalCase, officer: User, approve: bool, *, certificate: dic
     record_audit(officer, "case_approve" if approve else "case_deny", case, from_state=before, to_state=case.stage,
                  opinion=opinion or reasons, request=request,
                  data={"result": decision.outcome, "decision": decision.pk, "notice": decision.notice.number})
+    if not (approve and certificates.issues_certificate(case)):  # else when its certificate is issued
+        events.case_decided(case, decision)
     certificates.issue_due(case.application, officer, request=request)
     if _all_decided(case.application_id):
         application = Application.objects.get(pk=case.application_id)

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from applications import services as app_services
 from applications.models import Application
 from approvals.cases.models import CLOSED_STAGES, ApprovalCase, Decision, Stage
+from approvals import events
 from approvals.certificates import policy, rules
 from approvals.certificates.documents import enqueue_render
 from approvals.certificates.models import Certificate
@@ -136,6 +137,8 @@ def issue_due(application: Application, actor: User | None, *, request=None) -> 
                      opinion=f"{certificate.name}（{certificate.licence_number}）",
                      data={"certificate": str(certificate.public_id), "electronic_id": certificate.electronic_id,
                            "joint": joint_issuance(application)})
+    for certificate in issued:  # the decision is complete with its certificate: the department hears of it
+        events.case_decided(certificate.case, certificate.decision, certificate)
     if issued:
         app_services.notify_applicant(application, _("证照已生成"), _("办件编号 %(n)s：%(names)s。") % {
             "n": application.case_number, "names": "、".join(c.name for c in issued)})
@@ -173,6 +176,8 @@ def change_standing(certificate: Certificate, actor: User, to: str, reason: str,
               "certificate_suspended", Certificate.Standing.VALID: "certificate_reinstated"}[to]
     record_audit(actor, action, certificate.case, from_state=before, to_state=to, opinion=reason, request=request,
                  data={"certificate": str(certificate.public_id), "licence_number": certificate.licence_number})
+    if to == Certificate.Standing.REVOKED:
+        events.certificate_revoked(certificate, reason)
     app_services.notify_applicant(certificate.application, _("证照状态变更"), _("%(name)s（%(number)s）：%(s)s。%(r)s") % {
         "name": certificate.name, "number": certificate.licence_number, "s": certificate.get_standing_display(),
         "r": reason[:80]})
@@ -215,4 +220,5 @@ def correct(certificate: Certificate, actor: User, changes: dict, reason: str, *
                   supersedes=old, renews=old.renews, note=reason)
     record_audit(actor, "certificate_corrected", old.case, opinion=reason, request=request,
                  data={"old": str(old.public_id), "new": str(new.public_id), "version": new.version})
+    events.certificate_superseded(old, new, reason)
     return new

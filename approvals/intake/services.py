@@ -24,6 +24,7 @@ from approvals.cases import services as case_services
 from approvals.intake import policy
 from approvals.intake.models import IntakeClaim
 from approvals.models import Notice
+from approvals import events
 from approvals.notices import LITIGATION_MONTHS, RECONSIDERATION_DAYS, issue_notice, notice_ref
 from approvals.timers import Due, due_dates, ordered_versions
 from catalog.codesets import CaseType
@@ -238,6 +239,8 @@ def accept_on_commitment(application: Application, clerk: User, *, decide_now: b
     notice, cases = _accept(application, clerk, action="accept_on_commitment", notice_kind=Notice.Kind.COMMITMENT,
                             opinion=opinion.strip(), by_commitment=True, request=request,
                             notice_context={"commitment": commitment, "decide_now": decide_now})
+    for case in cases:  # the supervising department checks the commitment after approval (核查)
+        events.commitment_accepted(case)
     notices = [notice]
     if decide_now:
         notices.append(_decide_on_the_spot(application, clerk, cases, action="decide_on_commitment",
