@@ -1089,3 +1089,20 @@ def lookup_progress(case_number: str, id_tail: str, *, ip: str | None = None) ->
     else:
         throttle.succeeded(attempt, forget=True)
     return application
+
+
+def mark_false_commitment(applicant: Applicant, actor: User, reason: str, *, request=None) -> Applicant:
+    """A commitment (告知承诺) found false on the department's check: the applicant is recorded as a dishonest
+    party (失信), so 容缺 and 告知承诺 are no longer offered to it, and its people are told. Runs in the caller's
+    transaction; an administrator lifts it after the credit repair (信用修复) in the admin."""
+    applicant = Applicant.objects.select_for_update().get(pk=applicant.pk)
+    if not applicant.bad_credit:
+        applicant.bad_credit = True
+        applicant.save(update_fields=["bad_credit"])
+    record_audit(actor, "applicant_false_commitment", applicant, opinion=reason, request=request)
+    from portal.notifications import notify
+
+    for user in User.objects.filter(representations__applicant=applicant, is_active=True):
+        notify(user, _("告知承诺核查不实"), _("%(name)s：%(reason)s。今后办理业务不适用容缺受理和告知承诺制，信用修复后可申请恢复。")
+               % {"name": applicant.name, "reason": reason[:200]})
+    return applicant

@@ -212,6 +212,10 @@ CELERY_BEAT_SCHEDULE = {
     # The transactional outbox (portal/outbox.py): each commit asks for a drain; this catches what a broker
     # outage or a lost message left.
     "outbox-drain": {"task": "portal.tasks.drain_outbox", "schedule": 15.0},
+    # 审管联动: pending webhook deliveries a lost message or a killed worker left; handoffs not claimed in time.
+    "supervision-redrive-deliveries": {"task": "supervision.tasks.redrive_deliveries", "schedule": 30.0},
+    "supervision-sweep-unclaimed": {"task": "supervision.tasks.sweep_unclaimed_handoffs",
+                                    "schedule": crontab(minute=20, hour="0,8,12")},
     "calendar-coverage": {"task": "portal.tasks.check_calendar_coverage", "schedule": 3600.0},
     # The audit log's hash chains, recomputed once a day at night (portal/auditchain.py).
     "audit-chain-verify": {"task": "portal.tasks.verify_audit_chain", "schedule": crontab(minute=40, hour=2)},
@@ -236,6 +240,16 @@ CELERY_BEAT_SCHEDULE = {
     "approvals-sweep-overdue-tolerated-materials": {"task": "approvals.tasks.sweep_overdue_tolerated_materials",
                                          "schedule": crontab(minute=15, hour="0,12")},
 }
+# 审管联动 (supervision/): working days a department has to claim a handoff before it turns overdue and is escalated;
+# webhook delivery attempts before a message is dead-lettered (administrators alerted), and the backoff between
+# them (exponential with full jitter, from the first delay up to the cap, in seconds).
+SUPERVISION_CLAIM_WORKING_DAYS = env_int("SUPERVISION_CLAIM_WORKING_DAYS", 3)
+SUPERVISION_MAX_ATTEMPTS = env_int("SUPERVISION_MAX_ATTEMPTS", 12)
+SUPERVISION_RETRY_FIRST_SECONDS = env_int("SUPERVISION_RETRY_FIRST_SECONDS", 5)
+SUPERVISION_RETRY_MAX_SECONDS = env_int("SUPERVISION_RETRY_MAX_SECONDS", 3600)
+SUPERVISION_WEBHOOK_TIMEOUT_SECONDS = env_int("SUPERVISION_WEBHOOK_TIMEOUT_SECONDS", 10)
+# Receivers on loopback or private addresses, and plain http: allowed for development and tests only by default.
+SUPERVISION_WEBHOOK_ALLOW_PRIVATE = env_bool("SUPERVISION_WEBHOOK_ALLOW_PRIVATE", DEBUG or TESTING)
 # Failed attempts to hand an outbox event to its consumers before it waits for an administrator's re-drive.
 OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 10)
 # Working days before the promised date a case turns yellow, and before the statutory date the alarm starts.

@@ -21,22 +21,6 @@ from django.utils.translation import gettext_lazy as _
 from portal.models import StoredFile
 
 
-class DepartmentMember(models.Model):
-    """A department user works for one supervising department (catalog.Department)."""
-
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, verbose_name=_("用户"), on_delete=models.CASCADE,
-                                related_name="supervision_membership")
-    department = models.ForeignKey("catalog.Department", verbose_name=_("监管部门"), on_delete=models.PROTECT,
-                                   related_name="supervision_members")
-
-    class Meta:
-        verbose_name = _("监管部门人员")
-        verbose_name_plural = _("监管部门人员")
-
-    def __str__(self):
-        return f"{self.user} · {self.department}"
-
-
 class Feed(models.Model):
     """One per department: the last sequence number given, and the last one the department acknowledged."""
 
