@@ -28,7 +28,7 @@ from approvals.cases.models import (  # noqa: F401 - the package's models belong
     Stage,
     Suspension,
 )
-from approvals.intake.models import IntakeClaim  # noqa: F401
+from approvals.intake.models import Handover, IntakeClaim  # noqa: F401
 
 def notice_pdf_path(instance, filename: str) -> str:
     """A generated name (the notice's random id), never the number or the applicant's name."""

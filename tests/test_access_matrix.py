@@ -323,6 +323,7 @@ def today() -> str:
 
 
 FORM = {"action": "save", **app_testing.FORM_DATA}
+HANDOVER = {"method": "post", "recipient_name": "张丽华", "carrier": "ems", "tracking_number": "EMS12345678"}
 
 ROWS = [
     # --- the public catalogue (guide pages, their PDFs and material files; starting an application from an item)
@@ -390,6 +391,10 @@ ROWS = [
     page("approvals:release", "POST", INTAKE_ACT, APP),
     page("approvals:outcome", "POST", INTAKE_ACT, lambda w: {"pk": w.application.pk, "name": "accept"},
          lambda w: {"accept-opinion": "材料齐全，符合法定形式"}),
+    # the issuing window: the world's application is still accepted, so a clerk's handover is refused by state (409)
+    page("approvals:handover", "GET", INTAKE_LOOK, APP),
+    page("approvals:handover", "POST", INTAKE_ACT, APP, lambda w: HANDOVER),
+    api("POST", "/api/approvals/intake/{id}/handover/", INTAKE_ACT, APP_ID, lambda w: HANDOVER),
     api("GET", "/api/approvals/intake/{id}/", INTAKE_LOOK, APP_ID),
     api("POST", "/api/approvals/intake/{id}/accept/", INTAKE_ACT, APP_ID, lambda w: {"opinion": "材料齐全"}),
     # the clerk lacks approvals.decide_instant: refused by the rule (not by sight)
