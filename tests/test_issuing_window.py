@@ -97,9 +97,10 @@ def test_a_bundle_is_handed_over_at_the_window_in_one_action_which_issues_and_cl
     assert not selectors.at_issuing_window().filter(pk=application.pk).exists()
 
 
-def test_by_post_the_tracking_number_is_normalised_and_the_applicant_told(flow):
+def test_by_post_the_tracking_number_is_normalised_and_the_applicant_told(client, flow):
     application = decide_all(flow, [flow.case()], [True])
-    handover = intake_services.record_handover(application, flow.clerk, **by_post(
+    clerk = make_person(Role.WINDOW_CLERK, "李窗口")  # not the accepting clerk
+    handover = intake_services.record_handover(application, clerk, **by_post(
         tracking_number=" sf 1234５67890 ", relation="self", id_type="111", id_number="ignored", id_checked=True))
     assert (handover.carrier, handover.tracking_number) == ("sf", "SF1234567890")
     # Whose ID was shown at a counter does not apply to the post.
@@ -109,6 +110,11 @@ def test_by_post_the_tracking_number_is_normalised_and_the_applicant_told(flow):
     note = Notification.objects.get(recipient=flow.applicant_user, title__startswith="办件已办结")
     assert "顺丰" in note.body and "SF1234567890" in note.body
     assert "邮寄送达：顺丰，运单号 SF1234567890" in AuditEvent.objects.get(action="handover").opinion
+    client.force_login(clerk)  # the clerk who handed it over still finds it, closed (approvals.intake.policy)
+    body = client.get(reverse("approvals:handover", args=[application.pk])).content.decode()
+    assert 'data-testid="handover-record"' in body and "SF1234567890" in body
+    intake_page = client.get(reverse("approvals:intake", args=[application.pk])).content.decode()
+    assert "查看出件记录" in intake_page
 
 
 @pytest.mark.parametrize("changes, field, words", [

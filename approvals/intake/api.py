@@ -145,8 +145,16 @@ class DocumentSerializer(serializers.Serializer):
     title = serializers.CharField()
     number = serializers.CharField()
     issued_at = serializers.DateTimeField()
-    url = serializers.CharField(help_text="文书页面")
-    pdf_url = serializers.CharField(allow_null=True, help_text="PDF 地址（打印即打开 PDF）；生成前为 null")
+    url = serializers.SerializerMethodField(help_text="文书页面")
+    pdf_url = serializers.SerializerMethodField(help_text="PDF 地址（打印即打开 PDF）；生成前为 null")
+
+    @extend_schema_field(LINK)
+    def get_url(self, obj):
+        return obj.url
+
+    @extend_schema_field({**LINK, "nullable": True})
+    def get_pdf_url(self, obj):
+        return obj.pdf_url
 
 
 class HandoverSerializer(serializers.ModelSerializer):
@@ -396,7 +404,6 @@ class IntakeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def accept_and_decide_instant(self, request, pk=None):
         return self._outcome(request, IntakeOpinionInput, lambda app, d: services.accept_and_decide_instant(
             app, request.user, opinion=d["opinion"], request=request))
-
 
     @extend_schema(summary="统一出件（窗口领取或邮寄送达），出证并办结", request=HandoverInput,
                    responses={201: HandoverResultSerializer, **ERRORS})
