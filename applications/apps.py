@@ -8,8 +8,13 @@ class ApplicationsConfig(AppConfig):
 
     def ready(self):
         from applications import panels
+        from applications.services import recompute_issue_due_dates
         from portal import dashboard, navigation
         from portal.roles import Role
+        from portal.signals import calendar_changed
+
+        # The Art. 44 date of applications at the issuing window moves with the calendar, as the cases' dates do.
+        calendar_changed.connect(recompute_issue_due_dates, dispatch_uid="applications.recompute_issue_due_dates")
 
         navigation.register(_("办件进度查询"), "applications:progress", order=30, public=True)
         navigation.register(_("我的办件"), "applications:list", roles=[Role.APPLICANT, Role.AGENT], order=10)

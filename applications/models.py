@@ -258,6 +258,9 @@ class Application(ConcurrentTransitionMixin, models.Model):
     deemed_accepted = models.BooleanField(_("逾期视为受理"), default=False)
     promised_due_date = models.DateField(_("承诺办结日期"), null=True, blank=True)
     decided_at = models.DateTimeField(_("决定时间"), null=True, blank=True)
+    # Art. 44: the results are handed over within 10 working days of the decision (set when every case is
+    # decided; recomputed while the application waits at the issuing window when the calendar changes).
+    issue_due_on = models.DateField(_("出件期限"), null=True, blank=True)
     finished_at = models.DateTimeField(_("终结时间"), null=True, blank=True)
     end_reason = models.TextField(_("终结原因"), blank=True)
 
@@ -279,12 +282,18 @@ class Application(ConcurrentTransitionMixin, models.Model):
             models.CheckConstraint(condition=Q(deemed_accepted=False) | Q(accepted_at__isnull=False),
                                    name="application_deemed_is_accepted"),
             models.CheckConstraint(condition=Q(channel__in=Channel.values), name="application_channel_valid"),
+            models.CheckConstraint(
+                condition=~Q(status="decided") | Q(decided_at__isnull=False, issue_due_on__isnull=False),
+                name="application_decided_has_issue_due",
+            ),
         ]
         indexes = [
             # The intake queue and the deemed-acceptance sweep read only submitted applications.
             models.Index(fields=["received_at"], condition=Q(status="submitted"), name="application_intake_idx"),
             models.Index(fields=["intake_due_date"], condition=Q(status="submitted"),
                          name="application_intake_due_idx"),
+            # The issuing window (统一出件) reads only decided applications, the nearest Art. 44 date first.
+            models.Index(fields=["issue_due_on", "id"], condition=Q(status="decided"), name="application_issuing_idx"),
             models.Index(fields=["applicant", "-created_at"], name="application_applicant_idx"),
             models.Index(fields=["filed_by", "-created_at"], name="application_filer_idx"),
         ]

@@ -134,6 +134,10 @@ ACTION_LABELS = {
     "tolerated_material_overdue": _("容缺材料逾期未补交"),
     "case_withdrawn": _("审批案件随撤回关闭"),
     "notice_issued": _("出具通知书"),
+    "handover": _("统一出件"),
+    "issue": _("出件"),
+    "close": _("办结"),
+    "issue_due_recomputed": _("工作日历调整，重新计算出件期限"),
 }
 
 # Steps the applicant's timeline leaves out (their own file uploads would drown the steps that matter).

@@ -9,8 +9,10 @@ Groups:
 - the application as the applicant (or agent, or clerk for a walk-in) fills it: start_application, save_form,
   upload_file, delete_file, request_tolerance, sign_commitment, submit, resubmit, withdraw;
 - the receive stage's moves, called by approvals.services (never by views): record_supplement_request,
-  record_acceptance, record_refusal, record_decision, set_tolerance_deadlines, record_paper_commitment,
-  and the set-based sweeps mark_deemed_accepted, mark_supplements_lapsed, mark_tolerated_overdue;
+  record_acceptance, record_refusal, record_decision, record_issue_and_close (the issuing window),
+  set_tolerance_deadlines, record_paper_commitment, and the set-based sweeps mark_deemed_accepted,
+  mark_supplements_lapsed, mark_tolerated_overdue;
+- the calendar's reach: recompute_issue_due_dates (portal.signals.calendar_changed);
 - the public progress lookup: lookup_progress.
 """
 from __future__ import annotations
@@ -68,6 +70,7 @@ log = logging.getLogger(__name__)
 INTAKE_LIMIT_DAYS = 5  # Administrative Licensing Law, Art. 32
 # The outbox topic of a withdrawal (portal.outbox): approvals and supervision subscribe to it.
 WITHDRAWN_TOPIC = "application.withdrawn"
+ISSUE_LIMIT_DAYS = 10  # Art. 44: results handed over within 10 working days of the decision
 CODE_TTL_MINUTES = 10
 CODE_MAX_ATTEMPTS = 5
 CODE_RESEND_SECONDS = 60
@@ -947,14 +950,60 @@ def record_refusal(application: Application, clerk: User, reason: str, *, reques
     return application
 
 
+def issue_due(decided_at) -> date:
+    """Art. 44: the results are handed over within 10 working days of the decision (first day not counted)."""
+    return clock.add_working_days(decided_at, ISSUE_LIMIT_DAYS)
+
+
 def record_decision(application: Application, actor: User, *, action: str = "decide", opinion: str = "",
                     request=None, audit_data: dict | None = None) -> Application:
+    """Every case is decided: the application waits at the issuing window, with the Art. 44 due date."""
     application.decided_at = timezone.now()
-    before, after = _transition(application, "decide", update_fields=["decided_at"])
+    application.issue_due_on = issue_due(application.decided_at)
+    before, after = _transition(application, "decide", update_fields=["decided_at", "issue_due_on"])
     record_audit(actor, action, application, from_state=before, to_state=after, opinion=opinion, request=request,
-                 data=audit_data or {})
+                 data={"issue_due": application.issue_due_on.isoformat(), **(audit_data or {})})
     notify_applicant(application, _("审批决定已作出"), _("办件编号 %(n)s，请按通知领取结果。") % {"n": application.case_number})
     return application
+
+
+def record_issue_and_close(application: Application, clerk: User, *, opinion: str = "", request=None,
+                           audit_data: dict | None = None) -> Application:
+    """The results were handed over at the issuing window (统一出件): issued, then closed (办结), one audit row
+    for each move. Called by approvals inside its handover transaction, on the row it locked."""
+    before, after = _transition(application, "issue")
+    record_audit(clerk, "issue", application, from_state=before, to_state=after, opinion=opinion, request=request,
+                 data=audit_data or {})
+    application.finished_at = timezone.now()
+    before, after = _transition(application, "close", update_fields=["finished_at"])
+    record_audit(clerk, "close", application, from_state=before, to_state=after, request=request)
+    return application
+
+
+def recompute_issue_due_dates(sender=None, dates=(), by=None, request=None, **kwargs) -> int:
+    """The calendar changed on `dates` (portal.signals.calendar_changed, inside the change's transaction): the
+    Art. 44 date of every application still waiting at the issuing window whose date could move is counted
+    again from its decision; the changed rows are written in bulk with one audit row each. Returns how many."""
+    if not dates:
+        return 0
+    waiting = list(Application.objects.filter(status=Status.DECIDED, issue_due_on__gte=min(dates))
+                   .only("pk", "case_number", "decided_at", "issue_due_on").order_by("pk"))
+    changed, notes = [], []
+    for application in waiting:
+        due = issue_due(application.decided_at)
+        if due == application.issue_due_on:
+            continue
+        notes.append({"old_issue_due": application.issue_due_on.isoformat(), "new_issue_due": due.isoformat(),
+                      "calendar_dates": [d.isoformat() for d in dates]})
+        application.issue_due_on = due
+        changed.append(application)
+    if not changed:
+        return 0
+    Application.objects.bulk_update(changed, ["issue_due_on"], batch_size=1000)
+    record_system_events("issue_due_recomputed", "applications.application",
+                         [(a.pk, a.case_number) for a in changed], data=notes,
+                         opinion=_("工作日历调整，重新计算出件期限"))
+    return len(changed)
 
 
 def set_tolerance_deadlines(application: Application, deadlines: dict[int, date]) -> list[ApplicationMaterial]:

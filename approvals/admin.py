@@ -4,7 +4,7 @@ registered by approvals/cases/admin.py."""
 from django.contrib import admin
 
 from approvals.cases import admin as case_admin  # noqa: F401 - registers the staged workflow's models
-from approvals.models import Notice
+from approvals.models import Handover, Notice
 from portal.admin import ReadOnlyAdmin
 
 
@@ -14,3 +14,10 @@ class NoticeAdmin(ReadOnlyAdmin):
     search_fields = ["number", "application__case_number"]
     exclude = ["body_html"]
 
+
+
+@admin.register(Handover)
+class HandoverAdmin(ReadOnlyAdmin):
+    list_display = ["application", "method", "recipient_name", "recorded_by", "recorded_at"]
+    list_filter = ["method"]
+    search_fields = ["application__case_number", "recipient_name", "tracking_number"]

@@ -18,6 +18,7 @@ class ApprovalsConfig(AppConfig):
 
         navigation.register(_("受理队列"), "approvals:queue", roles=[Role.WINDOW_CLERK], order=10)
         navigation.register(_("窗口收件"), "approvals:walk_in", roles=[Role.WINDOW_CLERK], order=11)
+        navigation.register(_("统一出件"), "approvals:issuing_queue", roles=[Role.WINDOW_CLERK], order=12)
         dashboard.register_panel(Role.WINDOW_CLERK, "approvals/panels/intake_queue.html", panels.intake_queue,
                                  order=10)
         dashboard.register_panel(Role.WINDOW_CLERK, "approvals/panels/issuing_window.html", panels.issuing_window,

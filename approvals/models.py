@@ -29,7 +29,7 @@ from approvals.cases.models import (  # noqa: F401 - the package's models belong
     Suspension,
 )
 from approvals.certificates.models import Certificate  # noqa: F401
-from approvals.intake.models import IntakeClaim  # noqa: F401
+from approvals.intake.models import Handover, IntakeClaim  # noqa: F401
 
 def notice_pdf_path(instance, filename: str) -> str:
     """A generated name (the notice's random id), never the number or the applicant's name."""

@@ -61,6 +61,20 @@ def alarm_working_days() -> int:
     return int(getattr(settings, "APPROVAL_STATUTORY_ALARM_WORKING_DAYS", 3))
 
 
+def issue_yellow_working_days() -> int:
+    """The issuing window (Art. 44) turns yellow when this many working days or fewer remain."""
+    return int(getattr(settings, "ISSUE_YELLOW_WORKING_DAYS", 3))
+
+
+def issue_colour(issue_due_on: date, today: date | None = None) -> Colour:
+    """The colour of an application waiting at the issuing window, by the case clock's rule over its one date:
+    yellow from the day `issue_yellow_working_days()` working days remain, red the day after the due date.
+    Derived when read (the date is stored, nothing else), from the cached calendar: no queries."""
+    timers = clockwork.timers(clock.work_calendar(), clockwork.DueDates(issue_due_on, issue_due_on),
+                              issue_yellow_working_days(), 0)
+    return Colour(clockwork.colour_on(timers, today or clock.today()))
+
+
 def case_url(case_id: int) -> str:
     try:
         return reverse("approvals:case", args=[case_id])

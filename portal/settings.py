@@ -255,6 +255,7 @@ OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 10)
 # Working days before the promised date a case turns yellow, and before the statutory date the alarm starts.
 APPROVAL_YELLOW_WORKING_DAYS = env_int("APPROVAL_YELLOW_WORKING_DAYS", 2)
 APPROVAL_STATUTORY_ALARM_WORKING_DAYS = env_int("APPROVAL_STATUTORY_ALARM_WORKING_DAYS", 3)
+ISSUE_YELLOW_WORKING_DAYS = env_int("ISSUE_YELLOW_WORKING_DAYS", 3)  # the issuing window (Art. 44)
 # Working days an applicant has to answer a supplement notice before the application lapses.
 SUPPLEMENT_LIMIT_WORKING_DAYS = env_int("SUPPLEMENT_LIMIT_WORKING_DAYS", 20)
 # Size caps of on-site inspection evidence (photos and PDFs / videos).

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from approvals.certificates.models import Certificate
 from portal.errors import DomainError
 from portal.roles import Role
-from portal.web import flash_error, issued_pdf_response, querystring_without_page, stored_file_response
+from portal.web import flash_error, issued_pdf_response, problem_status, querystring_without_page, stored_file_response
 from supervision import delivery, forms, policy, selectors, services
 from supervision.models import Delivery, Handoff, Subscription, SupervisionDocument, SupervisionRecord
 
@@ -53,6 +53,7 @@ def _handoff_or_404(request, public_id) -> Handoff:
 def handoff(request, public_id):
     found = _handoff_or_404(request, public_id)
     form = forms.RecordForm(handoff=found)
+    status = 200
     if request.method == "POST":
         form = forms.RecordForm(request.POST, request.FILES, handoff=found)
         if form.is_valid():
@@ -63,15 +64,18 @@ def handoff(request, public_id):
                                                 documents=request.FILES.getlist("documents"), request=request)
             except (DomainError, PermissionDenied) as exc:
                 flash_error(request, exc)
+                status = problem_status(exc)
             else:
                 messages.success(request, _("已反馈：%(k)s。") % {"k": record.get_kind_display()})
                 return redirect("supervision:handoff", found.public_id)
+        else:
+            status = 400
     return render(request, "supervision/handoff.html", {
         "handoff": found, "form": form, "records": list(found.records.prefetch_related("documents")),
         "can_claim": bool(policy.can_claim(found, request.user)),
         "can_record": bool(policy.can_record(found, request.user)),
         "certificate": found.certificate, "deliveries": list(found.deliveries.select_related("subscription")),
-    })
+    }, status=status)
 
 
 @require_POST
@@ -79,8 +83,8 @@ def handoff(request, public_id):
 def claim(request, public_id):
     found = _handoff_or_404(request, public_id)
     try:
-        services.claim(found, request.user, request=request)
-    except (DomainError, PermissionDenied) as exc:
+        services.claim(found, request.user, request=request)  # not allowed: 403 (PermissionDenied goes up)
+    except DomainError as exc:
         flash_error(request, exc)
     else:
         messages.success(request, _("已认领第 %(n)s 号推送。") % {"n": found.sequence})

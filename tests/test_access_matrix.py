@@ -53,6 +53,7 @@ from approvals.cases import services as case_services
 from approvals.certificates import services as certificate_services
 from approvals.certificates.documents import render_certificate_pdf
 from approvals.certificates.models import Certificate
+from approvals import events
 from approvals.documents import render_notice_pdf
 from approvals.intake import services as intake_services
 from approvals.models import (
@@ -66,9 +67,11 @@ from approvals.models import (
 from approvals.testing import Flow, make_person
 from catalog.codesets import Channel
 from catalog.testing import make_section
-from portal import clock
+from portal import clock, outbox
 from portal.models import AuditEvent
 from portal.roles import Role
+from supervision import services as supervision_services
+from supervision.models import Handoff
 
 pytestmark = pytest.mark.django_db
 
@@ -120,6 +123,14 @@ EVIDENCE = roles(H, officer_in_section=O, inspector_on_visit=O, head=O, leader=O
 # Extension decisions: section heads and bureau leaders (Art. 42); an administrator passes the pages' and the API's
 # role gate but is refused by can_decide_extension, which must come back as 403 on both.
 HEADS_AND_LEADERS = roles(R, anonymous=H, head=O, leader=O)
+# 审管联动: the handoff's department sees and acts; leaders and administrators see every handoff but do not act for
+# a department; nobody else knows it exists.
+SUPERVISING = roles(H, department=O, leader=O, admin=O)
+DEPARTMENT_ACTS = roles(H, department=O, leader=R, admin=R)
+
+
+def HANDOFF(w):
+    return {"public_id": w.handoff.public_id}
 
 
 def on_case(*, officer: str, inspector: str, head: str, leader: str, admin: str) -> dict[str, str]:
@@ -168,6 +179,8 @@ class World:
     walk_in_file: object
     inspectors: list
     certificate: object
+    handoff: object
+    supervision_document: object
 
 
 def build_world() -> World:
@@ -236,6 +249,15 @@ def build_world() -> World:
         case, {**certificate_services.certificate_defaults(case), "certificate_name": "许可证"},
         basis=Certificate.Basis.ON_THE_SPOT, issued_by=flow.certifier, issued_at=timezone.now())
     render_certificate_pdf(certificate.pk)
+    # ... handed off to the item's supervising department (审管联动), as the outbox consumer does.
+    events.case_decided(case, None, certificate)
+    outbox.drain()
+    handoff = Handoff.objects.get(certificate=certificate)
+    item.supervising_department.members.add(people["department"])
+    department_user = type(people["department"]).objects.get(pk=people["department"].pk)
+    supervision_services.claim(handoff, department_user)
+    supervision_record = supervision_services.record_result(handoff, department_user, "inspection", "现场检查未见异常",
+                                                            documents=[app_testing.pdf_upload("检查记录.pdf")])
 
     application.refresh_from_db()
     material = next(m for m in application.materials.all() if m.asked and m.files.exists())
@@ -245,7 +267,8 @@ def build_world() -> World:
         case=ApprovalCase.objects.get(pk=case.pk), visit=Inspection.objects.get(pk=visit.pk),
         reinspection=reinspection, evidence=InspectionEvidence.objects.get(inspection=visit),
         extension=extension, walk_in=walk_in, walk_in_material=walk_in_material, walk_in_file=walk_in_file,
-        inspectors=[flow.inspector1.pk, flow.inspector2.pk], certificate=certificate,
+        inspectors=[flow.inspector1.pk, flow.inspector2.pk], certificate=certificate, handoff=handoff,
+        supervision_document=supervision_record.documents.get(),
     )
 
 
@@ -335,6 +358,7 @@ def today() -> str:
 
 
 FORM = {"action": "save", **app_testing.FORM_DATA}
+HANDOVER = {"method": "post", "recipient_name": "张丽华", "carrier": "ems", "tracking_number": "EMS12345678"}
 
 ROWS = [
     # --- the public catalogue (guide pages, their PDFs and material files; starting an application from an item)
@@ -390,6 +414,19 @@ ROWS = [
     page("approvals:file", "GET", BACK_OFFICE_SEES_APPLICATION, UPLOAD),
     page("approvals:certificate_pdf", "GET", SEES_APPLICATION, lambda w: {"public_id": w.certificate.public_id}),
 
+    # --- 审管联动 (supervision): the department's handoffs
+    page("supervision:handoff", "GET", SUPERVISING, HANDOFF),
+    page("supervision:handoff", "POST", DEPARTMENT_ACTS, HANDOFF, lambda w: {"kind": "inspection",
+                                                                            "summary": "现场检查未见异常"}),
+    page("supervision:claim", "POST", DEPARTMENT_ACTS, HANDOFF),
+    page("supervision:certificate_pdf", "GET", SUPERVISING, HANDOFF),
+    page("supervision:record_document", "GET", SUPERVISING,
+         lambda w: {"public_id": w.handoff.public_id, "document_id": w.supervision_document.public_id}),
+    api("GET", "/api/supervision/handoffs/{public_id}/", SUPERVISING, HANDOFF),
+    api("POST", "/api/supervision/handoffs/{public_id}/claim/", DEPARTMENT_ACTS, HANDOFF),
+    api("POST", "/api/supervision/handoffs/{public_id}/records/", DEPARTMENT_ACTS, HANDOFF,
+        lambda w: {"kind": "inspection", "summary": "现场检查未见异常"}),
+
     # --- the intake desk (the walk-in routes on the clerk's walk-in draft)
     page("approvals:walk_in_fill", "GET", INTAKE_ACT, lambda w: {"pk": w.walk_in.pk}),
     page("approvals:walk_in_fill", "POST", INTAKE_ACT, lambda w: {"pk": w.walk_in.pk},
@@ -403,6 +440,10 @@ ROWS = [
     page("approvals:release", "POST", INTAKE_ACT, APP),
     page("approvals:outcome", "POST", INTAKE_ACT, lambda w: {"pk": w.application.pk, "name": "accept"},
          lambda w: {"accept-opinion": "材料齐全，符合法定形式"}),
+    # the issuing window: the world's application is still accepted, so a clerk's handover is refused by state (409)
+    page("approvals:handover", "GET", INTAKE_LOOK, APP),
+    page("approvals:handover", "POST", INTAKE_ACT, APP, lambda w: HANDOVER),
+    api("POST", "/api/approvals/intake/{id}/handover/", INTAKE_ACT, APP_ID, lambda w: HANDOVER),
     api("GET", "/api/approvals/intake/{id}/", INTAKE_LOOK, APP_ID),
     api("POST", "/api/approvals/intake/{id}/accept/", INTAKE_ACT, APP_ID, lambda w: {"opinion": "材料齐全"}),
     # the clerk lacks approvals.decide_instant: refused by the rule (not by sight)

@@ -1,5 +1,6 @@
 """The receive stage's API (mounted at /api/approvals/): the intake queue, one application as the clerk sees
-it, claim/release, and every intake outcome as an action.
+it, claim/release, every intake outcome as an action, and the issuing window: the queue of decided applications
+(`issuing/`) and the handover of one (`intake/<id>/handover/`, which issues and closes it).
 
 Same rules as the pages: the window-clerk role to see intake work (an administrator may read), every write
 is a service call (which checks the clerk, the claim and the state again), and a service's refusal comes
@@ -20,6 +21,7 @@ from applications.models import Applicant, Application, ApplicationMaterial, Sta
 from approvals.cases import selectors as case_selectors
 from approvals.cases.models import ApprovalCase
 from approvals.intake import policy, selectors, services
+from approvals.intake.models import Handover
 from approvals.api_shared import NoticeRefSerializer
 from approvals.notices import notices_of
 from portal import clock
@@ -138,15 +140,57 @@ class IntakeCaseSerializer(serializers.ModelSerializer):
                   "by_commitment"]
 
 
+class DocumentSerializer(serializers.Serializer):
+    kind = serializers.CharField(help_text="notice 文书（今后另有 certificate 证照）")
+    title = serializers.CharField()
+    number = serializers.CharField()
+    issued_at = serializers.DateTimeField()
+    url = serializers.SerializerMethodField(help_text="文书页面")
+    pdf_url = serializers.SerializerMethodField(help_text="PDF 地址（打印即打开 PDF）；生成前为 null")
+
+    @extend_schema_field(LINK)
+    def get_url(self, obj):
+        return obj.url
+
+    @extend_schema_field({**LINK, "nullable": True})
+    def get_pdf_url(self, obj):
+        return obj.pdf_url
+
+
+class HandoverSerializer(serializers.ModelSerializer):
+    method = serializers.CharField(read_only=True, help_text="window 窗口领取；post 邮寄送达")
+    relation = serializers.CharField(read_only=True, help_text="self 本人；agent 委托代理人；legal_rep 法定代表人；邮寄为空")
+    recipient_id_type = serializers.CharField(read_only=True, help_text="111 居民身份证；414 普通护照……；邮寄为空")
+    carrier = serializers.CharField(read_only=True, help_text="ems、sf 顺丰、jd 京东、other 其他；窗口领取为空")
+    recorded_by = IntakeClerkSerializer(read_only=True)
+
+    class Meta:
+        model = Handover
+        fields = ["method", "recipient_name", "relation", "recipient_id_type", "recipient_id_number", "id_checked",
+                  "receipt_signed", "note", "carrier", "tracking_number", "recorded_by", "recorded_at"]
+
+
 class IntakeDetailSerializer(IntakeQueueRowSerializer):
     items = IntakeItemSerializer(many=True, read_only=True)
     materials = IntakeMaterialSerializer(many=True, read_only=True)
     notices = serializers.SerializerMethodField()
     cases = serializers.SerializerMethodField()
+    documents = serializers.SerializerMethodField(help_text="统一出件时交付的文书（selectors.documents_for）")
+    handover = serializers.SerializerMethodField(help_text="出件记录；尚未出件为 null")
 
     class Meta(IntakeQueueRowSerializer.Meta):
         fields = IntakeQueueRowSerializer.Meta.fields + ["form_data", "accepted_at", "promised_due_date",
-                                                   "deemed_accepted", "items", "materials", "notices", "cases"]
+                                                   "deemed_accepted", "decided_at", "issue_due_on", "items",
+                                                   "materials", "notices", "cases", "documents", "handover"]
+
+    @extend_schema_field(DocumentSerializer(many=True))
+    def get_documents(self, obj):
+        return DocumentSerializer(selectors.documents_for(obj), many=True).data
+
+    @extend_schema_field(HandoverSerializer(allow_null=True))
+    def get_handover(self, obj):
+        handover = selectors.handover_of(obj)
+        return HandoverSerializer(handover).data if handover else None
 
     @extend_schema_field(NoticeRefSerializer(many=True))
     def get_notices(self, obj):
@@ -200,6 +244,34 @@ class IntakeToleranceInput(IntakeOpinionInput):
 class IntakeCommitmentInput(IntakeOpinionInput):
     decide_now = serializers.BooleanField(required=False, default=False)
     paper_signatory = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class HandoverInput(serializers.Serializer):
+    """What the window or the post needs is checked by the service (400 with the problems in detail)."""
+
+    method = serializers.ChoiceField(choices=Handover.Method.values, help_text="window 窗口领取；post 邮寄送达")
+    recipient_name = serializers.CharField(max_length=64, help_text="领取人（邮寄为收件人）姓名")
+    relation = serializers.ChoiceField(choices=["", *Handover.Relation.values], required=False, default="",
+                                       help_text="窗口领取必填：self 本人；agent 委托代理人；legal_rep 法定代表人")
+    id_type = serializers.ChoiceField(choices=["", *Handover.IdType.values], required=False, default="",
+                                      help_text="窗口领取必填：111 居民身份证；414 普通护照；516 港澳居民来往内地通行证；"
+                                                "511 台湾居民来往大陆通行证；553 外国人永久居留身份证；990 其他")
+    id_number = serializers.CharField(max_length=40, required=False, allow_blank=True, default="",
+                                      help_text="窗口领取必填：领取人的证件号码")
+    id_checked = serializers.BooleanField(required=False, default=False, help_text="窗口领取须为 true：已当面核验证件")
+    receipt_signed = serializers.BooleanField(required=False, default=False,
+                                              help_text="窗口领取须为 true：领取人已在纸质回执上签字")
+    note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    carrier = serializers.ChoiceField(choices=["", *Handover.Carrier.values], required=False, default="",
+                                      help_text="邮寄必填：ems、sf 顺丰、jd 京东、other 其他")
+    tracking_number = serializers.CharField(max_length=40, required=False, allow_blank=True, default="",
+                                            help_text="邮寄必填：8 至 30 位字母或数字")
+
+
+class HandoverResultSerializer(serializers.Serializer):
+    status = serializers.CharField(help_text="办件的新状态（closed 已办结）")
+    handover = HandoverSerializer()
+    documents = DocumentSerializer(many=True)
 
 
 class IntakeOutcomeSerializer(serializers.Serializer):
@@ -333,7 +405,76 @@ class IntakeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return self._outcome(request, IntakeOpinionInput, lambda app, d: services.accept_and_decide_instant(
             app, request.user, opinion=d["opinion"], request=request))
 
+    @extend_schema(summary="统一出件（窗口领取或邮寄送达），出证并办结", request=HandoverInput,
+                   responses={201: HandoverResultSerializer, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def handover(self, request, pk=None):
+        application = self.get_object()
+        serializer = HandoverInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        handover = services.record_handover(application, request.user, request=request, **serializer.validated_data)
+        current = Application.objects.filter(pk=application.pk).values_list("status", flat=True).get()
+        return Response(HandoverResultSerializer({"status": current, "handover": handover,
+                                                  "documents": selectors.documents_for(application)}).data,
+                        status=status.HTTP_201_CREATED)
+
+
+class IssuingRowSerializer(serializers.ModelSerializer):
+    applicant = IntakeApplicantSerializer(read_only=True)
+    bundle_title = serializers.CharField(source="bundle.title", default=None, allow_null=True, read_only=True)
+    items = serializers.SerializerMethodField()
+    days_left = serializers.SerializerMethodField(help_text="出件期限（第四十四条，10 个工作日）的剩余工作日，负数为已超期")
+    colour = serializers.SerializerMethodField(help_text="green 正常；yellow 临近出件期限；red 已超期")
+    documents = serializers.SerializerMethodField()
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Application
+        fields = ["id", "case_number", "title", "bundle", "bundle_title", "applicant", "items", "decided_at",
+                  "issue_due_on", "days_left", "colour", "documents", "url"]
+
+    def _row(self, obj):
+        rows = self.context.setdefault("rows", {})
+        if obj.pk not in rows:
+            rows[obj.pk] = selectors.issuing_rows([obj])[0]
+        return rows[obj.pk]
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_items(self, obj):
+        return self._row(obj).items
+
+    @extend_schema_field(OpenApiTypes.INT)
+    def get_days_left(self, obj):
+        return self._row(obj).days_left
+
+    @extend_schema_field(serializers.ChoiceField(choices=["green", "yellow", "red"]))
+    def get_colour(self, obj):
+        return self._row(obj).colour_name
+
+    @extend_schema_field(DocumentSerializer(many=True))
+    def get_documents(self, obj):
+        return DocumentSerializer(self._row(obj).documents, many=True).data
+
+    @extend_schema_field(LINK)
+    def get_url(self, obj):
+        return reverse("approvals:handover", args=[obj.pk])
+
+
+@extend_schema_view(list=extend_schema(summary="统一出件队列", parameters=[
+    OpenApiParameter("q", str, description="办件编号、申请人姓名或名称、证件号码"),
+]))
+class IssuingViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """统一出件：全部事项已作出决定、等待出件的办件，按出件期限先后排列，附出件文书。出件见 intake/{id}/handover/。"""
+
+    permission_classes = [IsWindowClerk]
+    serializer_class = IssuingRowSerializer
+    queryset = Application.objects.none()
+
+    def get_queryset(self):
+        return selectors.with_documents(selectors.at_issuing_window(self.request.query_params.get("q", "")[:50]))
+
 
 def register(router) -> None:
     """Add the intake endpoints to approvals.api's router."""
     router.register("intake", IntakeViewSet, basename="intake")
+    router.register("issuing", IssuingViewSet, basename="issuing")

@@ -5,6 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from applications.models import ApplicationMaterial
+from approvals.intake.models import Handover
 from portal.forms import IdentifierField
 
 REQUIRED = {"required": _("此项为必填项。")}
@@ -148,6 +149,44 @@ class CommitmentForm(forms.Form):
 class InstantForm(forms.Form):
     opinion = forms.CharField(label=_("决定意见"), max_length=500, required=False,
                               widget=forms.TextInput(attrs={"placeholder": _("材料齐全，符合法定条件，当场准予许可。")}))
+
+
+# --- the issuing window (统一窗口出件) ---------------------------------------------------------------------------
+
+
+class IssuingFilterForm(forms.Form):
+    q = forms.CharField(label=_("办件编号、申请人或证件号码"), max_length=50, required=False,
+                        widget=forms.TextInput(attrs={"type": "search",
+                                                      "placeholder": _("办件编号、申请人姓名或名称、证件号码")}))
+
+    def query(self) -> str:
+        return (self.cleaned_data.get("q") or "").strip() if self.is_valid() else ""
+
+
+class HandoverForm(forms.Form):
+    """统一出件: at the window (who, which ID, checked, the signed paper receipt) or by post (carrier, tracking
+    number). The shape is checked here; what each way needs, the service checks (and shows next to the fields)."""
+
+    method = forms.ChoiceField(label=_("出件方式"), choices=Handover.Method.choices, initial=Handover.Method.WINDOW,
+                               widget=forms.RadioSelect, error_messages={"required": _("请选择出件方式。")})
+    recipient_name = forms.CharField(label=_("领取人（收件人）姓名"), max_length=64,
+                                     error_messages={"required": _("请填写领取人（收件人）姓名。")})
+    relation = forms.ChoiceField(label=_("与申请人关系"), required=False,
+                                 choices=[("", _("请选择")), *Handover.Relation.choices])
+    id_type = forms.ChoiceField(label=_("证件类型"), required=False, initial=Handover.IdType.CITIZEN_ID,
+                                choices=[("", _("请选择")), *Handover.IdType.choices])
+    id_number = forms.CharField(label=_("证件号码"), max_length=40, required=False,
+                                widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    id_checked = forms.BooleanField(label=_("已当面核验领取人的身份证件原件"), required=False)
+    receipt_signed = forms.BooleanField(label=_("领取人已在纸质领取回执上签字"), required=False)
+    note = forms.CharField(label=_("备注"), max_length=200, required=False,
+                           widget=forms.TextInput(attrs={"placeholder": _("例如：委托书已留存")}))
+    carrier = forms.ChoiceField(label=_("寄递企业"), required=False,
+                                choices=[("", _("请选择")), *Handover.Carrier.choices])
+    tracking_number = forms.CharField(label=_("运单号"), max_length=40, required=False)
+
+    def service_arguments(self) -> dict:
+        return dict(self.cleaned_data)
 
 
 # --- walk-in (无差别综合受理) ------------------------------------------------------------------------------------

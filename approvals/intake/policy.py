@@ -1,18 +1,21 @@
-"""Who may see which application at the intake desk, and who may decide on it now.
+"""Who may see which application at the intake desk, and who may decide on it or hand its results over now.
 
 The desk (window clerks) sees what is in intake (submitted, waiting for a supplement), what waits at the issuing
-window (decided), walk-in drafts, and what a clerk handled personally (filed, claimed, or issued a notice on);
-administrators may look at the pages but never decide. A decision needs the window-clerk role, no other clerk's
-claim on the application, and no conflict of interest (回避: the clerk does not represent the applicant).
+window (decided), walk-in drafts, and what a clerk handled personally (filed, claimed, issued a notice on, or
+handed over); administrators may look at the pages but never decide. A decision needs the window-clerk role, no
+other clerk's claim on the application, and no conflict of interest (回避: the clerk does not represent the
+applicant). A handover (统一出件) needs the role, an application decided on every item and not yet handed over,
+and the same 回避.
 """
 from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from applications import services as app_services
 from applications.models import Application, Status
-from approvals.intake.models import IntakeClaim
+from approvals.intake.models import Handover, IntakeClaim
 from approvals.models import Notice
 from catalog.codesets import Channel
 from portal.models import User
@@ -43,9 +46,10 @@ def desk_rule(user: User) -> Q:
         return Q(pk__in=[])
     claimed = IntakeClaim.objects.filter(application_id=OuterRef("pk"), clerk_id=user.pk)
     noticed = Notice.objects.filter(application_id=OuterRef("pk"), issued_by_id=user.pk)
+    handed = Handover.objects.filter(application_id=OuterRef("pk"), recorded_by_id=user.pk)
     walk_in_draft = Q(status=Status.DRAFT, channel=Channel.WINDOW)  # any clerk of the desk may carry one on
     return (Q(status__in=DESK_STATUSES) | walk_in_draft | Q(filed_by_id=user.pk) | Q(Exists(claimed))
-            | Q(Exists(noticed)))
+            | Q(Exists(noticed)) | Q(Exists(handed)))
 
 
 def may_act(user: User) -> Verdict:
@@ -75,3 +79,31 @@ def can_decide(application: Application, clerk: User, claim: IntakeClaim | None)
         return ALLOWED
 
     return first_refusal(lambda: may_act(clerk), waiting, not_claimed_by_another, no_conflict_of_interest)
+
+
+def can_hand_over(application: Application, clerk: User, handover: Handover | None = None) -> Verdict:
+    """A handover at the issuing window on the (locked) application: the clerk role, every item decided, not
+    handed over before (`handover`: the existing record, if any), and 回避."""
+
+    def not_handed_over():
+        if handover is not None:
+            return conflict(_("办件 %(n)s 已于 %(t)s %(m)s（经办人 %(c)s），不能重复出件。") % {
+                "n": application, "t": timezone.localtime(handover.recorded_at).strftime("%Y-%m-%d %H:%M"),
+                "m": handover.get_method_display(), "c": handover.recorded_by}, "handed_over")
+        return ALLOWED
+
+    def decided():
+        if application.status != Status.DECIDED:
+            return conflict(_("办件 %(n)s 当前状态为“%(s)s”，尚不能统一出件：全部审批事项作出决定后方可出件。") % {
+                "n": application, "s": application.get_status_display()}, "wrong_state")
+        return ALLOWED
+
+    def no_conflict_of_interest():
+        if app_services.represents(clerk, application.applicant_id):
+            return forbidden(_("不得为本人或本人所代表主体办理出件（回避）。"))
+        return ALLOWED
+
+    def clerk_role():
+        return ALLOWED if is_clerk(clerk) else forbidden(_("只有综合窗口受理人员可以办理统一出件。"))
+
+    return first_refusal(clerk_role, not_handed_over, decided, no_conflict_of_interest)

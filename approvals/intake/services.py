@@ -7,13 +7,17 @@ audit row); each decision issues its notice (approvals.notices, with its own aud
 number and address, which the applicant's timeline shows); notifications go out after the commit.
 
 Accepting opens one approval case per item through approvals.cases.services (the staged workflow's package).
+
+The issuing window (统一窗口出件) is the desk's too: record_handover hands the results of an application decided
+on every item over, at the window or by post, which issues and closes it.
 """
 from __future__ import annotations
 
 import logging
+import re
 from datetime import date
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,7 +26,7 @@ from applications import services as app_services
 from applications.models import Application, ApplicationMaterial, Commitment, Status
 from approvals.cases import services as case_services
 from approvals.intake import policy
-from approvals.intake.models import IntakeClaim
+from approvals.intake.models import OTHER_ID_PATTERN, TRACKING_NUMBER_PATTERN, Handover, IntakeClaim
 from approvals.models import Notice
 from approvals import events
 from approvals.notices import LITIGATION_MONTHS, RECONSIDERATION_DAYS, issue_notice, notice_ref
@@ -31,7 +35,9 @@ from catalog.codesets import CaseType
 from portal import clock
 from portal.audit import record_audit, record_system_events
 from portal.errors import Conflict, DomainError
+from portal.identifiers import mask_citizen_id, normalise_identifier
 from portal.models import User
+from portal.validators import citizen_id_error
 
 log = logging.getLogger(__name__)
 
@@ -340,3 +346,131 @@ def sweep_overdue_tolerated_materials(today: date | None = None) -> int:
     for application in Application.objects.filter(pk__in=list(by_application)).select_related("filed_by"):
         app_services.notify_applicant(application, _("容缺材料逾期未补交"), "、".join(by_application[application.pk]))
     return len(rows)
+
+
+# --- the issuing window (统一窗口出件) -------------------------------------------------------------------------------
+
+
+def _mask_name(name: str) -> str:
+    """张丽华 -> 张*华, 张三 -> 张*: enough for the log and the applicant's messages to tell who it was."""
+    if len(name) <= 1:
+        return name
+    return name[0] + "*" * max(len(name) - 2, 1) + (name[-1] if len(name) > 2 else "")
+
+
+def _mask_id(id_type: str, number: str) -> str:
+    if not number:
+        return ""
+    if id_type == Handover.IdType.CITIZEN_ID:
+        return mask_citizen_id(number)
+    return number[:2] + "*" * max(len(number) - 4, 1) + number[-2:]
+
+
+def _handover_values(application: Application, method: str, *, recipient_name: str, relation: str, id_type: str,
+                     id_number: str, id_checked: bool, receipt_signed: bool, note: str, carrier: str,
+                     tracking_number: str) -> dict:
+    """The Handover's fields, normalised and checked against what the method needs; every problem at once, by
+    field (a DomainError whose error_dict a form shows next to its fields)."""
+    problems: dict[str, list[ValidationError]] = {}
+
+    def problem(field: str, message, code: str) -> None:
+        problems.setdefault(field, []).append(ValidationError(message, code=code))
+
+    if method not in Handover.Method.values:
+        problem("method", _("请选择出件方式：窗口领取或邮寄送达。"), "method")
+    window = method == Handover.Method.WINDOW
+    values = {
+        "method": method, "recipient_name": (recipient_name or "").strip()[:64], "relation": relation or "",
+        "recipient_id_type": id_type or "", "recipient_id_number": normalise_identifier(id_number or ""),
+        "id_checked": bool(id_checked) and window, "receipt_signed": bool(receipt_signed) and window,
+        "note": (note or "").strip()[:200], "carrier": "", "tracking_number": "",
+    }
+    if not values["recipient_name"]:
+        problem("recipient_name", _("请填写领取人姓名。") if window else _("请填写收件人姓名。"), "recipient")
+    if window:
+        if values["relation"] not in Handover.Relation.values:
+            problem("relation", _("请选择领取人与申请人的关系（本人、委托代理人或法定代表人）。"), "relation")
+        number, kind = values["recipient_id_number"], values["recipient_id_type"]
+        if kind not in Handover.IdType.values:
+            problem("id_type", _("请选择领取人的证件类型。"), "id_type")
+        if not number:
+            problem("id_number", _("窗口领取须登记领取人的证件号码。"), "id_number")
+        elif kind == Handover.IdType.CITIZEN_ID:
+            if error := citizen_id_error(number):
+                problem("id_number", error, "id_number")
+        elif not re.fullmatch(OTHER_ID_PATTERN, number):
+            problem("id_number", _("证件号码无效：应为5至30位字母或数字。"), "id_number")
+        if not id_checked:
+            problem("id_checked", _("窗口领取须当面核验领取人的身份证件，核验后勾选“已核验身份证件”。"), "id_not_checked")
+        if not receipt_signed:
+            problem("receipt_signed", _("领取人须在纸质领取回执上签字，签字后勾选“领取人已签字”。"), "not_signed")
+        applicant = application.applicant
+        if values["relation"] == Handover.Relation.SELF:
+            if not applicant.is_person:
+                problem("relation", _("申请人为企业或其他组织，领取人应为法定代表人或委托代理人。"), "relation")
+            elif "id_number" not in problems and (kind != Handover.IdType.CITIZEN_ID or number != applicant.id_number):
+                problem("id_number", _("本人领取的，证件号码须与申请人的身份证号码一致；他人代领请选择“委托代理人”。"),
+                        "not_applicant")
+        if values["relation"] == Handover.Relation.LEGAL_REPRESENTATIVE and applicant.is_person:
+            problem("relation", _("申请人为自然人，没有法定代表人；他人代领请选择“委托代理人”。"), "relation")
+    elif method == Handover.Method.POST:
+        # Sent to an address: whose ID was shown does not apply (the courier's record is the proof).
+        values.update(relation="", recipient_id_type="", recipient_id_number="")
+        values["carrier"] = carrier or ""
+        values["tracking_number"] = normalise_identifier(tracking_number or "")
+        if values["carrier"] not in Handover.Carrier.values:
+            problem("carrier", _("请选择寄递企业。"), "carrier")
+        if not values["tracking_number"]:
+            problem("tracking_number", _("请填写运单号。"), "tracking_number")
+        elif not re.fullmatch(TRACKING_NUMBER_PATTERN, values["tracking_number"]):
+            problem("tracking_number", _("运单号无效：应为8至30位字母或数字。"), "tracking_number")
+    if problems:
+        raise DomainError(problems)
+    return values
+
+
+def _handover_text(handover: Handover) -> tuple[str, str]:
+    """(the audit row's opinion, the applicant's message) with the recipient masked."""
+    who = _mask_name(handover.recipient_name)
+    if handover.method == Handover.Method.POST:
+        carrier = handover.get_carrier_display()
+        return (_("邮寄送达：%(c)s，运单号 %(t)s，收件人 %(w)s") % {"c": carrier, "t": handover.tracking_number, "w": who},
+                _("办件结果已交%(c)s寄出，运单号 %(t)s，收件人 %(w)s。") % {
+                    "c": carrier, "t": handover.tracking_number, "w": who})
+    proof = _mask_id(handover.recipient_id_type, handover.recipient_id_number)
+    return (_("窗口领取：%(w)s（%(r)s，%(k)s %(i)s），已核验证件，已签收回执") % {
+                "w": who, "r": handover.get_relation_display(), "k": handover.get_recipient_id_type_display(),
+                "i": proof},
+            _("办件结果已于 %(t)s 在窗口交付，领取人 %(w)s（%(r)s）。") % {
+                "t": timezone.localtime(handover.recorded_at).strftime("%Y-%m-%d %H:%M"), "w": who,
+                "r": handover.get_relation_display()})
+
+
+@transaction.atomic
+def record_handover(application: Application, clerk: User, *, method: str, recipient_name: str = "",
+                    relation: str = "", id_type: str = "", id_number: str = "", id_checked: bool = False,
+                    receipt_signed: bool = False, note: str = "", carrier: str = "", tracking_number: str = "",
+                    request=None) -> Handover:
+    """统一出件: hand the results of an application decided on every item over in one action (a bundle's
+    documents together): at the window to a recipient whose ID the clerk checked and who signed the paper
+    receipt, or by post with the carrier and tracking number. The application is issued and closed
+    (applications.services), the handover audited with the recipient masked, and the applicant told.
+    An application whose cases were all denied (or denied and terminated) is handed over the same way: the
+    denial notices are its result. A second handover is a Conflict that says when and how the first was."""
+    locked = (Application.objects.select_for_update(of=("self",)).select_related("applicant")
+              .get(pk=application.pk))
+    existing = Handover.objects.select_related("recorded_by").filter(application=locked).first()
+    policy.can_hand_over(locked, clerk, existing).enforce()
+    values = _handover_values(locked, method, recipient_name=recipient_name, relation=relation, id_type=id_type,
+                              id_number=id_number, id_checked=id_checked, receipt_signed=receipt_signed, note=note,
+                              carrier=carrier, tracking_number=tracking_number)
+    handover = Handover.objects.create(application=locked, recorded_by=clerk, recorded_at=timezone.now(), **values)
+    opinion, message = _handover_text(handover)
+    data = {"handover": handover.pk, "method": handover.method, "recipient": _mask_name(handover.recipient_name),
+            "relation": handover.relation, "id": _mask_id(handover.recipient_id_type, handover.recipient_id_number),
+            "carrier": handover.carrier, "tracking_number": handover.tracking_number}
+    record_audit(clerk, "handover", locked, opinion=opinion, request=request, data=data)
+    app_services.record_issue_and_close(locked, clerk, opinion=handover.get_method_display(), request=request,
+                                        audit_data={"handover": handover.pk})
+    app_services.notify_applicant(locked, _("办件已办结"), message)
+    return handover

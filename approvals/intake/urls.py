@@ -13,4 +13,6 @@ urlpatterns = [
     path("intake/<int:pk>/claim/", views.claim, name="claim"),
     path("intake/<int:pk>/release/", views.release, name="release"),
     path("intake/<int:pk>/<slug:name>/", views.outcome, name="outcome"),
+    path("issuing/", views.issuing_queue, name="issuing_queue"),
+    path("issuing/<int:pk>/", views.handover, name="handover"),
 ]

@@ -420,3 +420,61 @@ def walk_in_delete_file(request, pk: int, public_id):
         messages.success(request, _("已删除文件“%(f)s”。") % {"f": found.original_name})
     return redirect("approvals:walk_in_fill", pk=pk)
 
+
+
+# --- the issuing window (统一窗口出件) ---------------------------------------------------------------------------
+
+
+@require_GET
+@clerk_required
+def issuing_queue(request):
+    """Applications decided on every item, the nearest Art. 44 date first, with their documents."""
+    form = forms.IssuingFilterForm(request.GET or None)
+    query = form.query()
+    paginator = Paginator(selectors.with_documents(selectors.at_issuing_window(query)), PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    return render(request, "approvals/intake/issuing_queue.html", {
+        "form": form, "page": page, "rows": selectors.issuing_rows(page.object_list), "filtering": bool(query),
+        "query_string": querystring_without_page(request), "limit_days": app_services.ISSUE_LIMIT_DAYS,
+    })
+
+
+def _render_handover(request, application, form, *, problems=(), status: int = 200):
+    handover = selectors.handover_of(application)
+    row = None
+    if application.status == Status.DECIDED and application.issue_due_on:
+        row = selectors.issuing_rows([application])[0]
+    may_hand_over = policy.can_hand_over(application, request.user, handover)
+    return render(request, "approvals/intake/handover.html", {
+        "application": application, "applicant": application.applicant, "handover": handover, "row": row,
+        "documents": row.documents if row else selectors.documents_for(application),
+        "cases": case_selectors.cases_of(application), "form": form, "may_hand_over": may_hand_over,
+        "is_clerk": request.user.has_role(Role.WINDOW_CLERK), "problems": list(problems),
+        "limit_days": app_services.ISSUE_LIMIT_DAYS,
+    }, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@clerk_required
+def handover(request, pk: int):
+    """One application at the issuing window: the documents to print and hand over, and the handover form
+    (at the window or by post), which issues and closes it in one action; afterwards, the handover record."""
+    application = _application(request, pk)
+    if request.method == "GET":
+        return _render_handover(request, application, forms.HandoverForm())
+    if not request.user.has_role(Role.WINDOW_CLERK):
+        raise PermissionDenied(_("只有综合窗口受理人员可以办理统一出件。"))
+    form = forms.HandoverForm(request.POST)
+    if not form.is_valid():
+        return _render_handover(request, application, form, status=400)
+    try:
+        services.record_handover(application, request.user, request=request, **form.service_arguments())
+    except (ValidationError, PermissionDenied) as exc:
+        problems = []
+        if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
+            form.add_error(None, exc)  # each problem next to its field
+        else:
+            problems = error_messages(exc)
+        return _render_handover(request, application, form, problems=problems, status=problem_status(exc))
+    messages.success(request, _("办件 %(n)s 已出件并办结。") % {"n": application.case_number})
+    return redirect("approvals:handover", pk=pk)
