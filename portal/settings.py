@@ -286,6 +286,13 @@ ADMIN_SITE_HEADER = _("一窗通 系统管理")
 
 # The name printed on every page, notice and certificate.
 CENTRE_NAME = env_str("CENTRE_NAME", "宝塔区行政审批服务局")
+# The bureau's unified social credit code (统一社会信用代码): the licensing authority's and the data source's code
+# in the public listing of decisions (双公示), checked by a system check (portal.identifiers). The default is a
+# valid demo code; set the real one in production.
+ISSUER_CREDIT_CODE = env_str("ISSUER_CREDIT_CODE", "11610602MB0000001C")
+# Whether the public listing shows denials (不予行政许可) too; by default only approvals are published (Administrative
+# Licensing Law Art. 40), a denial names its applicant.
+PUBLICITY_LIST_DENIALS = env_bool("PUBLICITY_LIST_DENIALS", False)
 # The issuer an authenticator app shows next to the account.
 OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "一窗通 " + CENTRE_NAME)
 

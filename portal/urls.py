@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("applications.urls")),
     path("office/", include("approvals.urls")),
     path("supervision/", include("supervision.urls")),
+    path("publicity/", include("approvals.publicity.urls")),
     path("api/", include("portal.api_urls")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
