@@ -254,6 +254,7 @@ def test_a_decision_on_the_spot_is_listed_with_its_notice_and_the_applicant_as_h
     assert not record.validity_recorded and record.valid_until is None and not record.long_term
     assert "当场作出决定" in record.remarks
     assert instant.number in rows_of(listing())
+    assert instant.number in rows_of(listing(q="枣园商贸")) and instant.number in rows_of(listing(q=instant.number))
     row = csv_rows(export())[0]
     assert row["行政许可决定文书号"] == instant.number and row["有效期至"] == "" and row["备注"] == "当场作出决定"
 
@@ -327,7 +328,7 @@ def test_a_long_term_licence_is_valid_until_2099_in_the_csv(flow):
 # --- filters, pages ---------------------------------------------------------------------------------------------------
 
 
-def test_filters_department_item_dates_and_keyword(flow):
+def test_filters_department_item_dates_and_keyword(flow, monkeypatch):
     user = flow.applicant_user
     a = decide(flow, applicant=enterprise(user, name="延安市枣园餐饮管理有限公司"))
     b_item = flow.item()
@@ -350,11 +351,14 @@ def test_filters_department_item_dates_and_keyword(flow):
     assert shown(date_from="2025-03-10", date_to="2025-03-10") == {a.notice.number}
     assert shown(date_from="2025-03-13", date_to="2025-03-01") == everything  # inverted: refused, not applied
     assert "截止日期不能早于起始日期" in rows_of(listing(date_from="2025-03-13", date_to="2025-03-01"))
-    assert shown(q="南泥湾") == {b.notice.number}
-    assert shown(q="枣园 ") == {a.notice.number}
-    assert shown(q=a.notice.number) == {a.notice.number}
-    assert shown(q=a.case.application.applicant.id_number.lower()) == {a.notice.number}
-    assert shown(q="不存在的公司") == set()
+    for id_limit in (selectors.KEYWORD_ID_LIMIT, 0):  # holders looked up first, or matched inside the query
+        monkeypatch.setattr(selectors, "KEYWORD_ID_LIMIT", id_limit)
+        assert shown(q="南泥湾") == {b.notice.number}
+        assert shown(q="枣园 ") == {a.notice.number}
+        assert shown(q="有限公司") == everything
+        assert shown(q=a.notice.number) == {a.notice.number}
+        assert shown(q=a.case.application.applicant.id_number.lower()) == {a.notice.number}
+        assert shown(q="不存在的公司") == set()
     assert shown(department="x", item="999999") == everything  # invalid choices are ignored
     # The export takes the same filters.
     assert [r["行政许可决定文书号"] for r in csv_rows(export(q="南泥湾"))] == [b.notice.number]

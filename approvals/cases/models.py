@@ -165,6 +165,9 @@ class ApprovalCase(ConcurrentTransitionMixin, models.Model):
             # so an entry is written once, when the case is decided.
             models.Index(fields=["decided_at", "id"], condition=Q(stage__in=["approved", "denied"]),
                          name="approvalcase_decided_idx"),
+            # ... and one item's (a rare item's rows would otherwise be looked for through the whole of the above).
+            models.Index(fields=["item", "decided_at", "id"], condition=Q(stage__in=["approved", "denied"]),
+                         name="approvalcase_item_decided_idx"),
         ]
 
     def __str__(self):
