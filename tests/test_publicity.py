@@ -190,6 +190,7 @@ def test_a_just_made_decision_is_listed_at_once_for_anyone_with_its_record(flow)
     assert response.status_code == 200
     body = rows_of(response)
     assert decision.notice.number in body and "延安市宝塔餐饮管理有限公司" in body and ent.id_number in body
+    assert f'href="{reverse("publicity:detail", args=[decision.notice.public_id])}"' in body
     detail = Client().get(reverse("publicity:detail", args=[decision.notice.public_id]))
     assert detail.status_code == 200
     page = detail.content.decode()

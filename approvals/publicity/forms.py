@@ -9,8 +9,10 @@ class PublicitySearchForm(forms.Form):
     the filters, the others still apply."""
 
     q = forms.CharField(label=_("关键词"), required=False, max_length=selectors.KEYWORD_MAX_LENGTH)
-    department = forms.TypedChoiceField(label=_("部门"), required=False, coerce=int, empty_value=None)
-    item = forms.TypedChoiceField(label=_("事项"), required=False, coerce=int, empty_value=None)
+    # Plain ids checked against the lists the view loaded (the template writes the options itself; a choice field
+    # would copy hundreds of choices into every form).
+    department = forms.IntegerField(label=_("部门"), required=False, min_value=1)
+    item = forms.IntegerField(label=_("事项"), required=False, min_value=1)
     date_from = forms.DateField(label=_("决定日期自"), required=False,
                                 widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     date_to = forms.DateField(label=_("至"), required=False,
@@ -19,13 +21,24 @@ class PublicitySearchForm(forms.Form):
 
     def __init__(self, *args, departments=(), items=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["department"].choices = [("", _("全部部门"))] + [(d.pk, d.name) for d in departments]
-        self.fields["item"].choices = [("", _("全部事项"))] + [(i.pk, i.name) for i in items]
+        self.known = {"department": {d.pk for d in departments}, "item": {i.pk for i in items}}
         self.fields["outcome"].choices = [("", _("全部")), *selectors.OUTCOME_LABELS.items()]
         if not selectors.lists_denials():
             del self.fields["outcome"]
         self.fields["q"].widget.attrs.update({
             "placeholder": _("单位名称、统一社会信用代码或完整的决定书文号"), "autocomplete": "off", "type": "search"})
+
+    def _known(self, name: str):
+        value = self.cleaned_data.get(name)
+        if value is not None and value not in self.known[name]:
+            raise forms.ValidationError(_("请从列表中选择。"))
+        return value
+
+    def clean_department(self):
+        return self._known("department")
+
+    def clean_item(self):
+        return self._known("item")
 
     def clean(self):
         data = super().clean()

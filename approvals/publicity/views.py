@@ -58,9 +58,10 @@ def csv_cell(value) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def _search(request) -> tuple[PublicitySearchForm, selectors.Filters]:
-    form = PublicitySearchForm(request.GET or None, departments=selectors.departments(), items=selectors.items())
-    return form, (form.filters() if request.GET else selectors.Filters())
+def _search(request) -> tuple[PublicitySearchForm, selectors.Filters, dict]:
+    choices = {"departments": selectors.departments(), "items": selectors.items()}
+    form = PublicitySearchForm(request.GET or None, **choices)
+    return form, (form.filters() if request.GET else selectors.Filters()), choices
 
 
 def _filter_query(request) -> str:
@@ -73,10 +74,13 @@ def _filter_query(request) -> str:
 
 @require_GET
 def index(request):
-    form, filters = _search(request)
+    form, filters, choices = _search(request)
     found = selectors.page(filters, after=request.GET.get("after"), before=request.GET.get("before"))
+    index_url = reverse("publicity:index")
     return render(request, "approvals/publicity/index.html", {
-        "form": form, "page": found, "filters": filters, "querystring": _filter_query(request),
+        "form": form, "page": found, "filters": filters, "querystring": _filter_query(request), **choices,
+        # The records' links are the detail route (urls.py: "<uuid>/" under the index), not a reverse() per row.
+        "detail_prefix": index_url,
         "page_size": selectors.PAGE_SIZE, "export_limit": selectors.EXPORT_LIMIT,
         "lists_denials": selectors.lists_denials(), "publish_days": selectors.PUBLISH_WITHIN_WORKING_DAYS,
     })
@@ -117,7 +121,7 @@ def _csv_lines(filters: selectors.Filters, language: str, rows_per_chunk: int = 
 def export(request):
     """The listing's rows with the same filters as CSV (UTF-8 with a BOM, so Excel reads the Chinese), streamed;
     at most EXPORT_LIMIT rows: more, and the visitor is sent back to narrow the filters."""
-    form, filters = _search(request)
+    _form, filters, _choices = _search(request)
     if selectors.exceeds_export_limit(filters):
         messages.warning(request, _("符合条件的公示信息超过 %(n)s 条，请缩小决定日期范围或增加筛选条件后再导出。")
                          % {"n": f"{selectors.EXPORT_LIMIT:,}"})
