@@ -16,6 +16,10 @@ class ApprovalsConfig(AppConfig):
         from portal import dashboard, navigation, outbox
         from portal.roles import Role
 
+        from approvals.publicity import checks  # noqa: F401 - registers the system check
+
+        # The public listing of licensing decisions (双公示), beside the guide for every visitor.
+        navigation.register(_("许可公示"), "publicity:index", public=True, order=20)
         navigation.register(_("受理队列"), "approvals:queue", roles=[Role.WINDOW_CLERK], order=10)
         navigation.register(_("窗口收件"), "approvals:walk_in", roles=[Role.WINDOW_CLERK], order=11)
         navigation.register(_("统一出件"), "approvals:issuing_queue", roles=[Role.WINDOW_CLERK], order=12)

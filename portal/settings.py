@@ -308,8 +308,9 @@ ADMIN_SITE_HEADER = _("一窗通 系统管理")
 
 # The name printed on every page, notice and certificate.
 CENTRE_NAME = env_str("CENTRE_NAME", "宝塔区行政审批服务局")
-# The bureau as issuer of certificates: its unified social credit code (GB 32100) goes into every electronic
-# licence id (GB/T 36901) and onto the public listing. The default is a made-up valid code for the demo.
+# The bureau's unified social credit code (GB 32100): the issuer part of every electronic licence id (GB/T 36901),
+# and the licensing authority's and the data source's code in the public listing (双公示); checked by a system
+# check (portal.identifiers). The default is a valid demo code; set the real one in production.
 ISSUER_CREDIT_CODE = env_str("ISSUER_CREDIT_CODE", "11610602MB01234510")
 # Licence-type codes of the provincial licence catalogue (21 characters), by certificate name; a type without
 # one gets the issuer's code and a 3-digit number (approvals.certificates.rules.type_code_for).
@@ -318,6 +319,9 @@ LICENCE_TYPE_CODES: dict[str, str] = {}
 LICENCE_NUMBER_PREFIX = env_str("LICENCE_NUMBER_PREFIX", "")
 # The address the public reaches the portal at: QR codes on certificates point to its verification page.
 PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Whether the public listing shows denials (不予行政许可) too; by default only approvals are published (Administrative
+# Licensing Law Art. 40), a denial names its applicant.
+PUBLICITY_LIST_DENIALS = env_bool("PUBLICITY_LIST_DENIALS", False)
 # The issuer an authenticator app shows next to the account.
 OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "一窗通 " + CENTRE_NAME)
 

@@ -26,6 +26,7 @@ urlpatterns = [
     path("office/", include("approvals.urls")),
     path("verify/", include("approvals.certificates.urls")),
     path("supervision/", include("supervision.urls")),
+    path("publicity/", include("approvals.publicity.urls")),
     path("api/", include("portal.api_urls")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -372,6 +372,8 @@ ROWS = [
     page("applications:apply_item", "POST", PUBLIC),
     page("applications:apply_bundle", "GET", PUBLIC),
     page("applications:apply_bundle", "POST", PUBLIC),
+    # the public listing of licensing decisions (双公示): one decision's record, by its notice's random id
+    page("publicity:detail", "GET", PUBLIC),
     api("GET", "/api/catalog/bundles/{id}/", PUBLIC),
     api("GET", "/api/catalog/departments/{id}/", PUBLIC),
     api("GET", "/api/catalog/items/{id}/", PUBLIC),

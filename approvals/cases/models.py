@@ -161,6 +161,13 @@ class ApprovalCase(ConcurrentTransitionMixin, models.Model):
             # The leader's overview: everything warned about.
             models.Index(fields=["colour", "section"], condition=Q(colour__lt=2) | Q(statutory_alarm=True),
                          name="approvalcase_warned_idx"),
+            # The public listing of decisions (approvals.publicity): newest first, keyset pages; decided cases only,
+            # so an entry is written once, when the case is decided.
+            models.Index(fields=["decided_at", "id"], condition=Q(stage__in=["approved", "denied"]),
+                         name="approvalcase_decided_idx"),
+            # ... and one item's (a rare item's rows would otherwise be looked for through the whole of the above).
+            models.Index(fields=["item", "decided_at", "id"], condition=Q(stage__in=["approved", "denied"]),
+                         name="approvalcase_item_decided_idx"),
         ]
 
     def __str__(self):

@@ -1,5 +1,5 @@
-"""Pure rules of certificates: numbers, the electronic licence id's parts, what a certificate's standing reads as
-on a given day, and what the public may see of a holder. No database."""
+"""Pure rules of certificates: numbers, the electronic licence id's parts, and what a certificate's standing reads
+as on a given day. No database. (What the public may see of a holder: portal.masking.)"""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -50,21 +50,3 @@ def reading(standing: str, valid_from: date, valid_until: date | None, today: da
     if valid_until is not None and valid_until < today:
         return Reading("expired")
     return Reading("valid")
-
-
-def mask_name(name: str) -> str:
-    """A natural person's name for the public: the family name and one * per other character (张** ; 欧阳*)."""
-    name = (name or "").strip()
-    if len(name) <= 1:
-        return name and "*"
-    keep = 2 if len(name) >= 4 else 1  # four characters and more: most often a compound surname (欧阳, 司马)
-    return name[:keep] + "*" * (len(name) - keep)
-
-
-def mask_id_number(id_type: str, number: str) -> str:
-    """An ID number for the public: an organisation's credit code is public; a person's shows 6 + 4 characters."""
-    if id_type != "111":
-        return number
-    if len(number) != 18:
-        return "*" * len(number)
-    return number[:6] + "*" * 8 + number[-4:]

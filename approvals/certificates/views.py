@@ -17,9 +17,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_http_methods
 
-from approvals.certificates import policy, rules, selectors
+from approvals.certificates import policy, selectors
 from approvals.certificates.models import Certificate
-from portal import licence_ids, signing, sniffing
+from portal import licence_ids, masking, signing, sniffing
 from portal.errors import DomainError
 from portal.web import issued_pdf_response
 
@@ -31,8 +31,8 @@ def public_facts(certificate: Certificate) -> dict:
     """What the public may see: a natural person's name and ID masked, an organisation's shown in full."""
     person = certificate.holder_id_type == "111"
     return {
-        "holder": rules.mask_name(certificate.holder_name) if person else certificate.holder_name,
-        "holder_id": rules.mask_id_number(certificate.holder_id_type, certificate.holder_id_number),
+        "holder": masking.mask_name(certificate.holder_name) if person else certificate.holder_name,
+        "holder_id": masking.mask_id_number(certificate.holder_id_number) if person else certificate.holder_id_number,
         "holder_id_label": certificate.holder_id_type_label() if certificate.holder_id_number else "",
     }
 
