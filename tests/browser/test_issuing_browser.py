@@ -1,6 +1,7 @@
 """In a real headless Chromium (issue 11, item 5, "Done when"): a bundle application whose three cases were all
 approved waits at the issuing window; the clerk opens the issuing queue, opens the application, sees its three
-decision documents as PDFs, and hands all of them over in one action at the window; the application shows 已办结
+decisions and its three certificates (issued together, 三证同发) as PDFs, and hands all of them over in one action
+at the window; the application shows 已办结
 on the clerk's page and on the applicant's. The queue and the handover page also fit a 390 px wide phone."""
 from concurrent.futures import ThreadPoolExecutor
 
@@ -9,6 +10,8 @@ from django.db import connection
 
 from applications.models import Application, Status
 from approvals.cases import services as case_services
+from approvals.certificates.documents import render_certificate_pdf
+from approvals.certificates.models import Certificate
 from approvals.documents import render_notice_pdf
 from approvals.intake.models import Handover
 from approvals.models import Notice
@@ -18,7 +21,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PHONE = {"width": 390, "height": 844}
 
 
-def render_pdfs(notice_ids) -> None:
+def render_pdfs(notice_ids, certificate_ids=()) -> None:
     """What the worker does after the decision commits, in a thread of its own: the signer runs an event loop,
     and Playwright's already runs in this one."""
 
@@ -26,6 +29,8 @@ def render_pdfs(notice_ids) -> None:
         try:
             for pk in notice_ids:
                 render_notice_pdf(pk)
+            for pk in certificate_ids:
+                render_certificate_pdf(pk)
         finally:
             connection.close()
 
@@ -47,15 +52,17 @@ def test_a_clerk_hands_a_bundles_three_results_over_in_one_action(page, sign_in)
         case_services.decide(case, flow.certifier, True)
     application = Application.objects.select_related("applicant").get(pk=cases[0].application_id)
     assert application.status == Status.DECIDED
+    certificates = list(Certificate.objects.filter(application=application).values_list("pk", flat=True))
+    assert len(certificates) == 3  # 三证同发: issued together when the last case was decided
     render_pdfs(list(Notice.objects.filter(application=application, kind=Notice.Kind.APPROVAL)
-                     .values_list("pk", flat=True)))
+                     .values_list("pk", flat=True)), certificates)
 
     sign_in(flow.clerk.username)
     page.click("nav >> text=统一出件")
     page.wait_for_selector("[data-testid=issuing-queue]")
     row = page.locator(f"[data-testid=issuing-row][data-case='{application.case_number}']")
     assert row.get_attribute("data-colour") == "green"
-    assert row.locator("[data-testid=document-pdf]").count() == 3
+    assert row.locator("[data-testid=document-pdf]").count() == 6  # three decisions, three certificates
     page.set_viewport_size(PHONE)
     assert fits_the_width(page)
     page.set_viewport_size({"width": 1280, "height": 900})
@@ -63,9 +70,10 @@ def test_a_clerk_hands_a_bundles_three_results_over_in_one_action(page, sign_in)
     row.get_by_test_id("open-handover").click()
     page.wait_for_selector("[data-testid=handover-page]")
     pdfs = page.locator("[data-testid=documents-card] [data-testid=document-pdf]")
-    assert pdfs.count() == 3
-    href = pdfs.first.get_attribute("href")
-    assert page.request.get(href).headers["content-type"] == "application/pdf"  # printing = opening the PDF
+    assert pdfs.count() == 6
+    for index in (0, 5):  # a decision and a certificate: printing = opening the PDF
+        href = pdfs.nth(index).get_attribute("href")
+        assert page.request.get(href).headers["content-type"] == "application/pdf"
     page.set_viewport_size(PHONE)
     assert fits_the_width(page)
 
