@@ -20,6 +20,7 @@ from supervision.messages import handoff_data
 from supervision.models import SupervisionRecord
 
 FEED_LIMIT_MAX = 500
+SEQUENCE_MAX = 2**63 - 1  # bigint
 
 
 class DepartmentTokenAuthentication(authentication.BaseAuthentication):
@@ -58,7 +59,7 @@ class FeedPageSerializer(serializers.Serializer):
 
 
 class AckSerializer(serializers.Serializer):
-    sequence = serializers.IntegerField(min_value=0)
+    sequence = serializers.IntegerField(min_value=0, max_value=SEQUENCE_MAX)
 
 
 class AckResultSerializer(serializers.Serializer):
@@ -96,10 +97,8 @@ class FeedViewSet(SupervisionViewSet):
                    responses=FeedPageSerializer)
     def list(self, request):
         department = _department(request)
-        after = query_int(request, "after") or 0
+        after = min(max(query_int(request, "after") or 0, 0), SEQUENCE_MAX)
         limit = min(max(query_int(request, "limit") or 100, 1), FEED_LIMIT_MAX)
-        if after < 0:
-            after = 0
         rows = selectors.pull(department, after, limit)
         state = selectors.feed_state(department)
         return Response({"results": [handoff_data(h) for h in rows],

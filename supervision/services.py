@@ -187,10 +187,32 @@ def _certificates_concerned(handoff: Handoff) -> list[Certificate]:
     return []
 
 
+def remind_overdue_checks(today: date) -> int:
+    """告知承诺 checks (核查) past their deadline without a result: the department's people and the leaders are told,
+    once a day. Returns how many checks are overdue."""
+    overdue = list(Handoff.objects.filter(kind=Handoff.Kind.COMMITMENT, check_due_on__lt=today)
+                   .exclude(records__kind__in=[SupervisionRecord.Kind.COMMITMENT_CONFIRMED,
+                                               SupervisionRecord.Kind.COMMITMENT_FALSE])
+                   .select_related("department"))
+    leaders = list(User.objects.filter(groups__name=Role.BUREAU_LEADER.value, is_active=True).distinct())
+    by_department: dict = {}
+    for handoff in overdue:
+        by_department.setdefault(handoff.department, []).append(handoff)
+    for department, handoffs in by_department.items():
+        title = _("告知承诺核查逾期：%(dept)s %(n)s 件") % {"dept": department.name, "n": len(handoffs)}
+        body = "、".join(f"#{h.sequence}" for h in handoffs[:20])
+        for person in [*leaders, *department.members.filter(is_active=True)]:
+            notify(person, title, body, url="/supervision/?kind=commitment&state=all",
+                   dedupe_key=f"check-overdue:{department.pk}:{today.isoformat()}:{person.pk}")
+    return len(overdue)
+
+
 def sweep_unclaimed(today: date | None = None) -> int:
     """Handoffs past their claim limit turn overdue (once) and are escalated: the bureau's leaders and the
-    department's people are told. Returns how many turned overdue now."""
+    department's people are told; so are 告知承诺 checks past their deadline (remind_overdue_checks). Returns how
+    many handoffs turned overdue now."""
     today = today or clock.today()
+    remind_overdue_checks(today)
     with transaction.atomic():
         overdue = list(Handoff.objects.select_for_update(skip_locked=True)
                        .filter(claimed_at__isnull=True, overdue_since__isnull=True, claim_due_on__lt=today)

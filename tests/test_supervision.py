@@ -262,3 +262,17 @@ def test_webhook_secrets_rotate_with_an_overlap_and_urls_are_checked(flow, setti
         services.add_subscription(officer, "x", "http://example.com/hook")
     with pytest.raises(DomainError, match="内网"):
         services.add_subscription(officer, "x", "https://127.0.0.1/hook")
+
+
+def test_an_unchecked_commitment_past_its_deadline_is_reminded_once_a_day(flow):
+    handoff, _decision = decided_handoff(flow)
+    Handoff.objects.filter(pk=handoff.pk).update(kind=Handoff.Kind.COMMITMENT, check_due_on=clock.today())
+    officer = department_user(handoff.department)
+    later = clock.today() + timedelta(days=1)
+    assert services.remind_overdue_checks(clock.today()) == 0
+    assert services.remind_overdue_checks(later) == 1
+    services.remind_overdue_checks(later)
+    assert Notification.objects.filter(recipient=officer, title__startswith="告知承诺核查逾期").count() == 1
+    services.claim(Handoff.objects.get(pk=handoff.pk), officer)
+    services.record_result(Handoff.objects.get(pk=handoff.pk), officer, "commitment_ok", "现场核查属实")
+    assert services.remind_overdue_checks(later) == 0
