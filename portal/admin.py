@@ -110,7 +110,9 @@ class CalendarDayAdmin(admin.ModelAdmin):
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
+    """For records that only services write (audited): the admin shows them and changes nothing."""
+
+    def has_add_permission(self, request, obj=None):
         return False
 
     def has_change_permission(self, request, obj=None):
@@ -150,16 +152,3 @@ class NotificationAdmin(ReadOnlyAdmin):
 class NotificationDeliveryAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "channel", "address", "status", "attempts", "last_error")
     list_filter = ("channel", "status")
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """For records that only services write (audited): the admin shows them and changes nothing."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

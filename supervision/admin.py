@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from portal.admin import ReadOnlyAdmin
 from supervision.models import (
     Delivery,
     DepartmentToken,
@@ -15,19 +16,6 @@ class RuleChangeNoticeAdmin(admin.ModelAdmin):
     list_display = ("title", "department", "effective_on", "posted_at", "read_at")
     list_filter = ("department",)
     readonly_fields = ("department", "title", "body", "items", "effective_on", "posted_by", "posted_at")
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Handoffs, deliveries and tokens change only through the services (pages and API)."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Handoff)
