@@ -292,6 +292,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Choice sets that share a field name get names of their own in the schema.
+    "ENUM_NAME_OVERRIDES": {"SupervisionRecordKindEnum": "supervision.models.SupervisionRecord.Kind",
+                            "SuspensionKindEnum": "approvals.cases.models.Suspension.Kind"},
 }
 
 LOGGING = {

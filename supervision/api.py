@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import authentication, exceptions, routers, serializers, viewsets
 from rest_framework.decorators import action
@@ -44,6 +45,16 @@ class DepartmentTokenAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request):
         return 'Bearer realm="supervision"'
+
+
+class DepartmentTokenScheme(OpenApiAuthenticationExtension):
+    """The department token in the OpenAPI schema: HTTP bearer."""
+
+    target_class = "supervision.api.DepartmentTokenAuthentication"
+    name = "departmentToken"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "http", "scheme": "bearer", "description": "监管部门接口令牌（owd_ 开头），在“推送设置”页面创建"}
 
 
 class HandoffSerializer(serializers.Serializer):

@@ -141,7 +141,7 @@ class IntakeCaseSerializer(serializers.ModelSerializer):
 
 
 class DocumentSerializer(serializers.Serializer):
-    kind = serializers.CharField(help_text="notice 文书（今后另有 certificate 证照）")
+    kind = serializers.CharField(help_text="notice 决定文书；certificate 证照")
     title = serializers.CharField()
     number = serializers.CharField()
     issued_at = serializers.DateTimeField()
