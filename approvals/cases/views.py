@@ -39,6 +39,9 @@ ACTION_LABELS = {
     "extension_request": _("申请延期"), "extension_approve": _("批准延期"), "extension_refuse": _("不批准延期"),
     "case_suspend": _("期限中止"), "case_resume": _("恢复计时"), "case_warning": _("时限预警"),
     "case_withdrawn": _("申请人撤回"), "case_approve_on_the_spot": _("当场办结"),
+    "certificate_issued": _("签发证照"), "certificate_corrected": _("更正换发证照"),
+    "certificate_suspended": _("暂扣证照"), "certificate_reinstated": _("恢复证照效力"),
+    "certificate_revoked": _("撤销证照"),
 }
 
 
