@@ -103,6 +103,9 @@ class Certificate(models.Model):
         ]
         indexes = [
             models.Index(fields=["holder_id_number", "-issued_at"], name="certificate_holder"),
+            # The registry search by the start of the holder's name (LIKE 'prefix%', any collation; no pg_trgm).
+            models.Index(fields=["holder_name"], opclasses=["varchar_pattern_ops"],
+                         name="certificate_holder_name_prefix"),
             models.Index(fields=["valid_until"], condition=Q(standing="valid"), name="certificate_valid_expiry"),
             models.Index(fields=["issued_at"], condition=Q(rendered_at__isnull=True), name="certificate_unrendered"),
         ]
