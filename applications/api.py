@@ -48,15 +48,55 @@ class UploadedFileSerializer(serializers.ModelSerializer):
         return reverse("applications:file", args=[obj.public_id])
 
 
+@extend_schema_field(LINK)
+class LinkField(serializers.CharField):
+    """A link the serializer is given as text (a notice's address from the audit row)."""
+
+
+class RegistryLicenceSerializer(serializers.Serializer):
+    from_registry = serializers.BooleanField(help_text="为 true 时由电子证照库调取（持有有效证照），无需上传")
+    name = serializers.CharField(help_text="证照名称")
+    number = serializers.CharField(help_text="证照编号")
+    electronic_id = serializers.CharField(help_text="电子证照标识")
+    valid_until = serializers.DateField(allow_null=True, help_text="有效期至（为空表示长期有效）")
+    reading = serializers.CharField(
+        allow_null=True, help_text="草稿：今日状态 valid 有效；expired 已过期；suspended 已暂扣；revoked 已撤销；"
+                                   "superseded 已换发新证；not_yet_valid 尚未生效。已提交的办件为空（提交时有效）")
+    reading_label = serializers.CharField(allow_null=True)
+    verify_url = LinkField(help_text="公开核验页面")
+
+
+def registry_entry(material) -> dict | None:
+    """The material's licence: recorded at submission, or for a draft the one the applicant holds today."""
+    reference = material.registry_reference
+    if reference:
+        return {**reference, "from_registry": True, "reading": None, "reading_label": None}
+    licence = getattr(material, "registry_licence", None)
+    if licence is None:
+        return None
+    return {"from_registry": licence.is_valid, "name": licence.name, "number": licence.number,
+            "electronic_id": licence.electronic_id, "valid_until": licence.valid_until, "reading": licence.reading,
+            "reading_label": licence.reading_label, "verify_url": licence.verify_url}
+
+
 class ApplicationMaterialSerializer(serializers.ModelSerializer):
     source = serializers.CharField(read_only=True, help_text="applicant 申请人提交；shared 部门共享获取；supplement 补正通知增加")
     files = UploadedFileSerializer(many=True, read_only=True)
     asked = serializers.BooleanField(read_only=True, help_text="为 false 时由部门共享获取，无需提交")
+    registry_certificate_name = serializers.CharField(
+        read_only=True, help_text="可由电子证照库调取的证照名称（申请人持有有效证照时免上传）；为空表示不调取")
+    registry = serializers.SerializerMethodField(help_text="电子证照库中证明该材料的证照；无则为空")
 
     class Meta:
         model = ApplicationMaterial
         fields = ["id", "name", "required", "condition", "notes", "source", "asked", "shared_from", "tolerable",
-                  "tolerance_requested", "tolerance_due_date", "supplied_at", "for_items", "files"]
+                  "tolerance_requested", "tolerance_due_date", "supplied_at", "for_items", "files",
+                  "registry_certificate_name", "registry"]
+
+    @extend_schema_field(RegistryLicenceSerializer(allow_null=True))
+    def get_registry(self, obj):
+        entry = registry_entry(obj)
+        return RegistryLicenceSerializer(entry).data if entry else None
 
 
 class ApplicationListSerializer(serializers.ModelSerializer):
@@ -77,11 +117,6 @@ class TimelineStepSerializer(serializers.Serializer):
     what = serializers.CharField()
     opinion = serializers.CharField()
     to_state = serializers.CharField()
-
-
-@extend_schema_field(LINK)
-class LinkField(serializers.CharField):
-    """A link the serializer is given as text (a notice's address from the audit row)."""
 
 
 class ApplicationNoticeSerializer(serializers.Serializer):
@@ -130,6 +165,11 @@ class ApplicationDetailSerializer(ApplicationListSerializer):
             "commitments", "timeline", "notices", "open_supplement", "missing",
         ]
 
+    def to_representation(self, instance):
+        if instance.status == Status.DRAFT:
+            selectors.with_registry(instance)  # each material's licence read today (one registry query)
+        return super().to_representation(instance)
+
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_items(self, obj) -> list[str]:
         return [ai.item_version.name for ai in obj.items.all()]
@@ -149,7 +189,10 @@ class ApplicationDetailSerializer(ApplicationListSerializer):
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_missing(self, obj) -> list[str]:
-        return services.readiness(obj).messages() if obj.status == Status.DRAFT else []
+        if obj.status != Status.DRAFT:
+            return []
+        held = {m.pk: m.registry_licence for m in obj.materials.all() if getattr(m, "registry_licence", None)}
+        return services.readiness(obj, held).messages()
 
 
 class ApplicationCreateSerializer(serializers.Serializer):

@@ -379,7 +379,8 @@ class ApplicationMaterial(models.Model):
     """One material of the application's list (copied from the item version, or the bundle's merged list).
 
     Materials obtained by data sharing are listed so the applicant sees them, but never accept an upload.
-    A tolerated material (容缺) has a due date until it is supplied.
+    A tolerated material (容缺) has a due date until it is supplied. A material a licence proves (电子证照库) needs
+    no upload when the applicant holds that licence valid: submission records which certificate proved it.
     """
 
     class Source(models.TextChoices):
@@ -406,6 +407,11 @@ class ApplicationMaterial(models.Model):
     tolerance_due_date = models.DateField(_("容缺补交期限"), null=True, blank=True)
     supplied_at = models.DateTimeField(_("容缺材料补交时间"), null=True, blank=True)
     overdue_at = models.DateTimeField(_("容缺逾期时间"), null=True, blank=True)
+    # The licence registry (电子证照库): the certificate that proves this material (copied from the item version),
+    # and, recorded at submission, the valid certificate of the applicant's that proved it (applications.licences
+    # Licence.reference(): public_id, electronic_id, name, number, valid_until). Empty: not from the registry.
+    registry_certificate_name = models.CharField(_("可由电子证照库调取的证照"), max_length=100, blank=True)
+    registry_reference = models.JSONField(_("电子证照库调取记录"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("申请材料")
@@ -419,6 +425,8 @@ class ApplicationMaterial(models.Model):
                                    name="applicationmaterial_tolerated_is_tolerable"),
             models.CheckConstraint(condition=Q(supplied_at__isnull=True) | Q(tolerance_due_date__isnull=False),
                                    name="applicationmaterial_supplied_was_tolerated"),
+            models.CheckConstraint(condition=Q(registry_reference={}) | ~Q(registry_certificate_name=""),
+                                   name="applicationmaterial_registry_named"),
         ]
         indexes = [
             # The tolerated-material deadline sweep reads only outstanding tolerated materials.
@@ -433,6 +441,11 @@ class ApplicationMaterial(models.Model):
     @property
     def asked(self) -> bool:
         return self.source != self.Source.SHARED
+
+    @property
+    def from_registry(self) -> bool:
+        """Proved at submission by a valid licence of the applicant's in the registry (no upload needed)."""
+        return bool(self.registry_reference)
 
     @property
     def tolerance_outstanding(self) -> bool:

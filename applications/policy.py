@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from applications.models import Application, Representation
+from applications.models import AgentConsent, Applicant, Application, Representation
+from portal import clock
 from portal.models import User
+from portal.roles import Role
 
 
 def represented_applicant_ids(user: User) -> list[int]:
@@ -33,3 +35,24 @@ def visible_applications(user: User) -> QuerySet[Application]:
     if not (user and user.is_authenticated):
         return Application.objects.none()
     return Application.objects.filter(applicant_side_rule(user))
+
+
+def licence_holder_ids(user: User) -> list[str]:
+    """The ID numbers (citizen ID or credit code) whose licences in the registry an applicant-side account may see:
+    those of the applicants it represents, and for an agent those of the applicants whose consent it holds today
+    (any scope: the licences are what the agent files with). Cached on the user object for the request."""
+    cached = getattr(user, "_licence_holder_ids", None)
+    if cached is not None:
+        return cached
+    if not (user and user.is_authenticated):
+        return []
+    applicant_ids = set(represented_applicant_ids(user))
+    if user.has_role(Role.AGENT):
+        today = clock.today()
+        applicant_ids.update(AgentConsent.objects.filter(
+            agent=user, revoked_at__isnull=True, valid_from__lte=today, valid_until__gte=today,
+        ).values_list("applicant_id", flat=True))
+    cached = sorted(Applicant.objects.filter(pk__in=applicant_ids).values_list("id_number", flat=True)) \
+        if applicant_ids else []
+    user._licence_holder_ids = cached
+    return cached

@@ -21,6 +21,7 @@ from applications.models import (
     SupplementRequest,
     UploadedFile,
 )
+from applications import licences
 from applications.policy import visible_applications
 from portal import clock
 from portal.models import AuditEvent, User
@@ -103,6 +104,36 @@ def file_for(user: User, public_id) -> UploadedFile | None:
     staff side's view, approvals.policy.file_for)."""
     return (UploadedFile.objects.select_related("application", "material")
             .filter(public_id=public_id, application__in=visible_applications(user)).first())
+
+
+# --- the licence registry (电子证照库) ----------------------------------------------------------------------------
+
+
+def registry_licences(application: Application) -> dict[int, licences.Licence]:
+    """For each material a licence may prove, the licence of that name the applicant holds (read today: valid, or
+    expired, revoked... when it holds no valid one), by material id. One registry query (none without such
+    materials); uses the detail prefetch of materials."""
+    wanted = {m.pk: m.registry_certificate_name for m in application.materials.all()
+              if m.asked and m.registry_certificate_name}
+    if not wanted:
+        return {}
+    held = licences.held(application.applicant.id_number, wanted.values())
+    return {pk: held[name] for pk, name in wanted.items() if name in held}
+
+
+def registry_proofs(application: Application) -> dict[int, licences.Licence]:
+    """The materials the registry proves now (a valid licence held), by material id."""
+    return {pk: licence for pk, licence in registry_licences(application).items() if licence.is_valid}
+
+
+def with_registry(application: Application) -> list[ApplicationMaterial]:
+    """The application's materials, each with `registry_licence` (the licence read today that proves it or no longer
+    does, or None) for a draft's pages; a submitted application shows what was recorded (`registry_reference`)."""
+    materials = list(application.materials.all())
+    found = registry_licences(application) if application.status == Status.DRAFT else {}
+    for material in materials:
+        material.registry_licence = found.get(material.pk)
+    return materials
 
 
 # --- the timeline ----------------------------------------------------------------------------------------------

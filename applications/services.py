@@ -21,7 +21,7 @@ import hmac
 import logging
 import secrets
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.conf import settings
@@ -53,6 +53,7 @@ from applications.models import (
     UploadedFile,
     VerificationCode,
 )
+from applications.selectors import registry_licences
 from catalog import rules as catalog_rules
 from catalog import services as catalog_services
 from catalog.codesets import Channel, MaterialSource, Requirement
@@ -287,6 +288,7 @@ def add_person_identity(user: User, real_name: str, citizen_id: str, *, request=
     )
     Representation.objects.create(user=user, applicant=applicant, relation=Representation.Relation.SELF)
     user.__dict__.pop("_represented_applicant_ids", None)
+    user.__dict__.pop("_licence_holder_ids", None)
     changed = []
     if not user.real_name:
         user.real_name = real_name
@@ -325,6 +327,7 @@ def add_enterprise(
     )
     Representation.objects.create(user=user, applicant=applicant, relation=relation)
     user.__dict__.pop("_represented_applicant_ids", None)
+    user.__dict__.pop("_licence_holder_ids", None)
     record_audit(user, "applicant_add_enterprise", applicant, request=request)
     return applicant
 
@@ -447,6 +450,7 @@ def _material_rows(application: Application, versions: list) -> list[Application
             source=ApplicationMaterial.Source.SHARED if shared else ApplicationMaterial.Source.APPLICANT,
             shared_from=(m.get("shared_from") or "")[:100], tolerable=(not shared) and _tolerable(m, versions_by_name),
             for_items=m.get("for_items") or [], catalog_material_ids=ids_by_key.get(key, []), sort_order=position,
+            registry_certificate_name="" if shared else (m.get("registry_certificate_name") or "")[:100],
         ))
     return rows
 
@@ -727,6 +731,8 @@ class Readiness:
     missing_fields: list[str]
     missing_materials: list[str]
     missing_commitments: list[str]
+    # Why the registry does not prove a missing material (its licence expired, was revoked...).
+    registry_notes: list[str] = field(default_factory=list)
 
     @property
     def ready(self) -> bool:
@@ -738,27 +744,61 @@ class Readiness:
             out.append(_("申请表尚未填写：%(f)s。") % {"f": "、".join(self.missing_fields)})
         if self.missing_materials:
             out.append(_("以下必要材料尚未上传：%(m)s。") % {"m": "、".join(self.missing_materials)})
+            out.extend(self.registry_notes)
         out.extend(self.missing_commitments)
         return out
 
 
-def readiness(application: Application) -> Readiness:
-    """What a draft still lacks before it can be submitted (used by the review page and by submit)."""
+def registry_note(material: ApplicationMaterial, licence) -> str:
+    """Why a licence in the registry does not prove a material today (the upload is asked as usual)."""
+    return _("“%(m)s”：电子证照库中的%(name)s（%(number)s）%(reading)s（%(validity)s），不能调取，请上传。") % {
+        "m": material.name, "name": licence.name, "number": licence.number, "reading": licence.reading_label,
+        "validity": licence.validity_text()}
+
+
+def readiness(application: Application, held: dict | None = None) -> Readiness:
+    """What a draft still lacks before it can be submitted (used by the review page and by submit). A material a
+    valid licence of the applicant's proves (电子证照库) needs no upload; `held` is registry_licences(application)
+    when the caller has it."""
     spec = form_spec(application)
     fields = formspecs.missing_fields(spec, application.form_data)
     materials = list(application.materials.all())
+    held = registry_licences(application) if held is None else held
     file_counts = {m.pk: len(m.files.all()) for m in materials}
-    missing = [
-        m.name for m in materials
+    missing_rows = [
+        m for m in materials
         if m.asked and m.required and not file_counts[m.pk] and not m.tolerance_requested
+        and not (m.pk in held and held[m.pk].is_valid)
     ]
+    missing = [m.name for m in missing_rows]
+    notes = [registry_note(m, held[m.pk]) for m in missing_rows if m.pk in held]
     commitments = []
     kinds = {c.kind for c in application.commitments.all()}
     # Online, the applicant signs before submitting; at the window the clerk records the paper one at intake.
     if (application.channel != Channel.WINDOW and any(m.tolerance_requested for m in materials)
             and Commitment.Kind.TOLERANCE not in kinds):
         commitments.append(_("申请容缺的材料需要签署容缺受理承诺书。"))
-    return Readiness(fields, missing, commitments)
+    return Readiness(fields, missing, commitments, notes)
+
+
+def _record_registry(application: Application, held: dict) -> list[dict]:
+    """At submission: each material a valid licence proves records that licence (Licence.reference()); the others
+    record none. Returns the audit entries."""
+    changed, recorded = [], []
+    for material in application.materials.all():
+        if not material.registry_certificate_name:
+            continue
+        licence = held.get(material.pk)
+        reference = licence.reference() if licence is not None and licence.is_valid else {}
+        if reference:
+            recorded.append({"material": material.name, "certificate": reference["public_id"],
+                             "number": reference["number"]})
+        if material.registry_reference != reference:
+            material.registry_reference = reference
+            changed.append(material)
+    if changed:
+        ApplicationMaterial.objects.bulk_update(changed, ["registry_reference"])
+    return recorded
 
 
 def _intake_due(received_at) -> date:
@@ -776,7 +816,8 @@ def submit(application: Application, user: User, *, request=None) -> Application
         )
         if application.status != Status.DRAFT:
             raise Conflict(_("该申请已经提交（办件编号 %(n)s）。"), code="already", params={"n": application.case_number})
-        ready = readiness(application)
+        held = registry_licences(application)
+        ready = readiness(application, held)
         # At the window the clerk takes in what the applicant brought, even incomplete, and answers it at intake
         # with one supplement notice (一次性告知) or a refusal; online, the portal asks for everything first.
         if ready.missing_materials and application.channel == Channel.WINDOW:
@@ -795,8 +836,11 @@ def submit(application: Application, user: User, *, request=None) -> Application
             application, "submit",
             update_fields=["case_number", "submitted_at", "received_at", "intake_due_date", "last_step"],
         )
-        record_audit(user, "submit", application, from_state=before, to_state=after, request=request,
-                     data={"case_number": application.case_number, "intake_due": application.intake_due_date.isoformat()})
+        from_registry = _record_registry(application, held)
+        data = {"case_number": application.case_number, "intake_due": application.intake_due_date.isoformat()}
+        if from_registry:
+            data["registry"] = from_registry
+        record_audit(user, "submit", application, from_state=before, to_state=after, request=request, data=data)
         notify_applicant(application, _("申请已提交"), _("办件编号 %(n)s，受理期限 %(d)s。") % {
             "n": application.case_number, "d": application.intake_due_date})
     return application

@@ -21,7 +21,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from portal.web import error_messages, flash_error, safe_next, stored_file_response
-from applications import forms, selectors, services
+from applications import forms, licences, selectors, services
+from portal import navigation
 from portal.errors import Throttled
 from applications.models import Commitment, Status
 from catalog import selectors as catalog_selectors
@@ -307,7 +308,7 @@ def step_materials(request, pk: int):
     application, done = _draft(request, pk)
     if done:
         return done
-    materials = list(application.materials.all())
+    materials = selectors.with_registry(application)
     tolerated = [m for m in materials if m.tolerance_requested]
     signed = {c.kind: c for c in application.commitments.all()}
     return render(request, "applications/step_materials.html", {
@@ -332,11 +333,13 @@ def step_review(request, pk: int):
     spec = services.form_spec(application)
     allowed = services.commitment_allowed(application) and not application.applicant.bad_credit
     signed = {c.kind: c for c in application.commitments.all()}
+    materials = selectors.with_registry(application)
+    held = {m.pk: m.registry_licence for m in materials if m.registry_licence is not None}
     return render(request, "applications/step_review.html", {
         "application": application, "steps": _steps("review"),
         "fields": [(f.label, application.form_data.get(f.key, "")) for f in spec.fields],
-        "materials": list(application.materials.all()),
-        "readiness": services.readiness(application),
+        "materials": materials,
+        "readiness": services.readiness(application, held),
         "commitment_allowed": allowed,
         "licensing_commitment": signed.get(Commitment.Kind.LICENSING),
         "tolerance_commitment": signed.get(Commitment.Kind.TOLERANCE),
@@ -521,6 +524,9 @@ def application_detail(request, pk: int):
         "materials": materials,
         "timeline": selectors.timeline(application),
         "notices": selectors.notices(application),
+        # Certificates follow a decision, so none before acceptance (and no registry query).
+        "licences": licences.of_application(application.pk) if application.accepted_at else [],
+        "licences_url": navigation.action_url("my_licences"),
         "supplement": supplement,
         "to_supply": to_supply,
         "all_supplied": bool(to_supply) and all(row["new_files"] for row in to_supply),

@@ -28,6 +28,7 @@ class ApprovalsConfig(AppConfig):
         dashboard.register_panel(Role.WINDOW_CLERK, "approvals/panels/issuing_window.html", panels.issuing_window,
                                  order=20)
         self._register_case_pages(navigation, dashboard, case_panels, Role)
+        self._register_licence_registry(navigation, dashboard, Role)
         outbox.subscribe(WITHDRAWN_TOPIC, close_cases_on_withdrawal)
         calendar_changed.connect(recompute_for_calendar, dispatch_uid="approvals.recompute_for_calendar")
         # The sweeps' beat schedule is in portal/settings.py (CELERY_BEAT_SCHEDULE).
@@ -54,6 +55,22 @@ class ApprovalsConfig(AppConfig):
                                  order=10)
         dashboard.register_panel(Role.BUREAU_LEADER, "approvals/cases/panels/head_extensions.html",
                                  panels.head_extensions, order=20)
+
+    @staticmethod
+    def _register_licence_registry(navigation, dashboard, Role):
+        """The licence registry (电子证照库): the holder's page and home panel, the staff search, and the lookup the
+        applicant's side reads licences through (applications.licences) without importing this app."""
+        from applications import licences
+        from approvals.certificates import panels as licence_panels
+        from approvals.certificates.policy import HOLDER_ROLES, REGISTRY_SEARCHERS
+        from approvals.certificates.registry import CertificateSource
+
+        licences.register_source(CertificateSource())
+        navigation.register(_("我的证照"), "licences:mine", roles=HOLDER_ROLES, order=11)
+        navigation.register(_("电子证照库"), "approvals:licence_search", roles=REGISTRY_SEARCHERS, order=40)
+        navigation.register_action("my_licences", "licences:mine")
+        for role in HOLDER_ROLES:
+            dashboard.register_panel(role, "approvals/panels/my_licences.html", licence_panels.my_licences, order=15)
 
     def load_demo(self) -> str:
         """Demo approval staff (called by `manage.py seed_demo` after the demo accounts and catalogue)."""

@@ -1,6 +1,7 @@
 """Demo applications at every step, so `make run` opens on a portal with work in it: a draft and a supplement to
-answer for the demo applicant, walk-ins waiting at intake, a bundle in review, a case at on-site inspection, one
-waiting for the decision and one decided at the issuing window. Everything goes through the real services
+answer for the demo applicant, her approved licence (in the registry) and a draft to change it that takes the
+licence from the registry, walk-ins waiting at intake, a bundle in review, a case at on-site inspection, one
+waiting for the decision and decided ones at the issuing window. Everything goes through the real services
 (numbers, notices, audit rows, due dates by the clock), as the people of the demo would do it.
 Loaded once: a second run finds the demo applicants' applications and does nothing.
 """
@@ -152,6 +153,23 @@ def load() -> str:
     first = salon.materials.filter(files__isnull=False).order_by("id").first()
     intake_services.request_supplement(salon, clerk, [(first, _("扫描件不清晰，请上传清晰的原件扫描件"))])
 
+    # Her snack bar's 食品经营许可, approved: the 食品经营许可证 is in the licence registry (我的证照), and her draft to
+    # change it finds the licence there (电子证照库调取, no upload).
+    snack = app_services.start_application(lihua, person, item=_item("食品经营许可"))
+    _fill(snack, lihua, project="丽华凉皮店", address="宝塔区南关街16号", description="冷食类食品制售，面积40平方米",
+          contact=lihua.real_name, mobile=lihua.mobile)
+    snack = app_services.submit(snack, lihua)
+    (case,) = _accept(snack, clerk)
+    case = _to_decision(_review(case, people["officer2"], _("材料齐全，需现场核查经营场所。")), people)
+    case_services.decide(case_services.claim_case(case, people["certifier"]), people["certifier"], True,
+                         opinion=_("经审查和现场核查，符合食品经营许可条件，准予许可。"))
+    change_item = catalog_selectors.published_items().filter(name="食品经营许可（变更）").first()
+    if change_item is not None:
+        change = app_services.start_application(lihua, person, item=change_item)
+        app_services.save_form(change, lihua, {"project_name": "丽华凉皮店", "site_address": "宝塔区南关街16号",
+                                               "description": "增加热食类食品制售",
+                                               "contact_name": lihua.real_name, "contact_mobile": lihua.mobile})
+
     # Walk-ins waiting at intake (one with a material missing: the clerk will send one supplement notice).
     _walk_in("zhao", clerk, item=_item("公共场所卫生许可"), project="志强足浴店", description="沐浴场所，面积150平方米")
     pharmacy_item = catalog_selectors.published_items().filter(name__startswith="药品零售").first()
@@ -186,5 +204,5 @@ def load() -> str:
         case_services.decide(case, people["certifier"], True, opinion=_("同意延续。"))
 
     count = Application.objects.filter(applicant__id_number__in=demo_ids + [person.id_number]).count()
-    return f"{count} demo applications: a draft, a supplement to answer, walk-ins at intake, cases in review, " \
-           f"at inspection and at the issuing window"
+    return f"{count} demo applications: drafts (one taking a licence from the registry), a supplement to answer, " \
+           f"walk-ins at intake, cases in review, at inspection and at the issuing window (one licence issued)"

@@ -13,6 +13,7 @@ urlpatterns = [
     path("notices/<uuid:public_id>/pdf/", views.notice_pdf, name="notice_pdf"),
     path("files/<uuid:public_id>/", views.file, name="file"),
     path("certificates/<uuid:public_id>/pdf/", certificate_views.certificate_pdf, name="certificate_pdf"),
+    path("licences/", certificate_views.licence_search, name="licence_search"),
     *intake_urls.urlpatterns,
     *case_urls.urlpatterns,
 ]

@@ -66,7 +66,8 @@ class MaterialInline(admin.StackedInline):
     extra = 0
     fieldsets = (
         (None, {"fields": (("sort_order", "name", "code"), ("requirement", "condition"), ("originals", "copies", "medium"))}),
-        (gettext_lazy("来源、容缺与表格"), {"fields": (("source", "shared_from", "tolerable"), "notes", ("blank_form", "sample"))}),
+        (gettext_lazy("来源、容缺与表格"), {"fields": (("source", "shared_from", "tolerable"), "registry_certificate_name",
+                                                   "notes", ("blank_form", "sample"))}),
     )
 
 

@@ -32,7 +32,7 @@ class MaterialSerializer(serializers.ModelSerializer):
         model = Material
         fields = [
             "id", "item", "code", "name", "sort_order", "requirement", "condition", "originals", "copies", "medium",
-            "tolerable", "source", "shared_from", "notes", "blank_form_url", "sample_url",
+            "tolerable", "source", "shared_from", "notes", "registry_certificate_name", "blank_form_url", "sample_url",
         ]
 
     def _url(self, obj, kind, field):

@@ -109,11 +109,12 @@ SECTION_PHONES = dict((code, phone) for code, _name, phone in SECTIONS)
 # --- materials -------------------------------------------------------------------------------------------
 
 
-def M(name, *, code="", req="required", cond="", orig=1, copies=0, medium="both", tol=False, shared="", notes="", form=False):
+def M(name, *, code="", req="required", cond="", orig=1, copies=0, medium="both", tol=False, shared="", notes="", form=False,
+      registry=""):
     return {
         "name": name, "code": code, "requirement": req, "condition": cond, "originals": orig, "copies": copies,
         "medium": medium, "tolerable": tol, "source": MaterialSource.SHARED if shared else MaterialSource.APPLICANT,
-        "shared_from": shared, "notes": notes, "form": form,
+        "shared_from": shared, "notes": notes, "form": form, "registry_certificate_name": registry,
     }
 
 
@@ -134,6 +135,9 @@ SITE_PLAN = M("建设工程设计方案总平面图", code="site-plan", copies=1
 DRAWINGS_OK = M("施工图设计文件审查合格书", code="drawing-review-cert", copies=1, tol=True, notes="实行联合审图的，由审图平台推送")
 HEALTH_CERTS = M("从业人员健康证明", code="staff-health-certs", copies=1, tol=True)
 SAFETY_RULES = M("安全管理制度和操作规程", code="safety-rules", copies=1)
+# The licence being changed or renewed: proved by the registry (电子证照库) when the applicant holds it valid.
+FOOD_LICENCE = M("食品经营许可证正、副本", code="food-licence", orig=1, registry="食品经营许可证",
+                 notes="持有本局核发的有效食品经营许可证的，由电子证照库自动调取，无需上传")
 COMMITMENT = M("告知承诺书", code="commitment-letter", form=True, notes="选择告知承诺方式办理的提交；承诺内容不实的，依法撤销审批决定")
 
 
@@ -169,10 +173,10 @@ ITEMS = [
             ("食品经营许可证有效期多长？到期怎么办？", "有效期5年。需要延续的，应在有效期届满前90个工作日至15个工作日期间提出延续申请。"),
             ("一个营业场所可以办两个食品经营许可证吗？", "不可以。食品经营许可实行一地一证，同一经营者在不同经营场所从事食品经营活动的，应当分别取得许可。")]),
     I("食品经营许可（变更）", "SCJG", "SCZR", 105, FOOD_BASIS, 10, 2,
-      [FORM("食品经营许可变更申请书"), LICENCE, M("食品经营许可证正、副本", code="food-licence", orig=1), M("与变更事项有关的材料", copies=1), POA],
+      [FORM("食品经营许可变更申请书"), LICENCE, FOOD_LICENCE, M("与变更事项有关的材料", copies=1), POA],
       sub=2, objects="125", tol=False, com=True, cert="食品经营许可证", years=5, themes=("canyin-zhusu",), kw="食品经营许可证变更、经营项目变更、地址名称变更", order=2),
     I("食品经营许可（延续）", "SCJG", "SCZR", 105, FOOD_BASIS, 10, 1,
-      [FORM("食品经营许可延续申请书"), LICENCE, M("食品经营许可证正、副本", code="food-licence", orig=1), POA],
+      [FORM("食品经营许可延续申请书"), LICENCE, FOOD_LICENCE, POA],
       sub=3, objects="125", com=True, cert="食品经营许可证", years=5, themes=("canyin-zhusu",), kw="食品经营许可证到期、换证", order=3,
       channels="1234", fully_online=True, visits=0),
     I("小餐饮经营许可", "SCJG", "SCZR", 110, "《陕西省食品小作坊小餐饮及摊贩管理条例》第十七条、第十八条", 10, 0,

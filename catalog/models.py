@@ -279,6 +279,12 @@ class Material(models.Model):
     source = models.CharField(_("材料来源"), max_length=12, choices=MaterialSource.choices, default=MaterialSource.APPLICANT)
     shared_from = models.CharField(_("共享来源"), max_length=100, blank=True, help_text=_("通过数据共享获取时，提供数据的部门"))
     notes = models.CharField(_("填报要求"), max_length=300, blank=True)
+    # The licence registry (电子证照库) proves this material when the applicant holds a valid certificate of this
+    # name: the form then shows it as obtained from the registry and asks for no upload (applications.licences).
+    registry_certificate_name = models.CharField(
+        _("可由电子证照库调取的证照"), max_length=100, blank=True,
+        help_text=_("申请人持有该名称的有效证照（如“食品经营许可证”）时，由电子证照库调取，无需上传；为空表示不调取"),
+    )
     blank_form = models.FileField(
         _("空白表格"), upload_to=upload_blank_form, blank=True, max_length=200, validators=[validate_form_file]
     )
@@ -303,6 +309,9 @@ class Material(models.Model):
             models.CheckConstraint(condition=Q(requirement__in=Requirement.values), name="material_requirement_valid"),
             models.CheckConstraint(condition=Q(source__in=MaterialSource.values), name="material_source_valid"),
             models.CheckConstraint(condition=Q(medium__in=Medium.values), name="material_medium_valid"),
+            # Only a material the applicant supplies can be proved by a licence instead (a shared one is never asked).
+            models.CheckConstraint(condition=Q(registry_certificate_name="") | Q(source=MaterialSource.APPLICANT),
+                                   name="material_registry_proof_applicant"),
         ]
 
     def __str__(self):
@@ -416,7 +425,8 @@ class ItemVersion(models.Model):
     commitment_allowed, certificate_name, certificate_validity_years, conditions, procedure,
     consult_phone, windows [{code, name, location}], materials [{id, code, name, sort_order,
     requirement, condition, originals, copies, medium, tolerable, source, shared_from, notes,
-    has_blank_form, has_sample}], faqs [{question, answer}].
+    registry_certificate_name, has_blank_form, has_sample}] (registry_certificate_name: versions frozen before it
+    existed lack the key; read it with .get), faqs [{question, answer}].
     """
 
     SCHEMA = 1

@@ -69,8 +69,9 @@ def merge_materials(items: Iterable[tuple[str, list[dict]]]) -> list[dict]:
     `items` is (item name, materials) pairs in bundle order; each material a dict with at least name,
     requirement, originals, copies, source, tolerable. The merged entry keeps the first item's wording,
     lists every item that needs it (`for_items`), is required when any item requires it, asks for the
-    largest original/copy counts, is tolerable only when every item tolerates it, and is obtained by data
-    sharing only when every item obtains it so.
+    largest original/copy counts, is tolerable only when every item tolerates it, is obtained by data
+    sharing only when every item obtains it so, and is proved by the licence registry when any item names the
+    certificate that proves it (the same document proves it for all).
     """
     merged: dict[str, dict] = {}
     for item_name, materials in items:
@@ -94,6 +95,8 @@ def merge_materials(items: Iterable[tuple[str, list[dict]]]) -> list[dict]:
             entry["tolerable"] = bool(entry.get("tolerable")) and bool(material.get("tolerable"))
             if material.get("source") != "shared":
                 entry["source"] = "applicant"
+            if not entry.get("registry_certificate_name") and material.get("registry_certificate_name"):
+                entry["registry_certificate_name"] = material["registry_certificate_name"]
     result = list(merged.values())
     for entry in result:
         if entry["requirement"] == "required":

@@ -167,6 +167,7 @@ def material_dict(material: Material) -> dict:
         "source": material.source,
         "shared_from": material.shared_from,
         "notes": material.notes,
+        "registry_certificate_name": material.registry_certificate_name,
         "has_blank_form": bool(material.blank_form),
         "has_sample": bool(material.sample),
     }
@@ -276,7 +277,8 @@ def export_records(items=None) -> tuple[list[dict], list[dict], dict[str, dict[i
         Material.objects.filter(item_id__in=item_ids)
         .order_by("item__sort_order", "item__base_code", "item_id", "sort_order", "id")
         .values("item__implementation_code", "item__name", "sort_order", "name", "code", "requirement", "condition",
-                "originals", "copies", "medium", "tolerable", "source", "shared_from", "notes")
+                "originals", "copies", "medium", "tolerable", "source", "shared_from", "notes",
+                "registry_certificate_name")
     ):
         record = dict(row)
         record["item_code"] = record.pop("item__implementation_code")

@@ -381,6 +381,7 @@ _ITEM_FIELDS = (
 )
 _MATERIAL_FIELDS = (
     "code", "requirement", "condition", "originals", "copies", "medium", "tolerable", "source", "shared_from", "notes",
+    "registry_certificate_name",
 )
 
 

@@ -117,6 +117,7 @@ MATERIAL_COLUMNS = [
     ),
     Column("shared_from", "共享来源", max_length=100),
     Column("notes", "填报要求", max_length=300),
+    Column("registry_certificate_name", "电子证照库调取证照", max_length=100),
 ]
 
 ITEM_DEFAULTS = {
@@ -129,7 +130,7 @@ ITEM_DEFAULTS = {
 MATERIAL_DEFAULTS = {
     "item_name": "", "sort_order": None, "code": "", "requirement": Requirement.REQUIRED, "condition": "",
     "originals": 1, "copies": 0, "medium": Medium.BOTH, "tolerable": False, "source": MaterialSource.APPLICANT,
-    "shared_from": "", "notes": "",
+    "shared_from": "", "notes": "", "registry_certificate_name": "",
 }
 
 
@@ -472,6 +473,8 @@ def _check_material(record: dict, items_in_file: dict[str, dict], refs: Referenc
         error("condition", _("情形必要的材料须填写适用情形。"))
     if record.get("source") == MaterialSource.SHARED and record.get("tolerable"):
         error("tolerable", _("部门共享获取的材料无需申请人提交，不能标为可容缺。"))
+    if record.get("source") == MaterialSource.SHARED and record.get("registry_certificate_name"):
+        error("registry_certificate_name", _("部门共享获取的材料无需申请人提交，不能再设置由电子证照库调取。"))
 
 
 def parse(data: bytes, filename: str, refs: References) -> ParseResult:

@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("applications.urls")),
     path("office/", include("approvals.urls")),
     path("verify/", include("approvals.certificates.urls")),
+    path("licences/", include("approvals.certificates.holder_urls")),
     path("supervision/", include("supervision.urls")),
     path("publicity/", include("approvals.publicity.urls")),
     path("api/", include("portal.api_urls")),

@@ -23,9 +23,9 @@ def test_demo_applications_cover_the_journey(demo):
     assert statuses.count(Status.SUPPLEMENT_REQUESTED) == 1
     assert statuses.count(Status.SUBMITTED) >= 1
     assert statuses.count(Status.ACCEPTED) >= 2
-    assert statuses.count(Status.DECIDED) == 1
+    assert statuses.count(Status.DECIDED) == 2  # 刘春梅's renewal and 张丽华's snack bar, at the issuing window
     assert intake_selectors.intake_queue().count() >= 1
-    assert intake_selectors.at_issuing_window().count() == 1
+    assert intake_selectors.at_issuing_window().count() == 2
     assert ApprovalCase.objects.filter(stage=Stage.REVIEW).exists()
     assert Inspection.objects.filter(outcome="").exists()  # a site visit planned, not yet recorded
     # made by the services: numbered, audited
@@ -37,3 +37,16 @@ def test_demo_applications_load_once(demo):
     before = Application.objects.count()
     call_command("seed_demo", verbosity=0)
     assert Application.objects.count() == before
+
+
+def test_the_demo_applicant_holds_a_licence_that_her_change_draft_takes_from_the_registry(demo):
+    from applications import selectors as app_selectors
+    from approvals.certificates.models import Certificate
+    from portal.demo import DEMO_ACCOUNTS
+
+    lihua_id = next(row[4] for row in DEMO_ACCOUNTS if row[0] == "applicant")
+    (licence,) = Certificate.objects.filter(holder_id_number=lihua_id, name="食品经营许可证")
+    assert licence.standing == Certificate.Standing.VALID
+    draft = Application.objects.get(status=Status.DRAFT, title="食品经营许可（变更）", applicant__id_number=lihua_id)
+    proofs = app_selectors.registry_proofs(app_selectors.application_within(Application.objects.all(), draft.pk))
+    assert [p.number for p in proofs.values()] == [licence.licence_number]

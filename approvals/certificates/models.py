@@ -39,7 +39,7 @@ class Certificate(models.Model):
     # How a certificate reads on a day (approvals.certificates.rules.reading): its standing, or expired by date.
     READING_LABELS = {
         "valid": _("有效"), "expired": _("已过期"), "suspended": _("已暂扣"), "revoked": _("已撤销"),
-        "superseded": _("已换发新证，本版本作废"), "not_yet_valid": _("尚未生效"),
+        "superseded": _("已换发新证"), "not_yet_valid": _("尚未生效"),
     }
     HOLDER_ID_TYPES = {"111": _("居民身份证"), "001": _("统一社会信用代码")}
 
@@ -108,6 +108,9 @@ class Certificate(models.Model):
         ]
         indexes = [
             models.Index(fields=["holder_id_number", "-issued_at"], name="certificate_holder"),
+            # The registry search by the start of the holder's name (LIKE 'prefix%', any collation; no pg_trgm).
+            models.Index(fields=["holder_name"], opclasses=["varchar_pattern_ops"],
+                         name="certificate_holder_name_prefix"),
             models.Index(fields=["valid_until"], condition=Q(standing="valid"), name="certificate_valid_expiry"),
             models.Index(fields=["issued_at"], condition=Q(rendered_at__isnull=True), name="certificate_unrendered"),
         ]

@@ -222,3 +222,14 @@ def correct(certificate: Certificate, actor: User, changes: dict, reason: str, *
                  data={"old": str(old.public_id), "new": str(new.public_id), "version": new.version})
     events.certificate_superseded(old, new, reason)
     return new
+
+
+@transaction.atomic
+def record_registry_search(user: User, query, shown: list[Certificate], total: int, *, page: int = 1,
+                           request=None) -> None:
+    """Every search of the licence registry (电子证照库) reads personal data: one audit row per search, with the
+    query masked (selectors.RegistryQuery.masked) and the certificates shown (by their random ids)."""
+    policy.may_search_registry(user).enforce()
+    record_audit(user, "licence_registry_search", None, opinion=f"{query.mode}: {query.masked()}", request=request,
+                 data={"mode": query.mode, "query": query.masked(), "results": total, "page": page,
+                       "shown": [str(c.public_id) for c in shown]})

@@ -8,17 +8,22 @@ is it byte for byte the issued file (SHA-256), and is the bureau's signature in 
 from __future__ import annotations
 
 import hashlib
+from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from approvals.certificates import policy, selectors
+from approvals.certificates import policy, selectors, services
 from approvals.certificates.models import Certificate
+from approvals.certificates.registry import registry_rows
+from approvals.cases import policy as case_policy
 from portal import licence_ids, masking, signing, sniffing
 from portal.errors import DomainError
 from portal.web import issued_pdf_response
@@ -109,3 +114,48 @@ def certificate_pdf(request, public_id):
     if found is None or found.rendered_at is None:
         raise Http404(_("证照不存在。"))
     return issued_pdf_response(found, f"{found.name}{found.licence_number}.pdf")
+
+
+# --- the licence registry (电子证照库) ------------------------------------------------------------------------------
+
+PAGE_SIZE = 20
+
+
+@never_cache
+@require_GET
+@login_required
+def my_licences(request):
+    """我的证照 (/licences/): the certificates held by the applicants the account stands for (an agent: those whose
+    consent it holds today) and those of its applications, each with its standing today, the PDF and the
+    verification page."""
+    policy.may_see_own_licences(request.user).enforce()
+    page = Paginator(selectors.holder_registry(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "approvals/certificates/mine.html", {"page": page, "rows": registry_rows(page.object_list)})
+
+
+@never_cache
+@require_GET
+@login_required
+def licence_search(request):
+    """电子证照库查询 (/office/licences/?q=): the back office finds certificates by the holder's citizen ID or credit
+    code, a licence number, an electronic licence id or the start of the holder's name. Every search is audited."""
+    policy.may_search_registry(request.user).enforce()
+    query = selectors.parse_registry_query(request.GET.get("q", ""))
+    page, rows, status = None, [], 200
+    if query is not None and query.error:
+        status = 400
+    elif query is not None:
+        page = Paginator(selectors.search_registry(query), PAGE_SIZE).get_page(request.GET.get("page"))
+        shown = list(page.object_list)
+        downloadable = None
+        if not case_policy.sees_all(request.user) and shown:
+            downloadable = set(policy.visible_certificates(request.user).filter(pk__in=[c.pk for c in shown])
+                               .values_list("pk", flat=True))
+        rows = registry_rows(shown, downloadable=downloadable)
+        services.record_registry_search(request.user, query, shown, page.paginator.count, page=page.number,
+                                        request=request)
+    return render(request, "approvals/certificates/search.html", {
+        "q": request.GET.get("q", ""), "query": query, "page": page, "rows": rows,
+        "mode_label": selectors.MODE_LABELS.get(query.mode, "") if query else "",
+        "query_string": f"q={quote(request.GET.get('q', ''))}",
+    }, status=status)

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from applications import services as app_services
 from applications.models import Application, ApplicationMaterial, Commitment, Status
 from approvals.cases import services as case_services
+from approvals.certificates import selectors as certificate_selectors
 from approvals.intake import policy
 from approvals.intake.models import OTHER_ID_PATTERN, TRACKING_NUMBER_PATTERN, Handover, IntakeClaim
 from approvals.models import Notice
@@ -68,10 +69,18 @@ def _lock_for_intake(application: Application, clerk: User) -> Application:
     return locked
 
 
+def registry_proved(materials) -> set[int]:
+    """The materials a licence in the registry proved at submission and still proves today (valid)."""
+    return {pk for pk, (_c, reading) in certificate_selectors.registry_certificates(materials).items()
+            if reading.is_valid}
+
+
 def _missing_required(application: Application, excused: set[int] = frozenset()) -> list[str]:
+    materials = list(application.materials.all())
+    proved = registry_proved(materials)
     return [
-        m.name for m in application.materials.all()
-        if m.asked and m.required and not m.files.all() and m.pk not in excused
+        m.name for m in materials
+        if m.asked and m.required and not m.files.all() and m.pk not in excused and m.pk not in proved
     ]
 
 

@@ -27,6 +27,8 @@ from applications import services as app_services
 from applications.models import Commitment, Status
 from approvals import timers
 from approvals.cases import selectors as case_selectors
+from approvals.certificates import selectors as certificate_selectors
+from approvals.certificates.registry import reading_label
 from approvals.notices import notices_of
 from approvals.intake import forms, policy, selectors, services
 from catalog import selectors as catalog_selectors
@@ -147,7 +149,14 @@ def _decorate(application, user) -> None:
     versions = [ai.item_version for ai in application.items.all()]
     materials = list(application.materials.all())
     application.versions = versions
-    application.missing_required = [m for m in materials if m.asked and m.required and not m.files.all()]
+    registry = certificate_selectors.registry_certificates(materials)
+    for material in materials:
+        found = registry.get(material.pk)
+        material.registry_certificate = found[0] if found else None
+        material.registry_reading = reading_label(found[1].code) if found else ""
+        material.registry_valid = bool(found) and found[1].is_valid
+    application.missing_required = [m for m in materials if m.asked and m.required and not m.files.all()
+                                    and not m.registry_valid]
     application.tolerable_materials = [m for m in materials if m.tolerable and m.asked]
     application.tolerance_allowed = bool(application.tolerable_materials) and all(
         v.snapshot.get("tolerance_allowed") for v in versions)
@@ -373,11 +382,12 @@ def walk_in_fill(request, pk: int):
         for key, text in errors.items():
             form.add_error(key, text)
         application = _walk_in_draft(request, pk)
-    materials = list(application.materials.all())
+    materials = app_selectors.with_registry(application)
+    held = {m.pk: m.registry_licence for m in materials if m.registry_licence is not None}
     return render(request, "approvals/intake/walk_in_fill.html", {
         "application": application, "applicant": application.applicant, "form": form, "problems": problems,
         "materials": materials, "upload_form": forms.WalkInUploadForm(),
-        "readiness": app_services.readiness(application),
+        "readiness": app_services.readiness(application, held),
         "spec_required": {f.key for f in spec.fields if f.required and not f.required_when},
     })
 
