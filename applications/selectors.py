@@ -134,6 +134,9 @@ ACTION_LABELS = {
     "tolerated_material_overdue": _("容缺材料逾期未补交"),
     "case_withdrawn": _("审批案件随撤回关闭"),
     "notice_issued": _("出具通知书"),
+    "renewal_start": _("申请延续证照"),
+    "renewal_granted": _("准予延续"),
+    "renewal_deemed_granted": _("逾期未作出决定，视为准予延续"),
 }
 
 # Steps the applicant's timeline leaves out (their own file uploads would drown the steps that matter).

@@ -389,6 +389,9 @@ ROWS = [
     api("GET", "/api/approvals/notices/{public_id}/", SEES_APPLICATION, lambda w: {"public_id": w.notice.public_id}),
     page("approvals:file", "GET", BACK_OFFICE_SEES_APPLICATION, UPLOAD),
     page("approvals:certificate_pdf", "GET", SEES_APPLICATION, lambda w: {"public_id": w.certificate.public_id}),
+    # renewing a licence (Art. 50) is the holder's: its application's applicant side (an agent files with consent)
+    page("approvals:renew", "GET", APPLICANT_SIDE, lambda w: {"public_id": w.certificate.public_id}),
+    page("approvals:renew", "POST", APPLICANT_SIDE, lambda w: {"public_id": w.certificate.public_id}),
 
     # --- the intake desk (the walk-in routes on the clerk's walk-in draft)
     page("approvals:walk_in_fill", "GET", INTAKE_ACT, lambda w: {"pk": w.walk_in.pk}),

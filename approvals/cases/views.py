@@ -38,6 +38,7 @@ ACTION_LABELS = {
     "extension_request": _("申请延期"), "extension_approve": _("批准延期"), "extension_refuse": _("不批准延期"),
     "case_suspend": _("期限中止"), "case_resume": _("恢复计时"), "case_warning": _("时限预警"),
     "case_withdrawn": _("申请人撤回"), "case_approve_on_the_spot": _("当场办结"),
+    "case_deemed_granted": _("视为准予延续（有效期届满前未作决定）"),
 }
 
 
