@@ -69,7 +69,7 @@ def certificate_defaults(case: ApprovalCase, today: date | None = None) -> dict:
 def renewed_certificate(case: ApprovalCase) -> Certificate | None:
     """The licence this case renews: its application is a renewal (approvals.renewals) of a licence of the case's
     item. One indexed read; None for every other case."""
-    renewal = renewal_selectors.renewal_of(case.application_id)
+    renewal = renewal_selectors.renewal_of(case.application)
     if renewal is None or renewal.certificate.item_id != case.item_id:
         return None
     return renewal.certificate

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from applications.models import Representation, Status
+from applications.models import Application, Representation, Status
 from approvals.certificates.models import Certificate
 from approvals.renewals import rules
 from approvals.renewals.models import Renewal
@@ -15,12 +15,19 @@ from catalog.models import Item, Listing
 IN_PROGRESS = (Status.DRAFT, Status.SUBMITTED, Status.SUPPLEMENT_REQUESTED, Status.ACCEPTED)
 
 
+_MEMO = "_renewal_of"
+
+
 def renewal_of(application) -> Renewal | None:
-    """The renewal an application is (with the licence it renews), or None for an ordinary application."""
-    pk = getattr(application, "pk", application)
-    if pk is None:
+    """The renewal an application (an instance or an id) is, with the licence it renews, or None for an ordinary
+    application. Kept on the instance: a page asks more than once (its note, the decision form's defaults)."""
+    if isinstance(application, Application):
+        if _MEMO not in application.__dict__:
+            application.__dict__[_MEMO] = renewal_of(application.pk) if application.pk else None
+        return application.__dict__[_MEMO]
+    if application is None:
         return None
-    return Renewal.objects.select_related("certificate", "new_certificate").filter(application_id=pk).first()
+    return Renewal.objects.select_related("certificate", "new_certificate").filter(application_id=application).first()
 
 
 def renewal_under_way(certificate: Certificate) -> Renewal | None:
