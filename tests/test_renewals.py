@@ -274,6 +274,8 @@ def test_a_decision_before_expiry_renews_the_licence_from_the_day_after_it_ends(
     assert new.scope == old.scope and new.holder_id_number == old.holder_id_number
     renewal.refresh_from_db()
     assert renewal.outcome == Renewal.Outcome.GRANTED and renewal.new_certificate == new
+    granted = AuditEvent.objects.get(action="renewal_granted", object_id=str(renewal.application_id))
+    assert granted.actor == flow.certifier and new.licence_number in granted.opinion
     old.refresh_from_db()
     assert old.standing == Certificate.Standing.VALID  # it ends on its own last day
     assert renewals.sweep_deemed_renewals(today=day(101)) == 0

@@ -161,7 +161,7 @@ def issue_due(application: Application, actor: User | None, *, request=None) -> 
         # approvals.renewals builds on this module, so it is imported when used.
         from approvals.renewals import services as renewals
 
-        renewals.record_renewed(application, issued)
+        renewals.record_renewed(application, issued, actor, request=request)
     if issued:
         app_services.notify_applicant(application, _("证照已生成"), _("办件编号 %(n)s：%(names)s。") % {
             "n": application.case_number, "names": "、".join(c.name for c in issued)})

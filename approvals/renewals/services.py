@@ -207,7 +207,8 @@ def renewal_note(application: Application) -> str | None:
 # --- a normal decision -------------------------------------------------------------------------------------------
 
 
-def record_renewed(application: Application, issued: list[Certificate]) -> None:
+def record_renewed(application: Application, issued: list[Certificate], actor: User | None = None, *,
+                   request=None) -> None:
     """The decision's new certificate renews the licence: the renewal is granted (in issue_due's transaction)."""
     renewed = [c for c in issued if c.renews_id is not None]
     if not renewed:
@@ -216,7 +217,7 @@ def record_renewed(application: Application, issued: list[Certificate]) -> None:
                                       certificate_id=renewed[0].renews_id)
                .update(outcome=Renewal.Outcome.GRANTED, new_certificate=renewed[0], decided_at=timezone.now()))
     if updated:
-        record_audit(None, "renewal_granted", application, opinion=_("准予延续，新证 %(n)s") % {
+        record_audit(actor, "renewal_granted", application, request=request, opinion=_("准予延续，新证 %(n)s") % {
             "n": renewed[0].licence_number}, data={"certificate": str(renewed[0].public_id)})
 
 
