@@ -51,7 +51,7 @@ def _date(day: date | None) -> str:
 # than one only when runs were missed) only the nearest one is notified. Served by the partial index
 # certificate_valid_expiry (standing = 'valid', valid_until between today and the farthest point). Left out: a
 # licence already renewed, one with a renewal filed (or granted), and a point a corrected earlier version of the
-# same licence (same number) was reminded of.
+# same licence (same number) was reminded of (looked up only for a corrected version, by the number's index).
 _REMINDER_SQL = """
 WITH points(days) AS (SELECT unnest(%(points)s::int[])),
 due AS (
@@ -63,10 +63,12 @@ due AS (
        AND NOT EXISTS (SELECT 1 FROM approvals_renewal r JOIN applications_application a ON a.id = r.application_id
                         WHERE r.certificate_id = c.id
                           AND (r.outcome <> 'pending' OR a.status NOT IN ('draft', 'refused', 'withdrawn', 'lapsed')))
-       AND NOT EXISTS (SELECT 1 FROM approvals_certificate o
-                         JOIN approvals_expiryreminder e ON e.certificate_id = o.id AND e.days_before = p.days
-                        WHERE o.licence_number = c.licence_number AND o.id <> c.id)
        AND NOT EXISTS (SELECT 1 FROM approvals_expiryreminder e WHERE e.certificate_id = c.id AND e.days_before = p.days)
+       AND (c.version = 1 OR NOT EXISTS (
+                SELECT 1 FROM approvals_certificate o
+                 WHERE o.licence_number = c.licence_number AND o.version < c.version
+                   AND EXISTS (SELECT 1 FROM approvals_expiryreminder e
+                                WHERE e.certificate_id = o.id AND e.days_before = p.days)))
 ), ranked AS (
     SELECT certificate_id, days, due_on,
            row_number() OVER (PARTITION BY certificate_id ORDER BY days) = 1 AS notified
