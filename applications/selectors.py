@@ -169,6 +169,9 @@ ACTION_LABELS = {
     "issue": _("出件"),
     "close": _("办结"),
     "issue_due_recomputed": _("工作日历调整，重新计算出件期限"),
+    "renewal_start": _("申请延续证照"),
+    "renewal_granted": _("准予延续"),
+    "renewal_deemed_granted": _("逾期未作出决定，视为准予延续"),
 }
 
 # Steps the applicant's timeline leaves out (their own file uploads would drown the steps that matter).

@@ -34,7 +34,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
-from applications import casenumbers, formspecs
+from applications import casenumbers, extensions, formspecs
 from portal import outbox, sniffing
 from portal.audit import record_system_events
 from portal.errors import Conflict, DomainError, Throttled
@@ -824,6 +824,9 @@ def submit(application: Application, user: User, *, request=None) -> Application
             ready = Readiness(ready.missing_fields, [], ready.missing_commitments)
         if not ready.ready:
             raise DomainError(" ".join(ready.messages()), code="incomplete")
+        refusal = extensions.submit_refusal(application)  # rules other apps add (e.g. a renewal's Art. 50 date)
+        if refusal:
+            raise DomainError(refusal, code="refused_by_rule")
         # The rules must still be in force (清单之外无审批); the versions recorded at the start stay.
         for ai in application.items.all():
             catalog_services.require_applicable(ai.item_id)

@@ -4,6 +4,7 @@ registered by approvals/cases/admin.py."""
 from django.contrib import admin
 
 from approvals.cases import admin as case_admin  # noqa: F401 - registers the staged workflow's models
+from approvals.renewals import admin as renewal_admin  # noqa: F401 - registers renewals and expiry reminders
 from approvals.models import Handover, Notice
 from portal.admin import ReadOnlyAdmin
 

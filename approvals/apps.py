@@ -30,8 +30,19 @@ class ApprovalsConfig(AppConfig):
         self._register_case_pages(navigation, dashboard, case_panels, Role)
         self._register_licence_registry(navigation, dashboard, Role)
         outbox.subscribe(WITHDRAWN_TOPIC, close_cases_on_withdrawal)
+        self._register_renewals()
         calendar_changed.connect(recompute_for_calendar, dispatch_uid="approvals.recompute_for_calendar")
         # The sweeps' beat schedule is in portal/settings.py (CELERY_BEAT_SCHEDULE).
+
+    @staticmethod
+    def _register_renewals():
+        """Licence renewal (Art. 50) hooks into applications without applications importing approvals: the last
+        filing date is checked again at submission, and a renewal's pages say which licence it renews."""
+        from applications import extensions
+        from approvals.renewals import services as renewals
+
+        extensions.register_submit_check(renewals.submit_refusal)
+        extensions.register_note(renewals.renewal_note)
 
     @staticmethod
     def _register_case_pages(navigation, dashboard, panels, Role):

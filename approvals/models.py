@@ -1,7 +1,8 @@
 """The staff side's data. The written notices are shared by both packages (intake issues acceptance,
 supplement and refusal notices; the staged workflow issues decisions, extensions and suspensions); each package
-keeps its own models (approvals/intake/models.py, approvals/cases/models.py), imported here so that Django finds
-them all under the app label "approvals" and the tables keep their names.
+keeps its own models (approvals/intake/models.py, approvals/cases/models.py, approvals/certificates/models.py,
+approvals/renewals/models.py), imported here so that Django finds them all under the app label "approvals" and the
+tables keep their names.
 """
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ from approvals.cases.models import (  # noqa: F401 - the package's models belong
 )
 from approvals.certificates.models import Certificate  # noqa: F401
 from approvals.intake.models import Handover, IntakeClaim  # noqa: F401
+from approvals.renewals.models import ExpiryReminder, Renewal  # noqa: F401
 
 def notice_pdf_path(instance, filename: str) -> str:
     """A generated name (the notice's random id), never the number or the applicant's name."""

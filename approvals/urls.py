@@ -1,14 +1,17 @@
-"""The staff pages, mounted at /office/: the intake desk's, the officers', and the shared notice and file views."""
-from django.urls import path
+"""The staff side's pages, namespace "approvals", mounted at the site's root by portal/urls.py: under /office/ the
+intake desk's, the officers', and the shared notice and file views; under /licences/ the holder's licence actions
+(renewal). One namespace, so every page of the staff side reverses as approvals:<name>."""
+from django.urls import include, path
 
 from approvals import views
 from approvals.cases import urls as case_urls
 from approvals.certificates import views as certificate_views
 from approvals.intake import urls as intake_urls
+from approvals.renewals import urls as renewal_urls
 
 app_name = "approvals"
 
-urlpatterns = [
+office_patterns = [
     path("notices/<uuid:public_id>/", views.notice, name="notice"),
     path("notices/<uuid:public_id>/pdf/", views.notice_pdf, name="notice_pdf"),
     path("files/<uuid:public_id>/", views.file, name="file"),
@@ -16,4 +19,9 @@ urlpatterns = [
     path("licences/", certificate_views.licence_search, name="licence_search"),
     *intake_urls.urlpatterns,
     *case_urls.urlpatterns,
+]
+
+urlpatterns = [
+    path("office/", include(office_patterns)),
+    path("licences/", include(renewal_urls.urlpatterns)),
 ]

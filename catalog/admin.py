@@ -117,7 +117,7 @@ class ItemAdmin(admin.ModelAdmin):
         (gettext_lazy("依据与条件"), {"fields": ("legal_basis", "conditions", "procedure")}),
         (gettext_lazy("时限"), {"fields": (("statutory_limit", "promised_limit", "case_type"), "limit_note")}),
         (gettext_lazy("渠道与收费"), {"fields": ("channels", ("fully_online", "max_visits"), ("fee_kind", "fee_amount"), "fee_text", "consult_phone")}),
-        (gettext_lazy("审批要求"), {"fields": (("inspection_required", "legal_review_required", "risk_level"), ("tolerance_allowed", "commitment_allowed"), ("certificate_name", "certificate_validity_years"))}),
+        (gettext_lazy("审批要求"), {"fields": (("inspection_required", "legal_review_required", "risk_level"), ("tolerance_allowed", "commitment_allowed"), ("certificate_name", "certificate_validity_years", "renewal_lead_days"))}),
     )
 
     def get_queryset(self, request):

@@ -96,8 +96,8 @@ class ItemDetailSerializer(ItemListSerializer):
         fields = ItemListSerializer.Meta.fields + [
             "legal_basis", "implementing_body", "implementing_body_code", "supervising_department", "section",
             "limit_note", "max_visits", "fee_kind", "fee_amount", "fee_text", "inspection_required", "risk_level",
-            "legal_review_required", "certificate_name", "certificate_validity_years", "conditions", "procedure",
-            "consult_phone", "themes", "materials",
+            "legal_review_required", "certificate_name", "certificate_validity_years", "renewal_lead_days",
+            "conditions", "procedure", "consult_phone", "themes", "materials",
         ]
 
 

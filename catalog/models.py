@@ -173,6 +173,12 @@ class Item(models.Model):
     certificate_validity_years = models.PositiveSmallIntegerField(
         _("证照有效期（年）"), null=True, blank=True, help_text=_("留空表示长期有效或无有效期")
     )
+    # Art. 50: a renewal is asked for at least 30 days before the licence expires, unless a law, regulation or
+    # rule gives the item another period.
+    renewal_lead_days = models.PositiveSmallIntegerField(
+        _("延续申请提前天数"), default=30, validators=[MaxValueValidator(366)],
+        help_text=_("被许可人应在证照有效期届满前多少日提出延续申请（《中华人民共和国行政许可法》第五十条，一般为三十日）"),
+    )
     conditions = models.TextField(_("受理条件"), blank=True)
     procedure = models.TextField(_("办理流程"), blank=True)
     consult_phone = models.CharField(_("咨询电话"), max_length=64, blank=True)
@@ -226,6 +232,7 @@ class Item(models.Model):
                 condition=Q(certificate_validity_years__isnull=True) | Q(certificate_validity_years__gte=1),
                 name="item_validity_positive",
             ),
+            models.CheckConstraint(condition=Q(renewal_lead_days__lte=366), name="item_renewal_lead_days_range"),
         ]
 
     def __str__(self):
@@ -422,7 +429,8 @@ class ItemVersion(models.Model):
     supervising_department {id, code, name}, section {id, code, name}, statutory_limit, promised_limit,
     limit_note, case_type, channels, fully_online, max_visits, fee_kind, fee_amount (string or null),
     fee_text, inspection_required, risk_level, legal_review_required, tolerance_allowed,
-    commitment_allowed, certificate_name, certificate_validity_years, conditions, procedure,
+    commitment_allowed, certificate_name, certificate_validity_years, renewal_lead_days (absent from versions made
+    before it existed: read it with .get("renewal_lead_days", 30)), conditions, procedure,
     consult_phone, windows [{code, name, location}], materials [{id, code, name, sort_order,
     requirement, condition, originals, copies, medium, tolerable, source, shared_from, notes,
     registry_certificate_name, has_blank_form, has_sample}] (registry_certificate_name: versions frozen before it

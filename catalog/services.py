@@ -164,6 +164,7 @@ def build_snapshot(item: Item) -> dict:
         "commitment_allowed": item.commitment_allowed,
         "certificate_name": item.certificate_name,
         "certificate_validity_years": item.certificate_validity_years,
+        "renewal_lead_days": item.renewal_lead_days,
         "conditions": item.conditions,
         "procedure": item.procedure,
         "consult_phone": item.consult_phone,

@@ -239,6 +239,13 @@ CELERY_BEAT_SCHEDULE = {
                                                "schedule": crontab(minute=10, hour="0,12")},
     "approvals-sweep-overdue-tolerated-materials": {"task": "approvals.tasks.sweep_overdue_tolerated_materials",
                                          "schedule": crontab(minute=15, hour="0,12")},
+    # Licences (Art. 50): expiry reminders in the morning (an SMS at midnight wakes people); renewals left
+    # undecided past the old licence's last day are deemed granted just after midnight. Both catch up on a missed
+    # day and are safe to run twice, so a second daily run only covers a worker that was down.
+    "approvals-sweep-licence-expiry-reminders": {"task": "approvals.tasks.sweep_licence_expiry_reminders",
+                                                 "schedule": crontab(minute=30, hour="9,15")},
+    "approvals-sweep-deemed-renewals": {"task": "approvals.tasks.sweep_deemed_renewals",
+                                        "schedule": crontab(minute=25, hour="0,12")},
 }
 # 审管联动 (supervision/): working days a department has to claim a handoff before it turns overdue and is escalated;
 # webhook delivery attempts before a message is dead-lettered (administrators alerted), and the backoff between
@@ -270,6 +277,12 @@ DOCUMENT_SIGNING_PASSPHRASE = env_str("DOCUMENT_SIGNING_PASSPHRASE", "")
 RECONSIDERATION_BODY = env_str("RECONSIDERATION_BODY", "宝塔区人民政府")
 # Outside channels (besides the bell) for deadline warnings to officers and section heads.
 APPROVAL_WARNING_CHANNELS = env_list("APPROVAL_WARNING_CHANNELS", "sms,email")
+# Licence expiry reminders (Art. 50): the calendar days before a licence's last valid day at which its holder's
+# accounts are reminded to renew (each point once; a point missed while the worker was down is caught up), and the
+# outside channels besides the bell.
+LICENCE_EXPIRY_REMINDER_DAYS = sorted({int(d) for d in env_list("LICENCE_EXPIRY_REMINDER_DAYS", "90,30,7")},
+                                      reverse=True)
+LICENCE_EXPIRY_REMINDER_CHANNELS = env_list("LICENCE_EXPIRY_REMINDER_CHANNELS", "sms,email")
 # A worker heartbeat older than this makes /healthz report the worker as down.
 WORKER_HEARTBEAT_MAX_AGE_SECONDS = env_int("WORKER_HEARTBEAT_MAX_AGE_SECONDS", 120)
 

@@ -23,7 +23,7 @@ urlpatterns = [
     path("", include(portal_patterns)),
     path("guide/", include("catalog.urls")),
     path("", include("applications.urls")),
-    path("office/", include("approvals.urls")),
+    path("", include("approvals.urls")),  # /office/ (staff) and /licences/ (holders)
     path("verify/", include("approvals.certificates.urls")),
     path("licences/", include("approvals.certificates.holder_urls")),
     path("supervision/", include("supervision.urls")),

@@ -415,6 +415,9 @@ ROWS = [
     api("GET", "/api/approvals/notices/{public_id}/", SEES_APPLICATION, lambda w: {"public_id": w.notice.public_id}),
     page("approvals:file", "GET", BACK_OFFICE_SEES_APPLICATION, UPLOAD),
     page("approvals:certificate_pdf", "GET", SEES_APPLICATION, lambda w: {"public_id": w.certificate.public_id}),
+    # renewing a licence (Art. 50) is the holder's: its application's applicant side (an agent files with consent)
+    page("approvals:renew", "GET", APPLICANT_SIDE, lambda w: {"public_id": w.certificate.public_id}),
+    page("approvals:renew", "POST", APPLICANT_SIDE, lambda w: {"public_id": w.certificate.public_id}),
 
     # --- 审管联动 (supervision): the department's handoffs
     page("supervision:handoff", "GET", SUPERVISING, HANDOFF),

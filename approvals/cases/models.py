@@ -220,6 +220,11 @@ class ApprovalCase(ConcurrentTransitionMixin, models.Model):
     def back_to_legal_review(self):
         """退回法制审核."""
 
+    @transition(field=stage, source=OPEN_STAGES, target=Stage.APPROVED)
+    def deem_granted(self):
+        """Art. 50: a renewal left undecided when the licence expired is deemed granted (by the system's sweep,
+        approvals.renewals.services.sweep_deemed_renewals)."""
+
     @transition(field=stage, source=OPEN_STAGES, target=Stage.TERMINATED)
     def terminate(self):
         """终止办理 (e.g. a tolerated material never supplied, the applicant no longer exists)."""

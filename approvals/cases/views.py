@@ -42,6 +42,7 @@ ACTION_LABELS = {
     "certificate_issued": _("签发证照"), "certificate_corrected": _("更正换发证照"),
     "certificate_suspended": _("暂扣证照"), "certificate_reinstated": _("恢复证照效力"),
     "certificate_revoked": _("撤销证照"),
+    "case_deemed_granted": _("视为准予延续（有效期届满前未作决定）"),
 }
 
 

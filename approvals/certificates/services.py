@@ -21,6 +21,7 @@ from approvals import events
 from approvals.certificates import policy, rules
 from approvals.certificates.documents import enqueue_render
 from approvals.certificates.models import Certificate
+from approvals.renewals import selectors as renewal_selectors
 from portal import clock
 from portal.audit import record_audit
 from portal.errors import DomainError
@@ -44,16 +45,35 @@ def validity_until(valid_from: date, years: int | None) -> date | None:
 
 def certificate_defaults(case: ApprovalCase, today: date | None = None) -> dict:
     """What an approval's certificate carries unless the certifier changes it: the applicant as holder, the
-    item as scope, validity from today for the item's certificate validity (years; none: long-term)."""
+    item as scope, validity from today for the item's certificate validity (years; none: long-term). A renewal
+    (renewed_certificate) keeps the old licence's scope and starts the day after it ends."""
     today = today or clock.today()
     snapshot = case.item_version.snapshot
     applicant = case.application.applicant
+    scope, valid_from = snapshot.get("name", ""), today
+    renewed = renewed_certificate(case)
+    if renewed is not None:
+        scope = renewed.scope or scope
+        if renewed.valid_until is not None and renewed.valid_until >= today:
+            valid_from = renewed.valid_until + timedelta(days=1)
     return {
         "certificate_name": snapshot.get("certificate_name") or "",
         "holder_name": applicant.name, "holder_id_type": applicant.id_type, "holder_id_number": applicant.id_number,
-        "scope": snapshot.get("name", ""), "valid_from": today,
-        "valid_until": validity_until(today, snapshot.get("certificate_validity_years")),
+        "scope": scope, "valid_from": valid_from,
+        "valid_until": validity_until(valid_from, snapshot.get("certificate_validity_years")),
     }
+
+
+# --- the renewal hook (approvals.renewals: Art. 50) ---------------------------------------------------------------
+
+
+def renewed_certificate(case: ApprovalCase) -> Certificate | None:
+    """The licence this case renews: its application is a renewal (approvals.renewals) of a licence of the case's
+    item. One indexed read; None for every other case."""
+    renewal = renewal_selectors.renewal_of(case.application)
+    if renewal is None or renewal.certificate.item_id != case.item_id:
+        return None
+    return renewal.certificate
 
 
 def issues_certificate(case: ApprovalCase) -> bool:
@@ -131,14 +151,20 @@ def issue_due(application: Application, actor: User | None, *, request=None) -> 
         if not values.get("certificate_name"):
             values["certificate_name"] = case.item_version.snapshot.get("certificate_name")
         issued.append(create_certificate(case, values, basis=basis, decision=decision, issued_by=actor or case.decided_by,
-                              issued_at=issued_at))
+                              issued_at=issued_at, renews=renewed_certificate(case)))
     for certificate in issued:
         record_audit(actor, "certificate_issued", certificate.case, request=request,
                      opinion=f"{certificate.name}（{certificate.licence_number}）",
                      data={"certificate": str(certificate.public_id), "electronic_id": certificate.electronic_id,
-                           "joint": joint_issuance(application)})
+                           "joint": joint_issuance(application),
+                           **({"renews": str(certificate.renews.public_id)} if certificate.renews_id else {})})
     for certificate in issued:  # the decision is complete with its certificate: the department hears of it
         events.case_decided(certificate.case, certificate.decision, certificate)
+    if any(c.renews_id for c in issued):
+        # approvals.renewals builds on this module, so it is imported when used.
+        from approvals.renewals import services as renewals
+
+        renewals.record_renewed(application, issued, actor, request=request)
     if issued:
         app_services.notify_applicant(application, _("证照已生成"), _("办件编号 %(n)s：%(names)s。") % {
             "n": application.case_number, "names": "、".join(c.name for c in issued)})
