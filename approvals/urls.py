@@ -16,6 +16,7 @@ office_patterns = [
     path("notices/<uuid:public_id>/pdf/", views.notice_pdf, name="notice_pdf"),
     path("files/<uuid:public_id>/", views.file, name="file"),
     path("certificates/<uuid:public_id>/pdf/", certificate_views.certificate_pdf, name="certificate_pdf"),
+    path("certificates/<uuid:public_id>/manage/", certificate_views.manage, name="certificate_manage"),
     path("licences/", certificate_views.licence_search, name="licence_search"),
     *intake_urls.urlpatterns,
     *case_urls.urlpatterns,

@@ -415,6 +415,11 @@ ROWS = [
     api("GET", "/api/approvals/notices/{public_id}/", SEES_APPLICATION, lambda w: {"public_id": w.notice.public_id}),
     page("approvals:file", "GET", BACK_OFFICE_SEES_APPLICATION, UPLOAD),
     page("approvals:certificate_pdf", "GET", SEES_APPLICATION, lambda w: {"public_id": w.certificate.public_id}),
+    # A certificate's standing: the head of the item's section or a bureau leader; other staff who see the
+    # application are refused; the applicant side and everyone else do not know the page.
+    page("approvals:certificate_manage", "POST", roles(H, clerk=R, officer_in_section=R, inspector_on_visit=R,
+                                                       head=O, leader=O, admin=R),
+         lambda w: {"public_id": w.certificate.public_id}, lambda w: {"action": "suspend", "reason": "责令整改期间暂扣"}),
     # renewing a licence (Art. 50) is the holder's: its application's applicant side (an agent files with consent)
     page("approvals:renew", "GET", APPLICANT_SIDE, lambda w: {"public_id": w.certificate.public_id}),
     page("approvals:renew", "POST", APPLICANT_SIDE, lambda w: {"public_id": w.certificate.public_id}),

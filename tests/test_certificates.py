@@ -282,3 +282,25 @@ def test_the_case_page_lists_the_certificate_with_its_reading_and_links(client, 
     certificate_services.revoke(certificate, flow.head, "以欺骗手段取得许可")
     body = client.get(reverse("approvals:case", args=[certificate.case_id])).content.decode()
     assert "已撤销" in body and reverse("approvals:certificate_pdf", args=[certificate.public_id]) in body
+
+
+def test_the_case_page_corrects_and_revokes_through_the_policy(client, flow):
+    certificate = Certificate.objects.get(decision=approve(flow, flow.case()))
+    manage = reverse("approvals:certificate_manage", args=[certificate.public_id])
+    case_page = reverse("approvals:case", args=[certificate.case_id])
+    client.force_login(flow.certifier)
+    body = client.get(case_page).content.decode()
+    assert 'data-testid="certificate-correct"' in body and 'data-testid="certificate-standing-form"' not in body
+    assert client.post(manage, {"action": "revoke", "reason": "x"}).status_code == 403
+    client.post(manage, {"action": "correct", "scope": "预包装食品销售", "reason": "经营项目填写有误"})
+    new = Certificate.objects.get(supersedes=certificate)
+    assert new.scope == "预包装食品销售" and new.version == 2
+    client.force_login(flow.head)
+    assert 'data-testid="certificate-standing-form"' in client.get(case_page).content.decode()
+    client.post(manage, {"action": "revoke", "reason": "旧版本"})  # a superseded version: refused, with a message
+    assert Certificate.objects.get(pk=certificate.pk).standing == Certificate.Standing.SUPERSEDED
+    new_manage = reverse("approvals:certificate_manage", args=[new.public_id])
+    assert client.post(new_manage, {"action": "revoke", "reason": "以欺骗手段取得许可"}).status_code == 302
+    assert Certificate.objects.get(pk=new.pk).standing == Certificate.Standing.REVOKED
+    client.force_login(flow.applicant_user)
+    assert client.post(new_manage, {"action": "reinstate", "reason": "x"}).status_code == 404

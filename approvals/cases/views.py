@@ -194,7 +194,7 @@ def _render_case(request, case, *, bound: dict | None = None, problems=(), statu
         "inspections": can.inspections, "legal_reviews": list(case.legal_reviews.all()),
         "extensions": list(case.extensions.all()), "suspensions": list(case.suspensions.all()),
         "decision": case.decision_record, "history": _history(case), "appeal_rights": appeal_rights_text(),
-        "certificates": certificate_selectors.certificates_of_case(case),
+        "certificates": certificate_selectors.certificates_of_case(case, request.user),
         "active": next(iter(bound)) if bound else "",
     }, status=status)
 

@@ -26,12 +26,20 @@ def certificates_of(application) -> list[Certificate]:
     return list(Certificate.objects.filter(application=application).only(*LISTED).order_by("issued_at", "id"))
 
 
-def certificates_of_case(case) -> list[Certificate]:
-    """The case's certificates, every version, with how each reads today."""
-    rows = list(Certificate.objects.filter(case=case).only(*LISTED).order_by("issued_at", "id"))
+def certificates_of_case(case, user=None) -> list[Certificate]:
+    """The case's certificates, every version, with how each reads today and (for `user`) what they may do to
+    each: correct it, suspend, reinstate or revoke it (approvals.certificates.policy)."""
+    from approvals.certificates import policy
+
+    rows = list(Certificate.objects.filter(case=case).select_related("case__section").order_by("issued_at", "id"))
     for row in rows:
         row.reading = reading_of(row)
         row.reading_label = Certificate.READING_LABELS[row.reading.code]
+        if user is not None:
+            row.may_correct = bool(policy.can_correct(row, user))
+            row.may_standing = {action: bool(policy.can_change_standing(row, user, to)) for action, to in (
+                ("suspend", Certificate.Standing.SUSPENDED), ("reinstate", Certificate.Standing.VALID),
+                ("revoke", Certificate.Standing.REVOKED))}
     return rows
 
 

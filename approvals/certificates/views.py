@@ -8,9 +8,11 @@ is it byte for byte the issued file (SHA-256), and is the bureau's signature in 
 from __future__ import annotations
 
 import hashlib
+from datetime import date
 from urllib.parse import quote
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
@@ -18,7 +20,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from approvals.certificates import policy, selectors, services
 from approvals.certificates.models import Certificate
@@ -26,7 +28,7 @@ from approvals.certificates.registry import registry_rows
 from approvals.cases import policy as case_policy
 from portal import licence_ids, masking, signing, sniffing
 from portal.errors import DomainError
-from portal.web import issued_pdf_response
+from portal.web import flash_error, issued_pdf_response
 
 UPLOAD_MAX_BYTES = 20 * 1024 * 1024
 
@@ -159,3 +161,37 @@ def licence_search(request):
         "mode_label": selectors.MODE_LABELS.get(query.mode, "") if query else "",
         "query_string": f"q={quote(request.GET.get('q', ''))}",
     }, status=status)
+
+
+@require_POST
+@login_required
+def manage(request, public_id):
+    """A certificate's correction (更正换发: a new version) or standing (暂扣, 恢复, 撤销), from the case page. Who may
+    is approvals.certificates.policy; a refusal by role answers 403, a rule or a conflict goes back with a message."""
+    found = policy.certificate_for(request.user, public_id)
+    if found is None or not request.user.is_back_office:
+        raise Http404(_("证照不存在。"))
+    action = request.POST.get("action", "")
+    reason = request.POST.get("reason", "")
+    try:
+        if action == "correct":
+            changes = {key: request.POST.get(key, "") for key in ("holder_name", "holder_id_number", "scope")}
+            if request.POST.get("valid_until"):
+                try:
+                    changes["valid_until"] = date.fromisoformat(request.POST["valid_until"])
+                except ValueError:
+                    raise DomainError(_("有效期截止日格式不正确。"), code="date") from None
+            new = services.correct(found, request.user, changes, reason, request=request)
+            messages.success(request, _("已更正换发第 %(v)s 版证照（%(n)s）。") % {"v": new.version, "n": new.licence_number})
+        elif action in STANDING_ACTIONS:
+            services.change_standing(found, request.user, STANDING_ACTIONS[action], reason, request=request)
+            messages.success(request, _("证照状态已变更。"))
+        else:
+            raise DomainError(_("未知的操作。"), code="action")
+    except DomainError as exc:
+        flash_error(request, exc)
+    return redirect("approvals:case", found.case_id)
+
+
+STANDING_ACTIONS = {"suspend": Certificate.Standing.SUSPENDED, "reinstate": Certificate.Standing.VALID,
+                    "revoke": Certificate.Standing.REVOKED}
