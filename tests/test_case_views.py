@@ -487,7 +487,7 @@ def test_case_page_with_visits_and_evidence_keeps_a_fixed_query_count(client, fl
     case = fresh(case)
     case_services.legal_review(case_services.take_next(flow.legal, "legal_review"), flow.legal, True)
     as_user(client, flow.certifier)
-    with django_assert_max_num_queries(21):  # two visits, three evidence files: no per-row queries
+    with django_assert_max_num_queries(22):  # two visits, three evidence files, certificates: no per-row queries
         response = client.get(case_url(case))
     body = text(response)
     assert body.count('data-testid="evidence"') == 3 and body.count('data-testid="inspection"') == 2
