@@ -262,3 +262,18 @@ def test_webhook_secrets_rotate_with_an_overlap_and_urls_are_checked(flow, setti
         services.add_subscription(officer, "x", "http://example.com/hook")
     with pytest.raises(DomainError, match="内网"):
         services.add_subscription(officer, "x", "https://127.0.0.1/hook")
+
+
+def test_a_drain_of_many_events_asks_for_one_delivery_run_per_department(flow, django_capture_on_commit_callbacks):
+    department = flow.case().item.supervising_department
+    officer = department_user(department)
+    services.add_subscription(officer, "执法系统", "http://127.0.0.1:9/hook")
+    for _ in range(3):
+        approve(flow, flow.case())
+    with django_capture_on_commit_callbacks() as callbacks:
+        outbox.drain()
+    pushes = [c for c in callbacks if getattr(c, "supervision_department", None) == department.pk]
+    assert len(pushes) == 1  # not one task per handoff, each but the first finding nothing left to send
+    from supervision.models import Delivery
+
+    assert Delivery.objects.filter(subscription__department=department).count() == 3
