@@ -435,3 +435,16 @@ def test_a_department_token_reads_its_own_feed_only_over_http(receiver, live_ser
     assert status == 200 and page["results"] == [] and page["last_sequence"] == 0
     assert get(f"/api/supervision/handoffs/{handoff.public_id}/", other_token)[0] == 404
     assert get(f"/api/supervision/handoffs/{handoff.public_id}/", token)[0] == 200
+
+
+def test_the_benchmark_measures_a_small_run(receiver, workers):
+    """bench/supervision_bench.py's two measures, tiny, on the test database (nothing here is timed)."""
+    from bench import supervision_bench as bench
+
+    scene = bench.Scene(receiver)
+    worker = workers()
+    burst = bench.throughput(scene, receiver, worker, 20)
+    assert burst["handoffs"] == 20 and burst["in_order"] and burst["refused"] == 0 and burst["per_second"] > 0
+    trickle = bench.latency(scene, receiver, worker, 3, 20.0)
+    assert trickle["decisions"] == 3 and 0 < trickle["p50"] <= trickle["p99"] <= trickle["max"] < DEADLINE
+    assert receiver.sequences() == list(range(1, 25))  # 1 + 20 + 3, in order, each once
