@@ -198,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
     from django.core.management import call_command
 
     from portal.celery import app
-    from supervision.testing import Receiver, Worker
+    from supervision.testing import Receiver, Worker, delete_queues
 
     call_command("migrate", verbosity=0)
     queue = f"bench-supervision-{uuid.uuid4().hex[:8]}"
@@ -223,9 +223,7 @@ def main(argv: list[str] | None = None) -> int:
             worker.log_path.unlink(missing_ok=True)
         receiver.stop()
         try:
-            with app.connection_for_write() as conn:
-                for name in (queue, side):
-                    conn.default_channel.queue_delete(name)
+            delete_queues(settings.CELERY_BROKER_URL, queue, side)
         except Exception as exc:  # noqa: BLE001 - a leftover queue in the bench's Redis db is harmless
             say(f"could not delete the bench queues: {exc}")
         from django.db import connections

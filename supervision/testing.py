@@ -257,5 +257,25 @@ class Worker:
             return ""
 
 
+def delete_queues(broker_url: str, *names: str) -> None:
+    """Forget Celery queues of ours in a Redis broker: their lists (with the priority variants), bindings, and any
+    unacknowledged message a killed worker left for them (which would otherwise come back an hour later)."""
+    import redis
+
+    client = redis.Redis.from_url(broker_url, socket_connect_timeout=2, socket_timeout=5)
+    for name in names:
+        keys = [name, *client.scan_iter(match=f"{name}\x06\x16*"), f"_kombu.binding.{name}",
+                f"_kombu.binding_permanent.{name}"]
+        client.delete(*keys)
+        for tag, raw in client.hscan_iter("unacked"):
+            try:
+                routing_key = json.loads(raw)[2]
+            except (ValueError, IndexError, TypeError):
+                continue
+            if routing_key == name:
+                client.hdel("unacked", tag)
+                client.zrem("unacked_index", tag)
+
+
 def message_of(receipt: Receipt) -> dict:
     return receipt.message if receipt.message is not None else json.loads(receipt.body)

@@ -38,7 +38,7 @@ from portal.roles import Role
 from supervision import delivery, services
 from supervision.messages import handoff_message
 from supervision.models import Delivery, DeliveryAttempt, Handoff, Subscription
-from supervision.testing import Receiver, Worker, free_port, wait_for
+from supervision.testing import Receiver, Worker, delete_queues, free_port, wait_for
 
 pytestmark = [pytest.mark.celery, pytest.mark.django_db(transaction=True), pytest.mark.timeout(180)]
 
@@ -99,6 +99,7 @@ def workers(app_database_url, queue):
         worker.stop()
         print(f"--- worker output ({worker.log_path}):\n{worker.output()[-6000:]}")
         worker.log_path.unlink(missing_ok=True)
+    delete_queues(settings.REDIS_URL, queue)
 
 
 class OwnRedis:
@@ -448,3 +449,34 @@ def test_the_benchmark_measures_a_small_run(receiver, workers):
     trickle = bench.latency(scene, receiver, worker, 3, 20.0)
     assert trickle["decisions"] == 3 and 0 < trickle["p50"] <= trickle["p99"] <= trickle["max"] < DEADLINE
     assert receiver.sequences() == list(range(1, 25))  # 1 + 20 + 3, in order, each once
+
+
+def test_the_readme_receiver_runs_and_verifies_with_the_library(tmp_path):
+    """The ten-line receiver of the README, as written there, against messages signed by the delivery engine."""
+    import os
+    import re
+    import sys
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    [code] = [block for block in re.findall(r"```python\n(.*?)```", readme, re.S) if "standardwebhooks" in block]
+    script = tmp_path / "receiver.py"
+    script.write_text(code)
+    secret, port = services.new_secret(), free_port()
+    process = subprocess.Popen([sys.executable, str(script)], env={**os.environ, "WEBHOOK_SECRET": secret,
+                                                                     "PORT": str(port)},
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        subscription = Subscription(secret=secret)  # unsaved: only signs
+        body = delivery.body_of({"type": "handoff.decision", "timestamp": "2026-11-30T09:00:00+08:00",
+                                 "data": {"sequence": 7, "kind": "decision"}})
+        headers = delivery.headers_for(subscription, "msg_readme_1", body)
+        assert wait_for(lambda: delivery.post(url, body, headers)[0] == 204, timeout=15), process.stderr
+        assert delivery.post(url, body.replace(b"7", b"8"), headers)[0] == 400
+        stale = delivery.headers_for(subscription, "msg_readme_1", body, timestamp=int(time.time()) - 600)
+        assert delivery.post(url, body, stale)[0] == 400
+    finally:
+        process.terminate()
+        output, _errors = process.communicate(timeout=10)
+    assert output.splitlines()[0] == "msg_readme_1 7 handoff.decision"
