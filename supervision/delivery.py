@@ -292,7 +292,9 @@ def redrive_dead(delivery_ids, user: User) -> int:
         delivery.save(update_fields=["status", "attempts", "next_attempt_at"])
         record_audit(user, "delivery_redriven", delivery.handoff, data={"delivery": delivery.pk})
     for subscription_id in {d.subscription_id for d in deliveries}:
-        MaintenanceAlert.objects.filter(code=f"webhook-dead-{subscription_id}", resolved_at__isnull=True).update(
-            resolved_at=timezone.now())
+        # The subscription's alert is resolved once none of its dead letters is left (it stands for all of them).
+        if not Delivery.objects.filter(subscription_id=subscription_id, status=Delivery.Status.DEAD).exists():
+            MaintenanceAlert.objects.filter(code=f"webhook-dead-{subscription_id}", resolved_at__isnull=True).update(
+                resolved_at=timezone.now())
         transaction.on_commit(lambda s=subscription_id: schedule(s))
     return len(deliveries)

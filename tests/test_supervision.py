@@ -277,3 +277,27 @@ def test_a_drain_of_many_events_asks_for_one_delivery_run_per_department(flow, d
     from supervision.models import Delivery
 
     assert Delivery.objects.filter(subscription__department=department).count() == 3
+
+
+def test_a_dead_letter_alert_stays_until_the_last_dead_letter_of_its_subscription_is_redriven(flow):
+    from portal.models import MaintenanceAlert
+    from supervision import delivery
+    from supervision.models import Delivery
+
+    for _ in range(2):
+        approve(flow, flow.case())
+    department = flow.case().item.supervising_department
+    officer = department_user(department)
+    subscription = services.add_subscription(officer, "执法系统", "http://127.0.0.1:9/hook")
+    outbox.drain()
+    first, second = Delivery.objects.filter(subscription=subscription).order_by("sequence")
+    admin = make_person(Role.ADMINISTRATOR, "系统管理员")
+    for row in (first, second):
+        Delivery.objects.filter(pk=row.pk).update(status=Delivery.Status.DEAD, attempts=12, last_error="HTTP 500")
+        delivery._alert_dead_letter(subscription, Delivery.objects.get(pk=row.pk))
+    alert = MaintenanceAlert.objects.get(code=f"webhook-dead-{subscription.pk}")
+    assert delivery.redrive_dead([first.pk], admin) == 1
+    assert MaintenanceAlert.objects.get(pk=alert.pk).resolved_at is None  # the second is still dead
+    assert delivery.redrive_dead([second.pk], admin) == 1
+    assert MaintenanceAlert.objects.get(pk=alert.pk).resolved_at is not None
+    assert Delivery.objects.get(pk=first.pk).status == Delivery.Status.PENDING
