@@ -94,9 +94,24 @@ def receive_event(event: OutboxEvent) -> list[Handoff]:
         Delivery.objects.bulk_create([Delivery(subscription=s, handoff=handoff, sequence=sequence)
                                       for s in subscriptions])
         if subscriptions:
-            transaction.on_commit(lambda d=department_id: _push_later(d))
+            _push_after_commit(department_id)
         made.append(handoff)
     return made
+
+
+def _push_after_commit(department_id: int) -> None:
+    """Ask for a delivery run once the transaction commits, once per department whatever the number of handoffs it
+    made (a drain of 200 events queues one task, not 200 that would find nothing left to send). A callback
+    registered in a savepoint that was rolled back is gone from the connection's list, so it is asked again."""
+    for entry in transaction.get_connection().run_on_commit:
+        if getattr(entry[1], "supervision_department", None) == department_id:
+            return
+
+    def push():
+        _push_later(department_id)
+
+    push.supervision_department = department_id
+    transaction.on_commit(push)
 
 
 def _push_later(department_id: int) -> None:

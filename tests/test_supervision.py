@@ -80,6 +80,45 @@ def test_sequences_are_per_department_and_gapless(flow):
     assert sequences == [1, 2, 3] and Feed.objects.get(department=department).last_sequence == 3
 
 
+def test_a_drain_of_many_events_asks_for_one_delivery_run_per_department(flow, django_capture_on_commit_callbacks):
+    department = flow.case().item.supervising_department
+    officer = department_user(department)
+    services.add_subscription(officer, "执法系统", "http://127.0.0.1:9/hook")
+    for _ in range(3):
+        approve(flow, flow.case())
+    with django_capture_on_commit_callbacks() as callbacks:
+        outbox.drain()
+    pushes = [c for c in callbacks if getattr(c, "supervision_department", None) == department.pk]
+    assert len(pushes) == 1  # not one task per handoff, each but the first finding nothing left to send
+    from supervision.models import Delivery
+
+    assert Delivery.objects.filter(subscription__department=department).count() == 3
+
+
+def test_a_dead_letter_alert_stays_until_the_last_dead_letter_of_its_subscription_is_redriven(flow):
+    from portal.models import MaintenanceAlert
+    from supervision import delivery
+    from supervision.models import Delivery
+
+    for _ in range(2):
+        approve(flow, flow.case())
+    department = flow.case().item.supervising_department
+    officer = department_user(department)
+    subscription = services.add_subscription(officer, "执法系统", "http://127.0.0.1:9/hook")
+    outbox.drain()
+    first, second = Delivery.objects.filter(subscription=subscription).order_by("sequence")
+    admin = make_person(Role.ADMINISTRATOR, "系统管理员")
+    for row in (first, second):
+        Delivery.objects.filter(pk=row.pk).update(status=Delivery.Status.DEAD, attempts=12, last_error="HTTP 500")
+        delivery._alert_dead_letter(subscription, Delivery.objects.get(pk=row.pk))
+    alert = MaintenanceAlert.objects.get(code=f"webhook-dead-{subscription.pk}")
+    assert delivery.redrive_dead([first.pk], admin) == 1
+    assert MaintenanceAlert.objects.get(pk=alert.pk).resolved_at is None  # the second is still dead
+    assert delivery.redrive_dead([second.pk], admin) == 1
+    assert MaintenanceAlert.objects.get(pk=alert.pk).resolved_at is not None
+    assert Delivery.objects.get(pk=first.pk).status == Delivery.Status.PENDING
+
+
 def test_a_joint_bundle_hands_off_when_its_certificates_are_issued_together(flow):
     cases = flow.bundle_cases(2)
     approve(flow, cases[0])
