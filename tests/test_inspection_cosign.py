@@ -125,3 +125,30 @@ def test_the_database_refuses_a_cosigner_who_recorded(flow):
     with pytest.raises(IntegrityError), transaction.atomic():
         Inspection.objects.filter(pk=visit.pk).update(outcome="pass", proposed_outcome="",
                                                       cosigned_by=flow.inspector1, cosigned_at=timezone.now())
+
+
+def test_my_inspections_offers_cosign_and_return_to_the_other_inspector_only(client, flow):
+    from django.urls import reverse
+
+    case = at_inspection(flow)
+    visit = case_services.schedule_inspection([case], clock.today(), "现场", flow.inspectors, flow.certifier)
+    client.force_login(flow.inspector1)
+    body = client.get(reverse("approvals:case_inspections")).content.decode()
+    assert 'data-testid="record-result"' in body and 'data-testid="cosign"' not in body
+    case_services.record_inspection_result(visit, flow.inspector1, "合格", "pass")
+    body = client.get(reverse("approvals:case_inspections")).content.decode()
+    assert "待会签" in body and 'data-testid="record-result"' not in body and 'data-testid="cosign"' not in body
+    client.force_login(flow.inspector2)
+    body = client.get(reverse("approvals:case_inspections")).content.decode()
+    assert 'data-testid="cosign"' in body and 'data-testid="return"' in body
+    url = reverse("approvals:case_inspection_cosign", args=[visit.pk])
+    response = client.post(url, {"case": case.pk, "back": "list", "cosign-decision": "return"}, follow=True)
+    assert "退回须写明意见" in response.content.decode()
+    assert Inspection.objects.get(pk=visit.pk).proposed_outcome == "pass"
+    response = client.post(url, {"case": case.pk, "back": "list", "cosign-decision": "return",
+                                 "cosign-comment": "现场消毒柜未通电，结论待复核"}, follow=True)
+    assert "已退回勘验记录" in response.content.decode()
+    assert response.redirect_chain[-1][0] == reverse("approvals:case_inspections")
+    client.force_login(flow.inspector1)
+    page = client.get(reverse("approvals:case", args=[case.pk])).content.decode()
+    assert "现场消毒柜未通电" in page and 'data-testid="action-result"' in page
