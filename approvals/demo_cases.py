@@ -113,6 +113,7 @@ def _to_decision(case, people: dict):
                                              [people["inspector1"], people["inspector2"]], people["officer2"])
         case_services.record_inspection_result(visit, people["inspector1"],
                                           _("经营场所布局合理，设施设备与申报一致，符合要求。"), Inspection.Outcome.PASS)
+        case_services.cosign_inspection(visit, people["inspector2"])  # 会签 by the other inspector (Art. 34)
         case = type(case).objects.get(pk=case.pk)
     if case.stage == Stage.LEGAL_REVIEW:
         case = case_services.claim_case(case, people["legal"])

@@ -85,3 +85,21 @@ class Flow:
         bundle = app_testing.make_bundle(f"测试一件事{next(_counter)}", items, handling=handling)
         application = self.accepted(bundle=bundle)
         return list(ApprovalCase.objects.filter(application=application).order_by("id"))
+
+
+def visit_day_arrives(visit):
+    """Tests only: the visit's date has come (moves a future visit to today, as if the calendar had turned)."""
+    from approvals.models import Inspection
+    from portal import clock
+
+    Inspection.objects.filter(pk=visit.pk, scheduled_on__gt=clock.today()).update(scheduled_on=clock.today())
+    return Inspection.objects.get(pk=visit.pk)
+
+
+def record_and_cosign(visit, recorder: User, cosigner: User, findings: str, outcome: str, **kwargs):
+    """One inspector records the visit's result and the other co-signs it (会签, Art. 34), so the result takes
+    effect; returns the visit."""
+    from approvals.cases import services as case_services
+
+    case_services.record_inspection_result(visit, recorder, findings, outcome, **kwargs)
+    return case_services.cosign_inspection(visit, cosigner)

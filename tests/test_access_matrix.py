@@ -19,8 +19,9 @@ project's apps.
 The world (build_world): one application of the owner's applicant, filed online by an agent holding the owner's
 consent, accepted by the clerk (acceptance notice, uploaded files); its case (an item that requires a site
 visit) reviewed and in the inspection stage, held by `officer_in_section` who planned the visits; the first
-visit recorded "rectify" by `inspector_on_visit` (an officer of another section) with a photo; a re-inspection
-planned and pending; an extension request of the reviewer's pending; and a walk-in draft the clerk started.
+visit recorded "rectify" by `inspector_on_visit` (an officer of another section) with a photo and co-signed by the
+other inspector (会签, so it took effect); a re-inspection planned for today, its "pass" recorded by that other
+inspector and awaiting the co-signature of `inspector_on_visit`; an extension request of the reviewer's pending; and a walk-in draft the clerk started.
 """
 from __future__ import annotations
 
@@ -155,6 +156,9 @@ RELEASE = on_case(officer=O, inspector=O, head=O, leader=O, admin=O)
 TERMINATE = on_case(officer=R, inspector=R, head=O, leader=O, admin=R)
 # Recording a visit's result: only its inspectors (can_record_result).
 RECORD_RESULT = on_case(officer=R, inspector=O, head=R, leader=R, admin=R)
+# Co-signing or returning a recorded result: only the visit's other inspector (can_cosign; the recorder is refused
+# by a rule, 400).
+COSIGN = on_case(officer=R, inspector=O, head=R, leader=R, admin=R)
 
 
 # --- the world -----------------------------------------------------------------------------------------------------
@@ -208,9 +212,11 @@ def build_world() -> World:
                                               flow.certifier)
     deadline = clock.add_working_days(clock.today(), 5)
     photo = SimpleUploadedFile("现场.png", app_testing.PNG_BYTES, content_type="image/png")
-    visit = case_services.record_inspection_result(visit, inspector, "消毒设施不全", "rectify",
-                                                   rectify_deadline=deadline, evidence=[photo])
-    reinspection = case_services.schedule_reinspection(visit, deadline, flow.certifier)
+    case_services.record_inspection_result(visit, inspector, "消毒设施不全", "rectify",
+                                           rectify_deadline=deadline, evidence=[photo])
+    visit = case_services.cosign_inspection(visit, flow.inspector1)
+    reinspection = case_services.schedule_reinspection(visit, clock.today(), flow.certifier)
+    reinspection = case_services.record_inspection_result(reinspection, flow.inspector1, "已整改到位", "pass")
     extension = case_services.request_extension(ApprovalCase.objects.get(pk=case.pk), flow.reviewer,
                                                 "需征求卫生健康部门意见")
 
@@ -493,6 +499,8 @@ ROWS = [
          lambda w: {"terminate-reason": "申请人经营场所灭失", "terminate-version": w.case.version}),
     page("approvals:case_inspection_result", "POST", RECORD_RESULT, lambda w: {"pk": w.reinspection.pk},
          lambda w: {"result-outcome": "pass", "result-findings": "已整改到位", "case": w.case.pk}),
+    page("approvals:case_inspection_cosign", "POST", COSIGN, lambda w: {"pk": w.reinspection.pk},
+         lambda w: {"cosign-decision": "cosign", "case": w.case.pk}),
     page("approvals:case_reinspect", "POST", INSPECTION_WORK, lambda w: {"pk": w.visit.pk},
          lambda w: {"reinspect-scheduled_on": today(), "reinspect-place": ""}),
     page("approvals:case_evidence", "GET", EVIDENCE, lambda w: {"public_id": w.evidence.public_id}),
@@ -520,6 +528,9 @@ ROWS = [
     api("GET", "/api/approvals/inspections/{id}/", SEES_CASE, lambda w: {"id": w.reinspection.pk}),
     api("POST", "/api/approvals/inspections/{id}/result/", RECORD_RESULT, lambda w: {"id": w.reinspection.pk},
         lambda w: {"outcome": "pass", "findings": "已整改到位"}, multipart=True),
+    api("POST", "/api/approvals/inspections/{id}/cosign/", COSIGN, lambda w: {"id": w.reinspection.pk}),
+    api("POST", "/api/approvals/inspections/{id}/return-record/", COSIGN, lambda w: {"id": w.reinspection.pk},
+        lambda w: {"comment": "整改情况与现场不符"}),
     api("POST", "/api/approvals/inspections/{id}/reinspect/", INSPECTION_WORK, lambda w: {"id": w.visit.pk},
         lambda w: {"scheduled_on": today()}),
     api("POST", "/api/approvals/extensions/{id}/decide/", HEADS_AND_LEADERS, lambda w: {"id": w.extension.pk},
@@ -769,7 +780,9 @@ def check_world(world: World) -> None:
     assert world.application.filed_by_id == world.people["agent_with_consent"].pk
     assert world.application.status == Status.ACCEPTED and world.application.channel != Channel.WINDOW
     assert Inspection.objects.get(pk=world.visit.pk).outcome == Inspection.Outcome.RECTIFY
-    assert Inspection.objects.get(pk=world.reinspection.pk).outcome == ""
+    reinspection = Inspection.objects.get(pk=world.reinspection.pk)
+    assert reinspection.outcome == "" and reinspection.proposed_outcome == Inspection.Outcome.PASS
+    assert Inspection.objects.get(pk=world.visit.pk).cosigned_by_id not in (None, world.people["inspector_on_visit"].pk)
     assert set(world.reinspection.inspectors.values_list("pk", flat=True)) >= {world.people["inspector_on_visit"].pk}
     assert ExtensionRequest.objects.get(pk=world.extension.pk).status == ExtensionRequest.Status.PENDING
     assert not LegalReview.objects.filter(case=case).exists()

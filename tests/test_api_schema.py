@@ -81,7 +81,6 @@ def world(db):
     from portal import clock
 
     flow = Flow.build()
-    tomorrow = clock.today() + timedelta(days=1)
     review = flow.case()  # waits in the review queue
     claimed = case_services.claim_case(flow.case(inspection=True), flow.reviewer)
     suspended = case_services.claim_case(flow.case(legal=True), flow.reviewer)
@@ -91,10 +90,12 @@ def world(db):
     visited = case_services.claim_case(flow.case(inspection=True), flow.reviewer)
     visited = case_services.complete_review(visited, flow.reviewer, "同意")
     case_services.claim_case(visited, flow.inspector1)
-    visit = case_services.schedule_inspection([visited], tomorrow, "南关街 12 号", flow.inspectors, flow.inspector1)
+    visit = case_services.schedule_inspection([visited], clock.today(), "南关街 12 号", flow.inspectors,
+                                              flow.inspector1)
     case_services.record_inspection_result(visit, flow.inspector1, "排烟不达标", "rectify",
                                            rectify_deadline=clock.today() + timedelta(days=5),
                                            evidence=[SimpleUploadedFile("现场.jpg", JPEG_BYTES)])
+    case_services.cosign_inspection(visit, flow.inspector2)
     decided = []
     for approve in (True, False):
         case = case_services.claim_case(flow.case(), flow.reviewer)

@@ -121,12 +121,13 @@ def test_bundle_through_the_api_merged_inspection_rectify_reinspection_legal_rev
     taken = post(c, f"{BASE}/cases/take-next/", {"queue": "inspection"}).json()
     other = second.pk if taken["id"] == first.pk else first.pk
     tomorrow = (clock.today() + timedelta(days=1)).isoformat()
+    today = clock.today().isoformat()
     response = post(c, f"{BASE}/cases/{taken['id']}/schedule-inspection/", {
         "scheduled_on": tomorrow, "place": "枣园路 8 号", "inspectors": [flow.inspector1.pk, flow.reviewer.pk],
         "other_cases": [other]})
     assert response.status_code == 400 and "四分离" in " ".join(response.json()["detail"])  # the reviewer
     response = post(c, f"{BASE}/cases/{taken['id']}/schedule-inspection/", {
-        "scheduled_on": tomorrow, "place": "枣园路 8 号", "inspectors": [flow.inspector1.pk, flow.inspector2.pk],
+        "scheduled_on": today, "place": "枣园路 8 号", "inspectors": [flow.inspector1.pk, flow.inspector2.pk],
         "other_cases": [other]})
     assert response.status_code == 201 and response.json()["case_ids"] == sorted([first.pk, second.pk])
     visit = response.json()["id"]
@@ -136,15 +137,29 @@ def test_bundle_through_the_api_merged_inspection_rectify_reinspection_legal_rev
         "outcome": "rectify", "findings": "排烟不达标", "rectify_deadline": (clock.today() + timedelta(days=5)).isoformat(),
         "evidence": [SimpleUploadedFile("现场.jpg", JPEG_BYTES)]})
     assert response.status_code == 200, response.content
-    assert response.json()["outcome"] == "rectify" and len(response.json()["evidence"]) == 1
+    assert response.json()["outcome"] == "" and response.json()["proposed_outcome"] == "rectify"
+    assert len(response.json()["evidence"]) == 1
     assert c.get(response.json()["evidence"][0]["url"]).status_code == 200
     response = c.post(f"{BASE}/inspections/{visit}/result/", {"outcome": "pass", "findings": "再记"})
-    assert response.status_code == 409  # already recorded
+    assert response.status_code == 409  # already recorded, awaiting the co-signature
+    assert post(c, f"{BASE}/inspections/{visit}/cosign/", {}).status_code == 400  # not the recorder
     c = as_user(client, flow.inspector1)
-    again = post(c, f"{BASE}/inspections/{visit}/reinspect/", {"scheduled_on": tomorrow})
+    response = post(c, f"{BASE}/inspections/{visit}/cosign/", {})
+    assert response.status_code == 200 and response.json()["outcome"] == "rectify"
+    assert response.json()["cosigned_by"]["id"] == flow.inspector1.pk
+    again = post(c, f"{BASE}/inspections/{visit}/reinspect/", {"scheduled_on": today})
     assert again.status_code == 201 and again.json()["reinspection_of"] == visit
     assert c.post(f"{BASE}/inspections/{again.json()['id']}/result/",
                   {"outcome": "pass", "findings": "已整改"}).status_code == 200
+    c = as_user(client, flow.inspector2)
+    response = post(c, f"{BASE}/inspections/{again.json()['id']}/return-record/", {"comment": "请补充整改后照片"})
+    assert response.status_code == 200 and response.json()["return_comment"] == "请补充整改后照片"
+    c = as_user(client, flow.inspector1)
+    assert c.post(f"{BASE}/inspections/{again.json()['id']}/result/",
+                  {"outcome": "pass", "findings": "已整改，附照片"}).status_code == 200
+    assert (fresh(first).stage, fresh(second).stage) == (Stage.INSPECTION, Stage.INSPECTION)
+    assert post(as_user(client, flow.inspector2), f"{BASE}/inspections/{again.json()['id']}/cosign/",
+                {}).status_code == 200
     assert (fresh(first).stage, fresh(second).stage) == (Stage.LEGAL_REVIEW, Stage.DECISION)
     c = as_user(client, flow.legal)
     legal_queue = c.get(f"{BASE}/cases/").json()

@@ -10,7 +10,7 @@ from applications.models import Application, Status
 from applications.testing import JPEG_BYTES, PNG_BYTES
 from approvals.cases import services as case_services
 from approvals.models import ApprovalCase, Colour, ExtensionRequest, Inspection, Stage
-from approvals.testing import Flow, make_person
+from approvals.testing import Flow, make_person, record_and_cosign, visit_day_arrives
 from catalog.testing import make_section
 from portal import clock
 from portal.roles import Role
@@ -227,9 +227,8 @@ def test_merged_inspection_rectify_with_evidence_reinspection_legal_review_and_d
     page = text(c.get(case_url(taken)))
     assert "合并勘验" in page and str(flow.reviewer) not in page.split('data-field="inspect-inspectors"')[1][:600]
     other = second if taken.pk == first.pk else first
-    tomorrow = clock.today() + timedelta(days=1)
     response = c.post(case_url(taken, "inspect"), {
-        "inspect-scheduled_on": tomorrow.isoformat(), "inspect-place": "宝塔区枣园路 8 号",
+        "inspect-scheduled_on": clock.today().isoformat(), "inspect-place": "宝塔区枣园路 8 号",
         "inspect-inspectors": [flow.inspector1.pk, flow.inspector2.pk], "inspect-others": [other.pk]}, follow=True)
     assert "已安排" in text(response) and "（2 件）" in text(response)
     visit = Inspection.objects.get()
@@ -247,7 +246,14 @@ def test_merged_inspection_rectify_with_evidence_reinspection_legal_review_and_d
                                                        SimpleUploadedFile("现场2.png", PNG_BYTES)]}, follow=True)
     assert "已记录勘验结果：限期整改" in text(response)
     visit.refresh_from_db()
-    assert visit.outcome == "rectify" and visit.evidence.count() == 2
+    assert visit.outcome == "" and visit.proposed_outcome == "rectify" and visit.evidence.count() == 2
+    # Inspector 1 co-signs (会签): only now the result takes effect.
+    response = as_user(client, flow.inspector1).post(reverse("approvals:case_inspection_cosign", args=[visit.pk]),
+                                                     {"case": taken.pk, "cosign-decision": "cosign"}, follow=True)
+    assert "已会签" in text(response)
+    c = as_user(client, flow.inspector2)
+    visit.refresh_from_db()
+    assert visit.outcome == "rectify" and visit.cosigned_by == flow.inspector1
     evidence = visit.evidence.first()
     assert c.get(reverse("approvals:case_evidence", args=[evidence.public_id])).status_code == 200
     as_user(client, other_section_officer())
@@ -256,11 +262,14 @@ def test_merged_inspection_rectify_with_evidence_reinspection_legal_review_and_d
     c = as_user(client, flow.inspector1)
     assert 'data-testid="action-reinspect"' in text(c.get(case_url(taken)))
     response = c.post(reverse("approvals:case_reinspect", args=[visit.pk]),
-                      {"case": taken.pk, "reinspect-scheduled_on": tomorrow.isoformat()}, follow=True)
+                      {"case": taken.pk, "reinspect-scheduled_on": clock.today().isoformat()}, follow=True)
     assert "已安排" in text(response) and "复查" in text(response)
     again = Inspection.objects.get(reinspection_of=visit)
     c.post(reverse("approvals:case_inspection_result", args=[again.pk]),
            {"case": taken.pk, "result-outcome": "pass", "result-findings": "已整改到位"})
+    assert (fresh(first).stage, fresh(second).stage) == (Stage.INSPECTION, Stage.INSPECTION)  # awaits 会签
+    as_user(client, flow.inspector2).post(reverse("approvals:case_inspection_cosign", args=[again.pk]),
+                                          {"case": taken.pk, "cosign-decision": "cosign"})
     assert (fresh(first).stage, fresh(second).stage) == (Stage.LEGAL_REVIEW, Stage.DECISION)
     # Legal review of the flagged one, then the certifier decides both.
     c = as_user(client, flow.legal)
@@ -388,10 +397,18 @@ def test_inspections_page_lists_the_inspectors_visits(client, flow):
     case = case_services.take_next(flow.reviewer, "review")
     case_services.complete_review(case, flow.reviewer, "同意")
     case = case_services.take_next(flow.inspector1, "inspection")
-    case_services.schedule_inspection([case], clock.today() + timedelta(days=1), "现场", flow.inspectors, flow.inspector1)
+    tomorrow = clock.today() + timedelta(days=1)
+    visit = case_services.schedule_inspection([case], tomorrow, "现场", flow.inspectors, flow.inspector1)
     body = text(as_user(client, flow.inspector2).get(reverse("approvals:case_inspections")))
     assert 'data-testid="inspection-row"' in body and case.application.case_number in body
-    # The inspector (not holding the case) sees the result form on the case page.
+    # Before the visit's date: no result form, the page and the list say from when.
+    assert 'data-testid="record-result"' not in body and f"{tomorrow.isoformat()} 起可记录结果" in body
+    page = text(client.get(case_url(case)))
+    assert 'data-testid="action-result"' not in page and 'data-testid="record-not-yet"' in page
+    assert f"{tomorrow.isoformat()} 起" in page
+    # On the date the inspector (not holding the case) sees the action in the list and the form on the case page.
+    visit_day_arrives(visit)
+    assert 'data-testid="record-result"' in text(client.get(reverse("approvals:case_inspections")))
     page = text(client.get(case_url(case)))
     assert 'data-testid="action-result"' in page
     body = text(as_user(client, flow.certifier).get(reverse("approvals:case_inspections")))
@@ -447,10 +464,9 @@ def test_recording_a_visit_twice_is_a_conflict_and_a_late_invalid_post_does_not_
     case = case_services.take_next(flow.reviewer, "review")
     case_services.complete_review(case, flow.reviewer, "同意")
     case = case_services.take_next(flow.inspector1, "inspection")
-    visit = case_services.schedule_inspection([case], clock.today() + timedelta(days=1), "现场", flow.inspectors,
-                                         flow.inspector1)
+    visit = case_services.schedule_inspection([case], clock.today(), "现场", flow.inspectors, flow.inspector1)
     url = reverse("approvals:case_inspection_result", args=[visit.pk])
-    case_services.record_inspection_result(visit, flow.inspector1, "符合要求", "pass")
+    record_and_cosign(visit, flow.inspector1, flow.inspector2, "符合要求", "pass")
     c = as_user(client, flow.inspector2)
     response = c.post(url, {"case": case.pk, "result-outcome": "fail", "result-findings": "不符合"})
     assert response.status_code == 409 and "该次勘验已记录结果" in text(response)
@@ -477,13 +493,12 @@ def test_case_page_with_visits_and_evidence_keeps_a_fixed_query_count(client, fl
     case_services.complete_review(case, flow.reviewer, "同意")
     case = case_services.take_next(flow.inspector1, "inspection")
     day = clock.today() + timedelta(days=1)
-    visit = case_services.schedule_inspection([case], day, "现场", flow.inspectors, flow.inspector1)
-    case_services.record_inspection_result(visit, flow.inspector2, "整改", "rectify", rectify_deadline=day,
-                                      evidence=[SimpleUploadedFile("a.jpg", JPEG_BYTES),
-                                                SimpleUploadedFile("b.png", PNG_BYTES)])
-    again = case_services.schedule_reinspection(visit, day, flow.inspector1)
-    case_services.record_inspection_result(again, flow.inspector2, "合格", "pass",
-                                      evidence=[SimpleUploadedFile("c.jpg", JPEG_BYTES)])
+    visit = case_services.schedule_inspection([case], clock.today(), "现场", flow.inspectors, flow.inspector1)
+    record_and_cosign(visit, flow.inspector2, flow.inspector1, "整改", "rectify", rectify_deadline=day,
+                      evidence=[SimpleUploadedFile("a.jpg", JPEG_BYTES), SimpleUploadedFile("b.png", PNG_BYTES)])
+    again = case_services.schedule_reinspection(visit, clock.today(), flow.inspector1)
+    record_and_cosign(again, flow.inspector2, flow.inspector1, "合格", "pass",
+                      evidence=[SimpleUploadedFile("c.jpg", JPEG_BYTES)])
     case = fresh(case)
     case_services.legal_review(case_services.take_next(flow.legal, "legal_review"), flow.legal, True)
     as_user(client, flow.certifier)

@@ -5,7 +5,7 @@ import pytest
 from approvals.cases import selectors as case_selectors
 from approvals.cases import services as case_services
 from approvals.models import ApprovalCase, Colour
-from approvals.testing import Flow, make_person
+from approvals.testing import Flow, make_person, record_and_cosign
 from portal import clock
 from portal.roles import Role
 
@@ -53,7 +53,7 @@ def test_case_detail_has_everything_in_a_fixed_number_of_queries(flow, django_as
     flow.case(inspection=True, legal=True)
     case = case_services.complete_review(case_services.take_next(flow.reviewer, "review"), flow.reviewer, "需勘验")
     visit = case_services.schedule_inspection([case], clock.today(), "现场", flow.inspectors, flow.certifier)
-    case_services.record_inspection_result(visit, flow.inspector1, "合格", "pass")
+    record_and_cosign(visit, flow.inspector1, flow.inspector2, "合格", "pass")
     case_services.request_extension(case, flow.reviewer, "会商")
     with django_assert_max_num_queries(12):
         detail = case_selectors.case_detail(flow.certifier, case.pk)

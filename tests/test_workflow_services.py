@@ -15,7 +15,7 @@ from approvals.cases import selectors as case_selectors
 from approvals.cases import services as case_services
 from approvals import timers
 from approvals.models import ApprovalCase, Decision, ExtensionRequest, Inspection, LegalReview, Notice, Stage, Suspension
-from approvals.testing import Flow, make_person
+from approvals.testing import Flow, make_person, record_and_cosign, visit_day_arrives
 from catalog.testing import make_section
 from portal import clock, outbox
 from portal.models import AuditEvent, Notification
@@ -121,7 +121,7 @@ def test_separation_of_duties_is_refused_at_every_step(flow):
         case_services.schedule_inspection([case], clock.today(), "宝塔区南关街12号", [flow.reviewer, flow.inspector1],
                                      flow.inspector2)
     inspection = case_services.schedule_inspection([case], clock.today(), "宝塔区南关街12号", flow.inspectors, flow.certifier)
-    case_services.record_inspection_result(inspection, flow.inspector1, "场所符合要求", "pass")
+    record_and_cosign(inspection, flow.inspector1, flow.inspector2, "场所符合要求", "pass")
     case = fresh(case)
     # An inspector may not certify; nor may the reviewer.
     for person in (flow.inspector2, flow.reviewer):
@@ -189,8 +189,8 @@ def test_merged_inspection_with_rectification_then_pass_on_reinspection(flow):
     deadline = clock.add_working_days(clock.today(), 5)
     photo = SimpleUploadedFile("现场.jpg", JPEG_BYTES, content_type="image/jpeg")
     video = SimpleUploadedFile("现场.mp4", MP4_BYTES, content_type="video/mp4")
-    visit = case_services.record_inspection_result(visit, flow.inspector1, "消毒设施不全", "rectify",
-                                              rectify_deadline=deadline, evidence=[photo, video])
+    visit = record_and_cosign(visit, flow.inspector1, flow.inspector2, "消毒设施不全", "rectify",
+                              rectify_deadline=deadline, evidence=[photo, video])
     assert visit.outcome == "rectify" and visit.rectify_deadline == deadline
     assert sorted(visit.evidence.values_list("content_type", flat=True)) == ["image/jpeg", "video/mp4"]
     assert all(e.file.name.startswith("inspections/") and "现场" not in e.file.name for e in visit.evidence.all())
@@ -199,8 +199,9 @@ def test_merged_inspection_with_rectification_then_pass_on_reinspection(flow):
         case_services.record_inspection_result(visit, flow.inspector2, "再记一次", "pass")
     again = case_services.schedule_reinspection(visit, deadline, flow.certifier)
     assert again.reinspection_of == visit and set(again.inspectors.all()) == set(flow.inspectors)
-    case_services.record_inspection_result(again, flow.inspector2, "已整改到位", "pass",
-                                      evidence=[SimpleUploadedFile("整改后.png", PNG_BYTES)])
+    again = visit_day_arrives(again)
+    record_and_cosign(again, flow.inspector2, flow.inspector1, "已整改到位", "pass",
+                      evidence=[SimpleUploadedFile("整改后.png", PNG_BYTES)])
     assert {fresh(first).stage, fresh(second).stage} == {Stage.DECISION}
     assert fresh(first).assignee is None
     results = AuditEvent.objects.filter(object_id=str(first.pk), object_type="approvals.approvalcase",
@@ -223,7 +224,7 @@ def test_evidence_is_sniffed_not_trusted_by_name(flow):
 def test_failed_inspection_goes_to_the_decision(flow):
     case = reviewed(flow, inspection=True)
     visit = case_services.schedule_inspection([case], clock.today(), "现场", flow.inspectors, flow.certifier)
-    case_services.record_inspection_result(visit, flow.inspector1, "不具备经营条件", "fail")
+    record_and_cosign(visit, flow.inspector1, flow.inspector2, "不具备经营条件", "fail")
     assert fresh(case).stage == Stage.DECISION
 
 
@@ -263,7 +264,7 @@ def test_legal_review_return_goes_back_to_the_reviewer_then_approval_reaches_the
 def test_send_back_from_the_decision_to_review_with_a_reason(flow):
     case = reviewed(flow, inspection=True, legal=True)
     visit = case_services.schedule_inspection([case], clock.today(), "现场", flow.inspectors, flow.certifier)
-    case_services.record_inspection_result(visit, flow.inspector1, "合格", "pass")
+    record_and_cosign(visit, flow.inspector1, flow.inspector2, "合格", "pass")
     case_services.legal_review(fresh(case), flow.legal, True, "合法")
     case = case_services.claim_case(fresh(case), flow.certifier)
     assert case.stage == Stage.DECISION

@@ -13,7 +13,7 @@ from applications.models import Application
 from approvals import tasks, timers
 from approvals.cases import services as case_services
 from approvals.models import ApprovalCase, Colour, Inspection
-from approvals.testing import Flow
+from approvals.testing import Flow, record_and_cosign
 from portal import clock
 from portal.models import AuditEvent, Notification, NotificationDelivery, User
 
@@ -159,7 +159,7 @@ def test_overdue_rectification_is_flagged_once(flow):
     case = case_services.complete_review(case_services.take_next(flow.reviewer, "review"), flow.reviewer, "需勘验")
     visit = case_services.schedule_inspection([case], clock.today(), "现场", flow.inspectors, flow.certifier)
     deadline = clock.add_working_days(clock.today(), 3)
-    case_services.record_inspection_result(visit, flow.inspector1, "需整改", "rectify", rectify_deadline=deadline)
+    record_and_cosign(visit, flow.inspector1, flow.inspector2, "需整改", "rectify", rectify_deadline=deadline)
     assert case_services.sweep_overdue_rectifications(deadline) == 0
     assert case_services.sweep_overdue_rectifications(deadline + ONE_DAY) == 1
     assert case_services.sweep_overdue_rectifications(deadline + 2 * ONE_DAY) == 0
@@ -173,7 +173,7 @@ def test_a_reinspection_stops_the_rectification_flag(flow):
     case = case_services.complete_review(case_services.take_next(flow.reviewer, "review"), flow.reviewer, "需勘验")
     visit = case_services.schedule_inspection([case], clock.today(), "现场", flow.inspectors, flow.certifier)
     deadline = clock.add_working_days(clock.today(), 3)
-    case_services.record_inspection_result(visit, flow.inspector1, "需整改", "rectify", rectify_deadline=deadline)
+    record_and_cosign(visit, flow.inspector1, flow.inspector2, "需整改", "rectify", rectify_deadline=deadline)
     case_services.schedule_reinspection(visit, deadline, flow.certifier)
     assert case_services.sweep_overdue_rectifications(deadline + ONE_DAY) == 0
 

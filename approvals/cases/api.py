@@ -114,13 +114,15 @@ class OfficerInspectionSerializer(serializers.ModelSerializer):
     inspectors = OfficerPersonSerializer(many=True)
     scheduled_by = OfficerPersonSerializer()
     recorded_by = OfficerPersonSerializer(allow_null=True)
+    cosigned_by = OfficerPersonSerializer(allow_null=True)
     evidence = OfficerEvidenceSerializer(many=True)
     case_ids = serializers.SerializerMethodField()
 
     class Meta:
         model = Inspection
         fields = ["id", "scheduled_on", "place", "inspectors", "scheduled_by", "reinspection_of", "outcome",
-                  "findings", "rectify_deadline", "recorded_by", "recorded_at", "evidence", "case_ids"]
+                  "proposed_outcome", "findings", "rectify_deadline", "recorded_by", "recorded_at", "cosigned_by",
+                  "cosigned_at", "return_comment", "evidence", "case_ids"]
 
     def get_case_ids(self, inspection) -> list[int]:
         known = getattr(inspection, "case_ids", None)  # set by the case detail (one query for every visit)
@@ -245,6 +247,10 @@ class DecideInput(VersionInput):
 class SendBackInput(VersionInput):
     to_stage = serializers.ChoiceField(choices=[Stage.REVIEW, Stage.INSPECTION, Stage.LEGAL_REVIEW])
     reason = serializers.CharField(max_length=2000)
+
+
+class ReturnRecordInput(serializers.Serializer):
+    comment = serializers.CharField(max_length=2000, help_text="退回意见：记录哪里与现场不符")
 
 
 class ReasonInput(serializers.Serializer):
@@ -480,7 +486,8 @@ class OfficerInspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     queryset = Inspection.objects.none()
 
     def get_queryset(self):
-        return selectors.inspections_for(self.request.user).prefetch_related("scheduled_by", "recorded_by", "evidence")
+        return selectors.inspections_for(self.request.user).prefetch_related("scheduled_by", "recorded_by", "cosigned_by",
+                                                                             "evidence")
 
     def get_object(self):
         pk = str(self.kwargs.get("pk", ""))
@@ -503,6 +510,21 @@ class OfficerInspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         d = serializer.validated_data
         services.record_inspection_result(inspection, request.user, d["findings"], d["outcome"],
              rectify_deadline=d.get("rectify_deadline"), evidence=d["evidence"], request=request)
+        return Response(OfficerInspectionSerializer(self.get_object()).data)
+
+    @extend_schema(summary="会签勘验记录（另一名勘验人员确认后结果生效）", request=None,
+                   responses={200: OfficerInspectionSerializer, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def cosign(self, request, pk=None):
+        services.cosign_inspection(self.get_object(), request.user, request=request)
+        return Response(OfficerInspectionSerializer(self.get_object()).data)
+
+    @extend_schema(summary="退回勘验记录（写明意见，记录人可重新记录）", request=ReturnRecordInput,
+                   responses={200: OfficerInspectionSerializer, **ERRORS})
+    @action(detail=True, methods=["post"], url_path="return-record")
+    def return_record(self, request, pk=None):
+        d = _input(ReturnRecordInput, request)
+        services.return_inspection_record(self.get_object(), request.user, d["comment"], request=request)
         return Response(OfficerInspectionSerializer(self.get_object()).data)
 
     @extend_schema(summary="安排整改复查", request=ReinspectInput, responses={201: OfficerInspectionSerializer, **ERRORS})

@@ -121,6 +121,20 @@ class InspectionResultForm(forms.Form):
         return data
 
 
+class CosignForm(forms.Form):
+    """The other inspector's answer to a recorded result: confirm it (会签) or return it with a comment (退回)."""
+    decision = forms.ChoiceField(label=_("会签意见"), choices=[("cosign", _("会签确认")), ("return", _("退回记录人"))],
+                                 widget=forms.RadioSelect, error_messages={"required": _("请选择会签或退回。")})
+    comment = forms.CharField(label=_("退回意见（退回时必填）"), widget=forms.Textarea(attrs={"rows": 2}),
+                              max_length=2000, required=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == "return" and not (data.get("comment") or "").strip():
+            self.add_error("comment", _("退回须写明意见。"))
+        return data
+
+
 class LegalReviewForm(VersionForm):
     result = forms.ChoiceField(label=_("审核结论"), choices=[("approve", _("审核通过")), ("return", _("退回修改"))],
                                widget=forms.RadioSelect, error_messages={"required": _("请选择审核结论。")})

@@ -275,6 +275,14 @@ class Inspection(models.Model):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("记录人"), null=True, blank=True,
                                     on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(_("记录时间"), null=True, blank=True)
+    # Co-signature (会签, Art. 34: at least two staff on site): one inspector records the result, which waits as
+    # `proposed_outcome` until another inspector of the visit confirms it; only then is `outcome` set and the
+    # cases move on. A returned record clears `proposed_outcome` and keeps the co-signer's comment.
+    proposed_outcome = models.CharField(_("待会签结论"), max_length=8, choices=Outcome.choices, blank=True)
+    cosigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("会签人"), null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    cosigned_at = models.DateTimeField(_("会签时间"), null=True, blank=True)
+    return_comment = models.TextField(_("退回意见"), blank=True)
     # Set once by the rectification sweep when the deadline passed without a re-inspection.
     rectify_overdue_at = models.DateTimeField(_("整改逾期时间"), null=True, blank=True)
 
@@ -289,6 +297,14 @@ class Inspection(models.Model):
                                    name="inspection_rectify_has_deadline"),
             models.CheckConstraint(condition=Q(outcome="") | Q(recorded_at__isnull=False, recorded_by__isnull=False),
                                    name="inspection_result_recorded"),
+            models.CheckConstraint(condition=Q(proposed_outcome__in=["", "pass", "rectify", "fail"]),
+                                   name="inspection_proposed_outcome_valid"),
+            models.CheckConstraint(condition=Q(proposed_outcome="") | Q(recorded_by__isnull=False, outcome=""),
+                                   name="inspection_proposed_recorded"),
+            models.CheckConstraint(condition=Q(cosigned_by__isnull=True)
+                                   | (Q(recorded_by__isnull=False, cosigned_at__isnull=False)
+                                      & ~Q(cosigned_by=F("recorded_by"))),
+                                   name="inspection_cosigner_not_recorder"),
         ]
         indexes = [
             models.Index(fields=["rectify_deadline"],
@@ -302,6 +318,13 @@ class Inspection(models.Model):
     @property
     def is_done(self) -> bool:
         return bool(self.outcome)
+
+    @property
+    def awaiting_cosign(self) -> bool:
+        return not self.outcome and bool(self.proposed_outcome)
+
+    def get_proposed_outcome_label(self) -> str:
+        return self.Outcome(self.proposed_outcome).label if self.proposed_outcome else ""
 
 
 class InspectionEvidence(StoredFile):

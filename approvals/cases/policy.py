@@ -236,11 +236,37 @@ def can_schedule_inspection(case: ApprovalCase, user: User) -> Verdict:
                          lambda: works_on(case, user, "inspection"), lambda: free_or_held_by(case, user))
 
 
-def can_record_result(inspection: Inspection, user: User) -> Verdict:
+def _is_inspector(inspection: Inspection, user: User) -> bool:
+    return any(person.pk == user.pk for person in inspection.inspectors.all())
+
+
+def can_record_result(inspection: Inspection, user: User, *, today=None) -> Verdict:
+    """One of the visit's inspectors, on or after the visit's date; the record then awaits the co-signature."""
+    from portal import clock
+
+    if not _is_inspector(inspection, user):
+        return _forbidden(_("只有本次勘验的勘验人员可以记录勘验结果。"))
     if inspection.outcome:
         return _conflict(_("该次勘验已记录结果（%(o)s）。") % {"o": inspection.get_outcome_display()}, "recorded")
-    if not any(person.pk == user.pk for person in inspection.inspectors.all()):
-        return _forbidden(_("只有本次勘验的勘验人员可以记录勘验结果。"))
+    if inspection.proposed_outcome:
+        return _conflict(_("该次勘验已由%(p)s记录结果（%(o)s），正等待另一名勘验人员会签。") % {
+            "p": inspection.recorded_by, "o": inspection.get_proposed_outcome_label()}, "awaiting_cosign")
+    if (today or clock.today()) < inspection.scheduled_on:
+        return _rule(_("勘验日期为 %(d)s，须到现场勘验后（%(d)s 起）方可记录结果。") % {
+            "d": inspection.scheduled_on.isoformat()}, "too_early")
+    return ALLOWED
+
+
+def can_cosign(inspection: Inspection, user: User) -> Verdict:
+    """The other inspector confirms (会签) or returns (退回) the record: never the one who recorded it."""
+    if not _is_inspector(inspection, user):
+        return _forbidden(_("只有本次勘验的勘验人员可以会签勘验记录。"))
+    if inspection.outcome:
+        return _conflict(_("该次勘验已记录结果（%(o)s）。") % {"o": inspection.get_outcome_display()}, "recorded")
+    if not inspection.proposed_outcome:
+        return _conflict(_("该次勘验没有等待会签的记录。"), "nothing_to_cosign")
+    if inspection.recorded_by_id == user.pk:
+        return _rule(_("勘验记录须由另一名勘验人员会签，记录人本人不能会签或退回。"), "separation")
     return ALLOWED
 
 
@@ -366,6 +392,12 @@ class Abilities:
         self.reinspect = schedulable and self.to_reinspect is not None
         self.record = (case.stage == Stage.INSPECTION and self.pending is not None
                        and bool(can_record_result(self.pending, user)))
+        self.cosign = (case.stage == Stage.INSPECTION and self.pending is not None
+                       and bool(can_cosign(self.pending, user)))
+        # Why an inspector of the pending visit cannot record now (e.g. before the visit's date), for the page.
+        self.record_refusal = ""
+        if self.inspector_here and not self.record and not self.cosign and case.stage == Stage.INSPECTION:
+            self.record_refusal = can_record_result(self.pending, user).reason
         self.legal_review = self.queue == "legal_review" and bool(can_legal_review(case, user))
         self.decide = self.queue == "decision" and bool(can_decide(case, user))
         acting = self.worker and not self.separation and bool(can_send_back(case, user))

@@ -128,7 +128,7 @@ def inspections_for(user: User, *, open_only: bool = True) -> QuerySet[Inspectio
     visits = Inspection.objects.filter(Q(inspectors=user) | Q(scheduled_by=user)).distinct()
     if open_only:
         visits = visits.filter(outcome="")
-    return visits.prefetch_related("cases__application", "cases__item_version", "inspectors").order_by(
+    return visits.select_related("recorded_by").prefetch_related("cases__application", "cases__item_version", "inspectors").order_by(
         "scheduled_on", "id")
 
 
@@ -145,7 +145,7 @@ def case_detail(user: User, pk: int) -> ApprovalCase | None:
                                                              "application__filed_by")
             .prefetch_related(
                 Prefetch("inspections", queryset=Inspection.objects.prefetch_related("inspectors", "evidence", "cases")
-                         .select_related("scheduled_by", "recorded_by").order_by("scheduled_on", "id")),
+                         .select_related("scheduled_by", "recorded_by", "cosigned_by").order_by("scheduled_on", "id")),
                 Prefetch("legal_reviews", queryset=LegalReview.objects.select_related("reviewer")),
                 Prefetch("extensions", queryset=ExtensionRequest.objects.select_related(
                     "requested_by", "decided_by", "notice")),

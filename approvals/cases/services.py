@@ -388,17 +388,14 @@ def _store_evidence(inspection: Inspection, files, by: User, stored: list) -> li
 
 def record_inspection_result(inspection: Inspection, by: User, findings: str, outcome: str, *,
                              rectify_deadline: date | None = None, evidence=(), request=None) -> Inspection:
-    """The inspectors' findings and outcome, with photos and videos (type sniffed, size capped, stored under
-    generated names). pass: each case moves on (legal review or decision); fail: to the decision (a denial is
-    expected); rectify: a deadline, the cases stay in inspection until the re-inspection."""
+    """One inspector records the findings and outcome, with photos and videos (type sniffed, size capped, stored
+    under generated names), on or after the visit's date. The record awaits the other inspector's co-signature
+    (会签, Art. 34: at least two staff on site): nothing happens to the cases until `cosign_inspection`."""
     findings = _required_text(findings, _("请填写勘验情况。"), "findings")
     if outcome not in Inspection.Outcome.values:
         raise DomainError(_("请选择勘验结论。"), code="outcome")
     if outcome == Inspection.Outcome.RECTIFY:
-        if rectify_deadline is None or rectify_deadline <= clock.today():
-            raise DomainError(_("限期整改须指定晚于今天的整改期限。"), code="deadline")
-        if rectify_deadline > clock.today() + timedelta(days=MAX_RECTIFY_DAYS):
-            raise DomainError(_("整改期限不能超过一年。"), code="deadline")
+        _check_rectify_deadline(rectify_deadline)
     else:
         rectify_deadline = None
     stored: list = []
@@ -408,34 +405,94 @@ def record_inspection_result(inspection: Inspection, by: User, findings: str, ou
             policy.can_record_result(inspection, by).enforce()
             cases = [_lock(pk) for pk in sorted(inspection.cases.values_list("pk", flat=True))]
             files = _store_evidence(inspection, evidence, by, stored)
-            inspection.outcome, inspection.findings, inspection.rectify_deadline = outcome, findings, rectify_deadline
+            inspection.proposed_outcome, inspection.findings = outcome, findings
+            inspection.rectify_deadline = rectify_deadline
             inspection.recorded_by, inspection.recorded_at = by, timezone.now()
-            inspection.save(update_fields=["outcome", "findings", "rectify_deadline", "recorded_by", "recorded_at"])
+            inspection.return_comment = ""
+            inspection.save(update_fields=["proposed_outcome", "findings", "rectify_deadline", "recorded_by",
+                                           "recorded_at", "return_comment"])
             for case in cases:
-                if case.stage != Stage.INSPECTION:
-                    continue  # withdrawn or terminated meanwhile
-                before = case.stage
-                if outcome == Inspection.Outcome.PASS:
-                    _transition(case, "to_legal_review" if case.needs_legal_review else "to_decision")
-                    _hold(case, None)
-                elif outcome == Inspection.Outcome.FAIL:
-                    _transition(case, "to_decision")
-                    _hold(case, None)
-                _save(case, ["stage", "assignee", "claimed_at"])
-                record_audit(by, "inspection_result", case, from_state=before, to_state=case.stage, opinion=findings,
-                             request=request, data={"inspection": inspection.pk, "result": outcome,
-                                                    "rectify_deadline": rectify_deadline.isoformat()
-                                                    if rectify_deadline else None,
-                                                    "evidence": [str(f.public_id) for f in files]})
-            if outcome == Inspection.Outcome.RECTIFY:
-                for application in {c.application_id: c.application for c in cases}.values():
-                    app_services.notify_applicant(application, _("现场勘验：限期整改"), _(
-                        "请于 %(d)s 前完成整改，届时工作人员将现场复查。整改意见：%(f)s") % {
-                        "d": rectify_deadline, "f": findings[:100]})
+                record_audit(by, "inspection_recorded", case, from_state=case.stage, to_state=case.stage,
+                             opinion=findings, request=request,
+                             data={"inspection": inspection.pk, "result": outcome,
+                                   "rectify_deadline": rectify_deadline.isoformat() if rectify_deadline else None,
+                                   "evidence": [str(f.public_id) for f in files]})
+            for person in inspection.inspectors.all():
+                if person.pk != by.pk:
+                    _notify_staff(person, _("勘验记录待会签"), _("%(p)s 已记录 %(d)s 在%(w)s的勘验结果（%(o)s），请会签。") % {
+                        "p": by, "d": inspection.scheduled_on, "w": inspection.place,
+                        "o": Inspection.Outcome(outcome).label}, cases[0] if cases else None,
+                        dedupe_key=f"inspection-cosign:{inspection.pk}:{inspection.recorded_at.isoformat()}")
     except BaseException:
         for storage, path in stored:
             storage.delete(path)
         raise
+    return inspection
+
+
+def _check_rectify_deadline(rectify_deadline: date | None) -> None:
+    if rectify_deadline is None or rectify_deadline <= clock.today():
+        raise DomainError(_("限期整改须指定晚于今天的整改期限。"), code="deadline")
+    if rectify_deadline > clock.today() + timedelta(days=MAX_RECTIFY_DAYS):
+        raise DomainError(_("整改期限不能超过一年。"), code="deadline")
+
+
+@transaction.atomic
+def cosign_inspection(inspection: Inspection, by: User, *, request=None) -> Inspection:
+    """The other inspector confirms the record (会签); only now the result takes effect on every case the visit
+    covers. pass: each case moves on (legal review or decision); fail: to the decision (a denial is expected);
+    rectify: the cases stay in inspection until the re-inspection."""
+    inspection = Inspection.objects.select_for_update().get(pk=inspection.pk)
+    policy.can_cosign(inspection, by).enforce()
+    outcome, findings, rectify_deadline = inspection.proposed_outcome, inspection.findings, inspection.rectify_deadline
+    if outcome == Inspection.Outcome.RECTIFY and (rectify_deadline is None or rectify_deadline <= clock.today()):
+        raise DomainError(_("记录中的整改期限（%(d)s）已不晚于今天，请退回记录人重新确定整改期限。"), code="deadline",
+                          params={"d": rectify_deadline})
+    cases = [_lock(pk) for pk in sorted(inspection.cases.values_list("pk", flat=True))]
+    inspection.outcome, inspection.proposed_outcome = outcome, ""
+    inspection.cosigned_by, inspection.cosigned_at = by, timezone.now()
+    inspection.save(update_fields=["outcome", "proposed_outcome", "cosigned_by", "cosigned_at"])
+    evidence = [str(e.public_id) for e in inspection.evidence.all()]
+    for case in cases:
+        if case.stage != Stage.INSPECTION:
+            continue  # withdrawn or terminated meanwhile
+        before = case.stage
+        if outcome == Inspection.Outcome.PASS:
+            _transition(case, "to_legal_review" if case.needs_legal_review else "to_decision")
+            _hold(case, None)
+        elif outcome == Inspection.Outcome.FAIL:
+            _transition(case, "to_decision")
+            _hold(case, None)
+        _save(case, ["stage", "assignee", "claimed_at"])
+        record_audit(by, "inspection_result", case, from_state=before, to_state=case.stage, opinion=findings,
+                     request=request, data={"inspection": inspection.pk, "result": outcome, "cosigned": True,
+                                            "recorded_by": inspection.recorded_by_id, "cosigned_by": by.pk,
+                                            "rectify_deadline": rectify_deadline.isoformat()
+                                            if rectify_deadline else None,
+                                            "evidence": evidence})
+    if outcome == Inspection.Outcome.RECTIFY:
+        for application in {c.application_id: c.application for c in cases}.values():
+            app_services.notify_applicant(application, _("现场勘验：限期整改"), _(
+                "请于 %(d)s 前完成整改，届时工作人员将现场复查。整改意见：%(f)s") % {
+                "d": rectify_deadline, "f": findings[:100]})
+    return inspection
+
+
+@transaction.atomic
+def return_inspection_record(inspection: Inspection, by: User, comment: str, *, request=None) -> Inspection:
+    """The other inspector does not confirm the record (退回) and says why; the recorder may record again."""
+    comment = _required_text(comment, _("退回须写明意见。"), "comment")
+    inspection = Inspection.objects.select_for_update().get(pk=inspection.pk)
+    policy.can_cosign(inspection, by).enforce()
+    cases = [_lock(pk) for pk in sorted(inspection.cases.values_list("pk", flat=True))]
+    proposed, recorder = inspection.proposed_outcome, inspection.recorded_by
+    inspection.proposed_outcome, inspection.return_comment = "", comment
+    inspection.save(update_fields=["proposed_outcome", "return_comment"])
+    for case in cases:
+        record_audit(by, "inspection_record_returned", case, from_state=case.stage, to_state=case.stage,
+                     opinion=comment, request=request,
+                     data={"inspection": inspection.pk, "result": proposed, "recorded_by": recorder.pk})
+    _notify_staff(recorder, _("勘验记录被退回"), comment[:200], cases[0] if cases else None)
     return inspection
 
 

@@ -12,6 +12,7 @@ urlpatterns = [
            name=f"case_{action}") for action in views.ACTION_FORMS],
     path("cases/inspections/", views.inspections, name="case_inspections"),
     path("cases/inspections/<int:pk>/result/", views.inspection_result, name="case_inspection_result"),
+    path("cases/inspections/<int:pk>/cosign/", views.inspection_cosign, name="case_inspection_cosign"),
     path("cases/inspections/<int:pk>/reinspect/", views.reinspect, name="case_reinspect"),
     path("cases/evidence/<uuid:public_id>/", views.evidence, name="case_evidence"),
     path("cases/extensions/", views.extensions, name="case_extensions"),

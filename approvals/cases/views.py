@@ -33,7 +33,8 @@ QUEUE_LABELS = dict(forms.QUEUE_CHOICES)
 # Audit actions of a case as the history shows them.
 ACTION_LABELS = {
     "case_open": _("受理，案件生成"), "case_claim": _("认领"), "case_release": _("释放"),
-    "case_review": _("审查"), "inspection_scheduled": _("安排现场勘验"), "inspection_result": _("记录勘验结果"),
+    "case_review": _("审查"), "inspection_scheduled": _("安排现场勘验"), "inspection_result": _("勘验结果会签生效"),
+    "inspection_recorded": _("记录勘验结果（待会签）"), "inspection_record_returned": _("退回勘验记录"),
     "legal_review": _("法制审核通过"), "legal_review_return": _("法制审核退回"), "case_send_back": _("退回"),
     "case_approve": _("准予许可"), "case_deny": _("不予许可"), "case_terminate": _("终止办理"),
     "extension_request": _("申请延期"), "extension_approve": _("批准延期"), "extension_refuse": _("不批准延期"),
@@ -156,6 +157,8 @@ def _action_forms(case, can: policy.Abilities, user) -> dict:
         built["reinspect"] = forms.ReinspectionForm(prefix="reinspect", initial={"place": can.to_reinspect.place})
     if can.record:
         built["result"] = forms.InspectionResultForm(prefix="result")
+    if can.cosign:
+        built["cosign"] = forms.CosignForm(prefix="cosign")
     if can.legal_review:
         built["legal"] = forms.LegalReviewForm(initial=version, prefix="legal")
     if can.decide:
@@ -337,8 +340,46 @@ def inspection_result(request, pk: int):
         bound = {} if isinstance(exc, Conflict) else {"result": form}
         return _render_case(request, _case(request, case_pk), bound=bound, problems=error_messages(exc),
                             status=problem_status(exc))
-    messages.success(request, _("已记录勘验结果：%(o)s。") % {"o": Inspection.Outcome(data["outcome"]).label})
+    messages.success(request, _("已记录勘验结果：%(o)s，待另一名勘验人员会签后生效。") % {
+        "o": Inspection.Outcome(data["outcome"]).label})
     return redirect("approvals:case", pk=case_pk)
+
+
+@require_POST
+@staff_required
+def inspection_cosign(request, pk: int):
+    """The other inspector confirms (会签) or returns (退回) the recorded result, from the case page or from
+    我的勘验 (`back=list`)."""
+    inspection = _inspection(request, pk)
+    case_pk = _back_case(request, inspection)
+    to_list = request.POST.get("back") == "list"
+    form = forms.CosignForm(request.POST, prefix="cosign")
+
+    def refused(problems, status, bound):
+        if to_list:
+            for problem in problems:
+                messages.error(request, problem)
+            return redirect("approvals:case_inspections")
+        return _render_case(request, _case(request, case_pk), bound=bound, problems=problems, status=status)
+
+    if not form.is_valid():
+        problems = [str(e) for errors in form.errors.values() for e in errors]
+        return refused(problems, 400, {"cosign": form})
+    try:
+        if form.cleaned_data["decision"] == "cosign":
+            inspection = services.cosign_inspection(inspection, request.user, request=request)
+            done = _("已会签，勘验结果（%(o)s）生效。") % {"o": inspection.get_outcome_display()}
+        else:
+            services.return_inspection_record(inspection, request.user, form.cleaned_data["comment"], request=request)
+            done = _("已退回勘验记录，记录人可重新记录。")
+    except (ValidationError, PermissionDenied) as exc:
+        return refused(error_messages(exc), problem_status(exc), {} if isinstance(exc, Conflict) else {"cosign": form})
+    messages.success(request, done)
+    if to_list:
+        return redirect("approvals:case_inspections")
+    if policy.visible_cases(request.user).filter(pk=case_pk).exists():
+        return redirect("approvals:case", pk=case_pk)
+    return redirect("approvals:case_inspections")
 
 
 @require_POST
@@ -365,6 +406,11 @@ def reinspect(request, pk: int):
 def inspections(request):
     """The person's site visits still to be recorded (as inspector or as the one who planned them)."""
     page = Paginator(selectors.inspections_for(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    for visit in page.object_list:  # what this person may do on each visit now (the services' own verdicts)
+        record = policy.can_record_result(visit, request.user)
+        visit.can_record, visit.too_early = bool(record), record.code == "too_early"
+        visit.can_cosign = bool(policy.can_cosign(visit, request.user))
+        visit.first_case = next(iter(visit.cases.all()), None)
     return render(request, "approvals/cases/inspections.html", {
         "page": page, "query_string": querystring_without_page(request)})
 

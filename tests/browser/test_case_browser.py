@@ -1,6 +1,6 @@
 """In a real headless Chromium (issue 5, "Done when"): one bundle of two items (both need an on-site inspection,
 one also legal review), accepted at intake, walks through review by officer A, one merged inspection of both
-cases by inspectors B and C with a rectification (photo evidence) and a re-inspection that passes, legal review
+cases by inspectors B and C (each record co-signed by the other) with a rectification (photo evidence) and a re-inspection that passes, legal review
 by the legal reviewer, and a decision on each item by certifier D; the application arrives at the issuing window
 (the applicant's page says so). Four different officers, as the four-way separation requires."""
 from datetime import timedelta
@@ -41,7 +41,7 @@ def test_a_bundle_walks_from_acceptance_through_every_stage_to_the_issuing_windo
     application = flow.accepted(bundle=app_testing.make_bundle("我要开饭店", [hygiene, food]))
     cases = list(ApprovalCase.objects.filter(application=application).order_by("id"))
     assert len(cases) == 2 and all(c.stage == Stage.RECEIVED for c in cases)
-    tomorrow = (clock.today() + timedelta(days=1)).isoformat()
+    today = clock.today().isoformat()
 
     # Officer A reviews both cases, taking them one by one from the review queue.
     switch_to(page, sign_in, flow.reviewer)
@@ -62,7 +62,7 @@ def test_a_bundle_walks_from_acceptance_through_every_stage_to_the_issuing_windo
     other = next(c.pk for c in cases if c.pk != first)
     form = page.get_by_test_id("action-inspect")
     assert form.locator(f"input[name=inspect-inspectors][value='{flow.reviewer.pk}']").count() == 0  # 四分离
-    form.locator("input[name=inspect-scheduled_on]").fill(tomorrow)
+    form.locator("input[name=inspect-scheduled_on]").fill(today)
     form.locator("input[name=inspect-place]").fill("宝塔区枣园路 8 号丽华小吃店")
     form.locator(f"input[name=inspect-inspectors][value='{flow.inspector1.pk}']").check()
     form.locator(f"input[name=inspect-inspectors][value='{flow.inspector2.pk}']").check()
@@ -91,11 +91,17 @@ def test_a_bundle_walks_from_acceptance_through_every_stage_to_the_issuing_windo
     response = page.request.get(evidence.get_attribute("href"))
     assert response.status == 200 and response.body() == JPEG
 
-    # Inspector B plans the re-inspection (same inspectors) and records the pass.
+    # Inspector B co-signs C's record from 我的勘验 (会签): now the rectification takes effect.
     switch_to(page, sign_in, flow.inspector1)
+    page.goto("/office/cases/inspections/")
+    page.get_by_test_id("cosign").first.click()
+    page.wait_for_load_state("domcontentloaded")
+    assert "已会签" in page.locator(".messages").inner_text()
+
+    # Inspector B plans the re-inspection (same inspectors) and records the pass.
     page.goto(f"/office/cases/{first}/")
     again = page.get_by_test_id("action-reinspect")
-    again.locator("input[name=reinspect-scheduled_on]").fill(tomorrow)
+    again.locator("input[name=reinspect-scheduled_on]").fill(today)
     again.get_by_role("button", name="安排复查").click()
     page.wait_for_load_state("domcontentloaded")
     result = page.get_by_test_id("action-result")
@@ -104,6 +110,14 @@ def test_a_bundle_walks_from_acceptance_through_every_stage_to_the_issuing_windo
     result.get_by_role("button", name="提交勘验结果").click()
     page.wait_for_load_state("domcontentloaded")
     assert "合格" in page.locator(".messages").inner_text()
+    # Inspector C co-signs it on the case page.
+    switch_to(page, sign_in, flow.inspector2)
+    page.goto(f"/office/cases/{first}/")
+    cosign = page.get_by_test_id("action-cosign")
+    cosign.locator("input[name=cosign-decision][value=cosign]").check()
+    cosign.get_by_role("button", name="提交会签意见").click()
+    page.wait_for_load_state("domcontentloaded")
+    assert "已会签" in page.locator(".messages").inner_text()
     assert Inspection.objects.count() == 2 and Inspection.objects.filter(outcome="pass").count() == 1
     stages = {c.item_id: c.stage for c in ApprovalCase.objects.filter(application=application)}
     assert stages == {hygiene.pk: Stage.LEGAL_REVIEW, food.pk: Stage.DECISION}
