@@ -357,6 +357,50 @@ def sweep_overdue_tolerated_materials(today: date | None = None) -> int:
     return len(rows)
 
 
+# --- 补正收件: the window takes the papers a walk-in applicant owes ------------------------------------------------
+
+
+def open_supplement(application: Application):
+    """The application's open supplement notice (一次性告知), or None."""
+    return application.supplement_requests.filter(answered_at__isnull=True, lapsed_at__isnull=True).first()
+
+
+def upload_supplement(application: Application, material: ApplicationMaterial, clerk: User, uploaded, *,
+                      request=None):
+    """代为补正: the clerk attaches a scan of a material the applicant brought to the window, for a material the
+    open notice lists. The upload itself (type, size, storage, its audit row naming the clerk) is
+    applications.services.upload_file, the outermost transaction so a refused upload leaves no bytes behind;
+    a second audit row says the clerk did it on the applicant's behalf."""
+    supplement = open_supplement(application)
+    policy.can_take_supplement(application, clerk, supplement).enforce()
+    if not supplement.items.filter(material_id=material.pk).exists():
+        raise DomainError(_("“%(name)s”不在补正告知书所列的材料中。"), code="not_listed", params={"name": material.name})
+    record = app_services.upload_file(application, material, clerk, uploaded, request=request)
+    with transaction.atomic():
+        record_audit(clerk, "supplement_on_behalf", application, request=request,
+                     opinion=_("代为补正：%(m)s") % {"m": material.name},
+                     data={"file": str(record.public_id), "material": material.name})
+    return record
+
+
+@transaction.atomic
+def resubmit_on_behalf(application: Application, clerk: User, *, request=None) -> Application:
+    """代为提交补正: every material the notice lists has a new file; the application goes back to the intake
+    queue (applications.services.resubmit, its audit row naming the clerk). Refused once the limit has passed:
+    the application then lapses by the sweep."""
+    policy.may_act(clerk).enforce()
+    locked = Application.objects.select_for_update(of=("self",)).select_related("applicant").get(pk=application.pk)
+    supplement = open_supplement(locked)
+    policy.can_take_supplement(locked, clerk, supplement).enforce()
+    resubmitted = app_services.resubmit(locked, clerk, request=request)
+    record_audit(clerk, "supplement_on_behalf", resubmitted, request=request, opinion=_("代为提交补正"),
+                 data={"supplement": supplement.pk, "due_date": supplement.due_date.isoformat()})
+    app_services.notify_applicant(resubmitted, _("补正材料已在窗口提交"), _(
+        "办件 %(n)s 的补正材料已由窗口工作人员代为提交，进入受理；受理期限 %(d)s。") % {
+        "n": resubmitted.case_number, "d": resubmitted.intake_due_date})
+    return resubmitted
+
+
 # --- the issuing window (统一窗口出件) -------------------------------------------------------------------------------
 
 
