@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
+from django.utils import timezone
 
 from applications import services as app_services
 from applications import testing as app_testing
@@ -123,3 +124,38 @@ def test_the_pages_find_upload_and_resubmit(client, clerk, make_user):
     client.force_login(admin)
     assert client.get(url).status_code == 200
     assert client.post(url, {"action": "resubmit"}).status_code == 403
+
+
+def test_a_paper_original_seen_answers_the_entry_and_the_application_can_then_be_accepted(clerk, make_user):
+    application, missing = walk_in_awaiting_supplement(clerk, serial=45)
+    with pytest.raises(DomainError, match="原件核验说明"):
+        intake_services.record_original_seen(application, missing, clerk, "  ")
+    item = intake_services.record_original_seen(application, missing, clerk, "原件已核验，退还申请人")
+    assert item.original_checked_by == clerk and item.original_checked_at is not None
+    resubmitted = intake_services.resubmit_on_behalf(application, clerk)
+    assert resubmitted.status == Status.SUBMITTED
+    assert ("supplement_original_checked", clerk.pk, f"已核验纸质原件：{missing.name}（原件已核验，退还申请人）") in actions(
+        application)
+    other_clerk = make_user(Role.WINDOW_CLERK)
+    intake_services.accept(Application.objects.get(pk=application.pk), other_clerk)  # no scan, the original seen
+    assert Application.objects.get(pk=application.pk).status == Status.ACCEPTED
+
+
+def test_without_a_scan_or_an_original_the_application_still_cannot_be_accepted(clerk):
+    """The control for the test above: the original seen is what lets acceptance through."""
+    application, missing = walk_in_awaiting_supplement(clerk, serial=46)
+    SupplementRequest.objects.filter(application=application).update(answered_at=timezone.now())
+    Application.objects.filter(pk=application.pk).update(status=Status.SUBMITTED)
+    with pytest.raises(DomainError, match=missing.name):
+        intake_services.accept(Application.objects.get(pk=application.pk), clerk)
+
+
+def test_the_page_records_a_paper_original_seen(client, clerk):
+    application, missing = walk_in_awaiting_supplement(clerk, serial=47)
+    client.force_login(clerk)
+    url = reverse("approvals:supplement", args=[application.pk])
+    client.post(url, {"action": "original", "material": missing.pk, "note": "原件已核验"})
+    page = client.get(url).content.decode()
+    assert "已核验纸质原件" in page and "原件已核验" in page
+    client.post(url, {"action": "resubmit"})
+    assert Application.objects.get(pk=application.pk).status == Status.SUBMITTED

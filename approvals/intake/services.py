@@ -75,9 +75,17 @@ def registry_proved(materials) -> set[int]:
             if reading.is_valid}
 
 
+def originals_seen(application: Application) -> set[int]:
+    """The materials whose paper original a clerk saw at the window to answer a supplement notice (补正收件)."""
+    from applications.models import SupplementItem
+
+    return set(SupplementItem.objects.filter(request__application=application, request__answered_at__isnull=False,
+                                             original_checked_at__isnull=False).values_list("material_id", flat=True))
+
+
 def _missing_required(application: Application, excused: set[int] = frozenset()) -> list[str]:
     materials = list(application.materials.all())
-    proved = registry_proved(materials)
+    proved = registry_proved(materials) | originals_seen(application)
     return [
         m.name for m in materials
         if m.asked and m.required and not m.files.all() and m.pk not in excused and m.pk not in proved
@@ -399,6 +407,16 @@ def resubmit_on_behalf(application: Application, clerk: User, *, request=None) -
         "办件 %(n)s 的补正材料已由窗口工作人员代为提交，进入受理；受理期限 %(d)s。") % {
         "n": resubmitted.case_number, "d": resubmitted.intake_due_date})
     return resubmitted
+
+
+@transaction.atomic
+def record_original_seen(application: Application, material: ApplicationMaterial, clerk: User, note: str, *,
+                         request=None):
+    """代为补正 with the paper original seen (已核验纸质原件) instead of a scan, with the clerk's note."""
+    policy.may_act(clerk).enforce()
+    locked = Application.objects.select_for_update(of=("self",)).select_related("applicant").get(pk=application.pk)
+    policy.can_take_supplement(locked, clerk, open_supplement(locked)).enforce()
+    return app_services.record_supplement_original(locked, material, clerk, note, request=request)
 
 
 # --- the issuing window (统一窗口出件) -------------------------------------------------------------------------------

@@ -155,8 +155,9 @@ def _decorate(application, user) -> None:
         material.registry_certificate = found[0] if found else None
         material.registry_reading = reading_label(found[1].code) if found else ""
         material.registry_valid = bool(found) and found[1].is_valid
+    seen = services.originals_seen(application)
     application.missing_required = [m for m in materials if m.asked and m.required and not m.files.all()
-                                    and not m.registry_valid]
+                                    and not m.registry_valid and m.pk not in seen]
     application.tolerable_materials = [m for m in materials if m.tolerable and m.asked]
     application.tolerance_allowed = bool(application.tolerable_materials) and all(
         v.snapshot.get("tolerance_allowed") for v in versions)
@@ -477,6 +478,19 @@ def supplement(request, pk: int):
             else:
                 messages.success(request, _("已上传“%(m)s”的补正材料。") % {"m": material.name})
             return redirect(reverse("approvals:supplement", args=[pk]) + f"#material-{material.pk}")
+        if action == "original":
+            material = application.materials.filter(pk=request.POST.get("material") or 0).first() if (
+                request.POST.get("material") or "").isdigit() else None
+            if material is None:
+                raise Http404(_("材料不存在。"))
+            try:
+                services.record_original_seen(application, material, request.user, request.POST.get("note", ""),
+                                              request=request)
+            except (ValidationError, PermissionDenied) as exc:
+                flash_error(request, exc)
+            else:
+                messages.success(request, _("已记录“%(m)s”已核验纸质原件。") % {"m": material.name})
+            return redirect(reverse("approvals:supplement", args=[pk]) + f"#material-{material.pk}")
         if action == "resubmit":
             try:
                 services.resubmit_on_behalf(application, request.user, request=request)
@@ -499,7 +513,7 @@ def supplement(request, pk: int):
     return render(request, "approvals/intake/supplement.html", {
         "application": application, "applicant": application.applicant, "row": row, "materials": materials,
         "listed": listed, "may_act": verdict, "is_clerk": request.user.has_role(Role.WINDOW_CLERK),
-        "ready": bool(materials) and all(m["new_files"] for m in materials),
+        "ready": bool(materials) and all(m["new_files"] or m["item"].original_checked_at for m in materials),
     })
 
 
