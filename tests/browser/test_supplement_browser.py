@@ -38,8 +38,13 @@ def test_a_clerk_takes_the_owed_papers_of_a_walk_in_and_resubmits_them(page, sig
     assert row.count() == 1 and row.get_attribute("data-case") == application.case_number
     text = row.inner_text()
     assert missing.name in text and "未提交" in text and "剩余" in text
+    page.set_viewport_size({"width": 390, "height": 844})  # the window's tablet or a phone: no sideways scroll
+    assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
     row.locator("[data-testid=open-supplement]").click()
     page.wait_for_selector("[data-testid=supplement-page]")
+    wide = (page.evaluate("""[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > innerWidth).map(e => e.tagName + '.' + e.className + '#' + e.id + ' ' + Math.round(e.getBoundingClientRect().right)).slice(0, 15)"""))
+    assert page.evaluate("document.documentElement.scrollWidth <= innerWidth"), wide
+    page.set_viewport_size({"width": 1280, "height": 900})
     assert page.locator("[data-testid=case-number]").inner_text() == application.case_number
     assert page.locator("[data-testid=resubmit-on-behalf]").is_disabled()  # nothing brought yet
 
