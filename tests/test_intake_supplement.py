@@ -110,6 +110,7 @@ def test_the_pages_find_upload_and_resubmit(client, clerk, make_user):
     assert application.case_number in found and missing.name in found and "剩余" in found
 
     url = reverse("approvals:supplement", args=[application.pk])
+    assert url in client.get(reverse("approvals:intake", args=[application.pk])).content.decode()
     page = client.get(url).content.decode()
     assert missing.name in page and "代为提交补正" in page and "待补交" in page
     response = client.post(url, {"action": "upload", "material": missing.pk, "file": pdf_upload("补交件.pdf")})
