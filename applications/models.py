@@ -520,6 +520,11 @@ class SupplementItem(models.Model):
     request = models.ForeignKey(SupplementRequest, on_delete=models.CASCADE, related_name="items")
     material = models.ForeignKey(ApplicationMaterial, on_delete=models.CASCADE, related_name="supplement_items")
     reason = models.CharField(_("补正原因"), max_length=300)
+    # 补正收件 at the window: the clerk saw the paper original instead of taking a scan (who, when, a note).
+    original_checked_at = models.DateTimeField(_("纸质原件核验时间"), null=True, blank=True)
+    original_checked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                                            blank=True, related_name="+")
+    original_note = models.CharField(_("原件核验说明"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("补正事项")

@@ -860,7 +860,8 @@ def resubmit(application: Application, user: User, *, request=None) -> Applicati
         raise Conflict(_("该申请当前没有待补正的通知。"), code="no_request")
     unanswered = [
         item.material.name for item in open_request.items.select_related("material")
-        if not item.material.files.filter(uploaded_at__gte=open_request.requested_at).exists()
+        if item.original_checked_at is None
+        and not item.material.files.filter(uploaded_at__gte=open_request.requested_at).exists()
     ]
     if unanswered:
         raise DomainError(_("以下补正材料尚未上传：%(m)s。"), code="unanswered", params={"m": "、".join(unanswered)})
@@ -873,6 +874,32 @@ def resubmit(application: Application, user: User, *, request=None) -> Applicati
     record_audit(user, "resubmit", application, from_state=before, to_state=after, request=request,
                  data={"intake_due": application.intake_due_date.isoformat()})
     return application
+
+
+@transaction.atomic
+def record_supplement_original(application: Application, material: ApplicationMaterial, clerk: User, note: str, *,
+                               request=None) -> SupplementItem:
+    """补正收件: a window clerk saw the paper original of a material the open supplement notice lists (instead of
+    a scan); it answers that entry. Only a clerk who may file for the application (a walk-in) records it."""
+    if not clerk.has_role(Role.WINDOW_CLERK):
+        raise PermissionDenied(_("只有综合窗口受理人员可以核验纸质原件。"))
+    _require_edit(clerk, application)
+    note = (note or "").strip()
+    if not note:
+        raise DomainError(_("请填写原件核验说明（如证件名称、编号、原件已退还申请人）。"), code="note")
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    open_request = _open_supplement(application)
+    if application.status != Status.SUPPLEMENT_REQUESTED or open_request is None:
+        raise Conflict(_("该申请当前没有待补正的通知。"), code="no_request")
+    item = open_request.items.select_related("material").filter(material_id=material.pk).first()
+    if item is None:
+        raise DomainError(_("“%(name)s”不在补正告知书所列的材料中。"), code="not_listed", params={"name": material.name})
+    item.original_checked_at, item.original_checked_by, item.original_note = timezone.now(), clerk, note[:200]
+    item.save(update_fields=["original_checked_at", "original_checked_by", "original_note"])
+    record_audit(clerk, "supplement_original_checked", application, request=request,
+                 opinion=_("已核验纸质原件：%(m)s（%(n)s）") % {"m": material.name, "n": item.original_note},
+                 data={"material": material.name, "supplement": open_request.pk})
+    return item
 
 
 @transaction.atomic

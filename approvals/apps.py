@@ -22,7 +22,8 @@ class ApprovalsConfig(AppConfig):
         navigation.register(_("许可公示"), "publicity:index", public=True, order=20)
         navigation.register(_("受理队列"), "approvals:queue", roles=[Role.WINDOW_CLERK], order=10)
         navigation.register(_("窗口收件"), "approvals:walk_in", roles=[Role.WINDOW_CLERK], order=11)
-        navigation.register(_("统一出件"), "approvals:issuing_queue", roles=[Role.WINDOW_CLERK], order=12)
+        navigation.register(_("补正收件"), "approvals:supplements", roles=[Role.WINDOW_CLERK], order=12)
+        navigation.register(_("统一出件"), "approvals:issuing_queue", roles=[Role.WINDOW_CLERK], order=13)
         dashboard.register_panel(Role.WINDOW_CLERK, "approvals/panels/intake_queue.html", panels.intake_queue,
                                  order=10)
         dashboard.register_panel(Role.WINDOW_CLERK, "approvals/panels/issuing_window.html", panels.issuing_window,

@@ -454,6 +454,10 @@ ROWS = [
     page("approvals:intake", "GET", INTAKE_LOOK, APP),
     page("approvals:claim", "POST", INTAKE_ACT, APP),
     page("approvals:release", "POST", INTAKE_ACT, APP),
+    # 补正收件: the world's application is accepted (not waiting for a supplement), so a clerk's POST is refused
+    # by state (a message on the page, not by sight)
+    page("approvals:supplement", "GET", INTAKE_LOOK, APP),
+    page("approvals:supplement", "POST", INTAKE_ACT, APP, lambda w: {"action": "resubmit"}),
     page("approvals:outcome", "POST", INTAKE_ACT, lambda w: {"pk": w.application.pk, "name": "accept"},
          lambda w: {"accept-opinion": "材料齐全，符合法定形式"}),
     # the issuing window: the world's application is still accepted, so a clerk's handover is refused by state (409)

@@ -222,3 +222,12 @@ class WalkInUploadForm(forms.Form):
         "required": _("请选择要上传的扫描件。"), "empty": _("上传的文件是空文件。"),
         "invalid": _("没有收到文件，请重新选择。"),
     })
+
+
+class SupplementFilterForm(forms.Form):
+    q = forms.CharField(label=_("办件编号、证件号码或申请人"), max_length=50, required=False,
+                        widget=forms.TextInput(attrs={"type": "search",
+                                                      "placeholder": _("办件编号、身份证号码或申请人姓名")}))
+
+    def query(self) -> str:
+        return (self.cleaned_data.get("q") or "").strip() if self.is_valid() else ""

@@ -107,3 +107,33 @@ def can_hand_over(application: Application, clerk: User, handover: Handover | No
         return ALLOWED if is_clerk(clerk) else forbidden(_("只有综合窗口受理人员可以办理统一出件。"))
 
     return first_refusal(clerk_role, not_handed_over, decided, no_conflict_of_interest)
+
+
+def can_take_supplement(application: Application, clerk: User, supplement, *, today=None) -> Verdict:
+    """补正收件 on the (locked) application: the clerk role, a walk-in application waiting for its supplement
+    with the notice still open, the limit not passed (past it the application lapses by the sweep), and 回避.
+    An application filed online is answered by its applicant online."""
+
+    def walk_in():
+        if application.channel != Channel.WINDOW:
+            return forbidden(_("该申请为网上申请，请申请人在网上补正材料；窗口只能为窗口收件的申请代为补正。"))
+        return ALLOWED
+
+    def waiting():
+        if application.status != Status.SUPPLEMENT_REQUESTED or supplement is None:
+            return conflict(_("办件 %(n)s 当前状态为“%(s)s”，没有待补正的告知，不能代为补正。") % {
+                "n": application, "s": application.get_status_display()}, "no_request")
+        return ALLOWED
+
+    def within_limit():
+        if supplement.due_date < (today or timezone.localdate()):
+            return conflict(_("补正期限已于 %(d)s 届满，申请人逾期未补正，申请将终止办理；不能再代为补正。") % {
+                "d": supplement.due_date}, "lapsed")
+        return ALLOWED
+
+    def no_conflict_of_interest():
+        if app_services.represents(clerk, application.applicant_id):
+            return forbidden(_("不得为本人或本人所代表主体代为补正（回避）。"))
+        return ALLOWED
+
+    return first_refusal(lambda: may_act(clerk), walk_in, waiting, within_limit, no_conflict_of_interest)

@@ -190,3 +190,62 @@ def issuing_rows(applications, on: date | None = None) -> list[IssuingRow]:
 
 def handover_of(application: Application) -> Handover | None:
     return Handover.objects.select_related("recorded_by").filter(application=application).first()
+
+
+# --- 补正收件 (the window takes the papers a walk-in applicant owes) ---------------------------------------------
+
+
+def awaiting_supplement(query: str = "") -> QuerySet[Application]:
+    """Walk-in applications waiting for the applicant's supplement, the nearest limit first; `query` finds a case
+    number, an applicant's name or ID number."""
+    from applications.models import SupplementRequest
+
+    open_requests = SupplementRequest.objects.filter(answered_at__isnull=True, lapsed_at__isnull=True)
+    waiting = (Application.objects.filter(status=Status.SUPPLEMENT_REQUESTED, channel=Channel.WINDOW)
+               .select_related("applicant", "bundle")
+               .prefetch_related(Prefetch("supplement_requests", queryset=open_requests.prefetch_related(
+                   "items__material"), to_attr="open_supplements")))
+    query = (query or "").strip()
+    if query:
+        waiting = waiting.filter(Q(case_number__icontains=query) | Q(applicant__name__icontains=query)
+                                 | Q(applicant__id_number=normalise_identifier(query)))
+    return waiting.order_by("received_at", "id")
+
+
+@dataclass
+class SupplementRow:
+    application: Application
+    supplement: object  # the open SupplementRequest (None when it was answered or lapsed meanwhile)
+
+    @cached_property
+    def items(self) -> list:
+        return list(self.supplement.items.all()) if self.supplement else []
+
+    @property
+    def due_date(self) -> date | None:
+        return self.supplement.due_date if self.supplement else None
+
+    @cached_property
+    def days_left(self) -> int | None:
+        return clock.working_days_left(self.due_date) if self.due_date else None
+
+    @property
+    def overdue(self) -> bool:
+        return self.due_date is not None and self.due_date < clock.today()
+
+    @property
+    def urgency(self) -> str:
+        if self.days_left is None or self.days_left <= 2:
+            return "red"
+        return "yellow" if self.days_left <= 5 else "green"
+
+
+def supplement_rows(applications) -> list[SupplementRow]:
+    rows = []
+    for application in applications:
+        found = getattr(application, "open_supplements", None)
+        if found is None:
+            found = list(application.supplement_requests.filter(answered_at__isnull=True, lapsed_at__isnull=True)
+                         .prefetch_related("items__material"))
+        rows.append(SupplementRow(application, found[0] if found else None))
+    return rows

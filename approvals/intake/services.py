@@ -75,9 +75,17 @@ def registry_proved(materials) -> set[int]:
             if reading.is_valid}
 
 
+def originals_seen(application: Application) -> set[int]:
+    """The materials whose paper original a clerk saw at the window to answer a supplement notice (补正收件)."""
+    from applications.models import SupplementItem
+
+    return set(SupplementItem.objects.filter(request__application=application, request__answered_at__isnull=False,
+                                             original_checked_at__isnull=False).values_list("material_id", flat=True))
+
+
 def _missing_required(application: Application, excused: set[int] = frozenset()) -> list[str]:
     materials = list(application.materials.all())
-    proved = registry_proved(materials)
+    proved = registry_proved(materials) | originals_seen(application)
     return [
         m.name for m in materials
         if m.asked and m.required and not m.files.all() and m.pk not in excused and m.pk not in proved
@@ -355,6 +363,60 @@ def sweep_overdue_tolerated_materials(today: date | None = None) -> int:
     for application in Application.objects.filter(pk__in=list(by_application)).select_related("filed_by"):
         app_services.notify_applicant(application, _("容缺材料逾期未补交"), "、".join(by_application[application.pk]))
     return len(rows)
+
+
+# --- 补正收件: the window takes the papers a walk-in applicant owes ------------------------------------------------
+
+
+def open_supplement(application: Application):
+    """The application's open supplement notice (一次性告知), or None."""
+    return application.supplement_requests.filter(answered_at__isnull=True, lapsed_at__isnull=True).first()
+
+
+def upload_supplement(application: Application, material: ApplicationMaterial, clerk: User, uploaded, *,
+                      request=None):
+    """代为补正: the clerk attaches a scan of a material the applicant brought to the window, for a material the
+    open notice lists. The upload itself (type, size, storage, its audit row naming the clerk) is
+    applications.services.upload_file, the outermost transaction so a refused upload leaves no bytes behind;
+    a second audit row says the clerk did it on the applicant's behalf."""
+    supplement = open_supplement(application)
+    policy.can_take_supplement(application, clerk, supplement).enforce()
+    if not supplement.items.filter(material_id=material.pk).exists():
+        raise DomainError(_("“%(name)s”不在补正告知书所列的材料中。"), code="not_listed", params={"name": material.name})
+    record = app_services.upload_file(application, material, clerk, uploaded, request=request)
+    with transaction.atomic():
+        record_audit(clerk, "supplement_on_behalf", application, request=request,
+                     opinion=_("代为补正：%(m)s") % {"m": material.name},
+                     data={"file": str(record.public_id), "material": material.name})
+    return record
+
+
+@transaction.atomic
+def resubmit_on_behalf(application: Application, clerk: User, *, request=None) -> Application:
+    """代为提交补正: every material the notice lists has a new file; the application goes back to the intake
+    queue (applications.services.resubmit, its audit row naming the clerk). Refused once the limit has passed:
+    the application then lapses by the sweep."""
+    policy.may_act(clerk).enforce()
+    locked = Application.objects.select_for_update(of=("self",)).select_related("applicant").get(pk=application.pk)
+    supplement = open_supplement(locked)
+    policy.can_take_supplement(locked, clerk, supplement).enforce()
+    resubmitted = app_services.resubmit(locked, clerk, request=request)
+    record_audit(clerk, "supplement_on_behalf", resubmitted, request=request, opinion=_("代为提交补正"),
+                 data={"supplement": supplement.pk, "due_date": supplement.due_date.isoformat()})
+    app_services.notify_applicant(resubmitted, _("补正材料已在窗口提交"), _(
+        "办件 %(n)s 的补正材料已由窗口工作人员代为提交，进入受理；受理期限 %(d)s。") % {
+        "n": resubmitted.case_number, "d": resubmitted.intake_due_date})
+    return resubmitted
+
+
+@transaction.atomic
+def record_original_seen(application: Application, material: ApplicationMaterial, clerk: User, note: str, *,
+                         request=None):
+    """代为补正 with the paper original seen (已核验纸质原件) instead of a scan, with the clerk's note."""
+    policy.may_act(clerk).enforce()
+    locked = Application.objects.select_for_update(of=("self",)).select_related("applicant").get(pk=application.pk)
+    policy.can_take_supplement(locked, clerk, open_supplement(locked)).enforce()
+    return app_services.record_supplement_original(locked, material, clerk, note, request=request)
 
 
 # --- the issuing window (统一窗口出件) -------------------------------------------------------------------------------

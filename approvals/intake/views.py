@@ -155,8 +155,9 @@ def _decorate(application, user) -> None:
         material.registry_certificate = found[0] if found else None
         material.registry_reading = reading_label(found[1].code) if found else ""
         material.registry_valid = bool(found) and found[1].is_valid
+    seen = services.originals_seen(application)
     application.missing_required = [m for m in materials if m.asked and m.required and not m.files.all()
-                                    and not m.registry_valid]
+                                    and not m.registry_valid and m.pk not in seen]
     application.tolerable_materials = [m for m in materials if m.tolerable and m.asked]
     application.tolerance_allowed = bool(application.tolerable_materials) and all(
         v.snapshot.get("tolerance_allowed") for v in versions)
@@ -430,6 +431,90 @@ def walk_in_delete_file(request, pk: int, public_id):
         messages.success(request, _("已删除文件“%(f)s”。") % {"f": found.original_name})
     return redirect("approvals:walk_in_fill", pk=pk)
 
+
+
+# --- 补正收件 (the papers a walk-in applicant owes, taken at the window) ------------------------------------------
+
+
+@require_GET
+@clerk_required
+def supplements(request):
+    """Walk-in applications waiting for a supplement: find one by case number, ID number or name."""
+    form = forms.SupplementFilterForm(request.GET or None)
+    query = form.query()
+    paginator = Paginator(selectors.awaiting_supplement(query), PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    return render(request, "approvals/intake/supplements.html", {
+        "form": form, "page": page, "rows": selectors.supplement_rows(page.object_list), "filtering": bool(query),
+        "query_string": querystring_without_page(request), "limit_days": app_services.supplement_limit_days(),
+    })
+
+
+@require_http_methods(["GET", "POST"])
+@clerk_required
+def supplement(request, pk: int):
+    """One application's supplement at the window: upload what the applicant brought per listed material,
+    then resubmit on the applicant's behalf (代为提交补正)."""
+    application = _application(request, pk)
+    if request.method == "POST":
+        if not request.user.has_role(Role.WINDOW_CLERK):
+            raise PermissionDenied(_("只有综合窗口受理人员可以代为补正。"))
+        action = request.POST.get("action")
+        if action == "upload":
+            form = forms.WalkInUploadForm(request.POST, request.FILES)
+            if not form.is_valid():
+                for field_errors in form.errors.values():
+                    for text in field_errors:
+                        messages.error(request, text)
+                return redirect("approvals:supplement", pk=pk)
+            material = application.materials.filter(pk=form.cleaned_data["material"]).first()
+            if material is None:
+                raise Http404(_("材料不存在。"))
+            try:
+                services.upload_supplement(application, material, request.user, form.cleaned_data["file"],
+                                           request=request)
+            except (ValidationError, PermissionDenied) as exc:
+                flash_error(request, exc)
+            else:
+                messages.success(request, _("已上传“%(m)s”的补正材料。") % {"m": material.name})
+            return redirect(reverse("approvals:supplement", args=[pk]) + f"#material-{material.pk}")
+        if action == "original":
+            material = application.materials.filter(pk=request.POST.get("material") or 0).first() if (
+                request.POST.get("material") or "").isdigit() else None
+            if material is None:
+                raise Http404(_("材料不存在。"))
+            try:
+                services.record_original_seen(application, material, request.user, request.POST.get("note", ""),
+                                              request=request)
+            except (ValidationError, PermissionDenied) as exc:
+                flash_error(request, exc)
+            else:
+                messages.success(request, _("已记录“%(m)s”已核验纸质原件。") % {"m": material.name})
+            return redirect(reverse("approvals:supplement", args=[pk]) + f"#material-{material.pk}")
+        if action == "resubmit":
+            try:
+                services.resubmit_on_behalf(application, request.user, request=request)
+            except (ValidationError, PermissionDenied) as exc:
+                flash_error(request, exc)
+                return redirect("approvals:supplement", pk=pk)
+            messages.success(request, _("已代申请人提交补正，办件 %(n)s 已回到受理队列。") % {
+                "n": application.case_number})
+            return redirect("approvals:intake", pk=pk)
+        messages.error(request, _("未知的操作。"))
+        return redirect("approvals:supplement", pk=pk)
+    row = selectors.supplement_rows([application])[0]
+    listed = {item.material_id for item in row.items}
+    since = row.supplement.requested_at if row.supplement else None
+    materials = []
+    for item in row.items:
+        files = [f for f in item.material.files.all() if since and f.uploaded_at >= since]
+        materials.append({"item": item, "material": item.material, "new_files": files})
+    verdict = policy.can_take_supplement(application, request.user, row.supplement)
+    return render(request, "approvals/intake/supplement.html", {
+        "application": application, "applicant": application.applicant, "row": row, "materials": materials,
+        "listed": listed, "may_act": verdict, "is_clerk": request.user.has_role(Role.WINDOW_CLERK),
+        "ready": bool(materials) and all(m["new_files"] or m["item"].original_checked_at for m in materials),
+    })
 
 
 # --- the issuing window (统一窗口出件) ---------------------------------------------------------------------------
