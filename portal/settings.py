@@ -310,7 +310,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # Choice sets that share a field name get names of their own in the schema.
     "ENUM_NAME_OVERRIDES": {"SupervisionRecordKindEnum": "supervision.models.SupervisionRecord.Kind",
-                            "SuspensionKindEnum": "approvals.cases.models.Suspension.Kind"},
+                            "SuspensionKindEnum": "approvals.cases.models.Suspension.Kind",
+                            "InspectionOutcomeEnum": "approvals.cases.models.Inspection.Outcome"},
 }
 
 LOGGING = {
