@@ -107,15 +107,19 @@ class ToleranceForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.latest = latest
         self.materials = [m for m in materials if m.tolerable and m.asked]
+        self.latest_of = {}
         for material in self.materials:
+            # In a bundle each material's own items set its latest due date (see services.tolerance_limits).
+            own_latest = getattr(material, "tolerance_latest", None) or latest
+            self.latest_of[material.pk] = own_latest
             self.fields[f"t{material.pk}"] = forms.BooleanField(label=material.name, required=False,
                                                                initial=material.tolerance_requested)
             attrs = {"type": "date", "aria-label": _("“%(name)s”补交期限") % {"name": material.name}}
-            if latest:
-                attrs["max"] = latest.isoformat()
+            if own_latest:
+                attrs["max"] = own_latest.isoformat()
             self.fields[f"d{material.pk}"] = forms.DateField(
                 label=_("“%(name)s”补交期限") % {"name": material.name}, required=False,
-                widget=forms.DateInput(attrs=attrs, format="%Y-%m-%d"), initial=latest,
+                widget=forms.DateInput(attrs=attrs, format="%Y-%m-%d"), initial=own_latest,
                 error_messages={"invalid": DATE_INVALID})
 
     def rows(self):
@@ -127,8 +131,9 @@ class ToleranceForm(forms.Form):
         for material in self.materials:
             if data.get(f"t{material.pk}"):
                 due = data.get(f"d{material.pk}")
-                if due and self.latest and due > self.latest:
-                    self.add_error(f"d{material.pk}", _("补交期限不能晚于承诺办结日期 %(d)s。") % {"d": self.latest})
+                latest = self.latest_of.get(material.pk)
+                if due and latest and due > latest:
+                    self.add_error(f"d{material.pk}", _("补交期限不能晚于承诺办结日期 %(d)s。") % {"d": latest})
                 tolerated[material.pk] = due
         if not tolerated and not self.errors:
             raise forms.ValidationError(_("请勾选容缺的材料。"), code="empty")

@@ -197,6 +197,31 @@ def _signed_or_paper(application: Application, clerk: User, kind: str, paper_sig
     return app_services.record_paper_commitment(application, clerk, kind, paper_signatory, request=request)
 
 
+def tolerance_limits(application: Application, versions, dues: dict[int, Due]) -> dict[int, date]:
+    """The latest due date allowed for each material of the application: the earliest promised completion
+    date among the items that ask for it (in a bundle, each material's own items decide)."""
+    by_name = {v.name: dues[v.item_id].promised for v in versions if v.item_id in dues}
+    overall = min(by_name.values()) if by_name else None
+    limits = {}
+    for material in application.materials.all():
+        own = [by_name[n] for n in (material.for_items or []) if n in by_name]
+        limits[material.pk] = min(own) if own else overall
+    return limits
+
+
+def tolerance_notes(application: Application, versions) -> list[str]:
+    """Why 容缺 is not offered (for all or some materials): the applicant's credit, the items' rules."""
+    if application.applicant.bad_credit:
+        return [_("申请人为严重失信主体，不适用容缺受理，所有材料须在受理前提交。")]
+    forbidding = [v.name for v in versions if not v.snapshot.get("tolerance_allowed")]
+    if not forbidding:
+        return []
+    if len(forbidding) == len(versions):
+        return [_("该事项不适用容缺受理，所有材料须在受理前提交。")]
+    return [_("“%(items)s”不适用容缺受理，其材料须在受理前提交；其他事项中标明可容缺的材料可申请容缺。")
+            % {"items": "、".join(forbidding)}]
+
+
 @transaction.atomic
 def accept_with_tolerance(application: Application, clerk: User, tolerated: dict[int, date | None], *,
                           paper_signatory: str = "", opinion: str = "", request=None) -> Notice:
@@ -206,7 +231,7 @@ def accept_with_tolerance(application: Application, clerk: User, tolerated: dict
     versions = ordered_versions(application)
     if not tolerated:
         raise DomainError(_("请选择容缺的材料。"), code="empty")
-    if not all(v.snapshot.get("tolerance_allowed") for v in versions):
+    if not any(v.snapshot.get("tolerance_allowed") for v in versions):
         raise DomainError(_("该事项不适用容缺受理。"), code="not_allowed")
     if application.applicant.bad_credit:
         raise DomainError(_("申请人为严重失信主体，不适用容缺受理。"), code="bad_credit")
@@ -218,17 +243,23 @@ def accept_with_tolerance(application: Application, clerk: User, tolerated: dict
         if not material.tolerable:
             raise DomainError(_("“%(name)s”不属于该事项可容缺的材料。"), code="not_tolerable",
                               params={"name": material.name})
+        forbidding = [v.name for v in versions if v.name in (material.for_items or [])
+                      and not v.snapshot.get("tolerance_allowed")]
+        if forbidding:
+            raise DomainError(_("“%(name)s”是“%(items)s”的材料，该事项不适用容缺受理。"), code="not_allowed",
+                              params={"name": material.name, "items": "、".join(forbidding)})
     missing = _missing_required(application, excused=set(tolerated))
     if missing:
         raise DomainError(_("以下必要材料不可容缺且尚未提交：%(m)s。请一次性告知补正。"), code="incomplete",
                           params={"m": "、".join(missing)})
     now = timezone.now()
-    dues = due_dates(application, now)
-    latest_allowed = min(d.promised for d in dues.values())
-    if latest_allowed <= timezone.localdate(now):
-        raise DomainError(_("即办件（承诺时限为0）不适用容缺受理。"), code="instant")
+    limits = tolerance_limits(application, versions, due_dates(application, now))
     deadlines = {}
     for pk, due in tolerated.items():
+        latest_allowed = limits[pk]
+        if latest_allowed <= timezone.localdate(now):
+            raise DomainError(_("“%(name)s”所属事项为即办件（承诺时限为0），不适用容缺受理。"), code="instant",
+                              params={"name": materials[pk].name})
         due = due or latest_allowed
         if due > latest_allowed:
             raise DomainError(_("“%(name)s”的补交期限不能晚于承诺办结日期 %(d)s。"), code="too_late",
@@ -238,7 +269,8 @@ def accept_with_tolerance(application: Application, clerk: User, tolerated: dict
         deadlines[pk] = due
     commitment = _signed_or_paper(application, clerk, Commitment.Kind.TOLERANCE, paper_signatory, request)
     app_services.set_tolerance_deadlines(application, deadlines)
-    entries = [(materials[pk].name, due) for pk, due in sorted(deadlines.items(), key=lambda kv: kv[1])]
+    entries = [(materials[pk].name, due, "、".join(materials[pk].for_items or []))
+               for pk, due in sorted(deadlines.items(), key=lambda kv: (kv[1], kv[0]))]
     notice, _cases = _accept(application, clerk, action="accept_with_tolerance", notice_kind=Notice.Kind.TOLERANCE,
                              opinion=opinion.strip(), request=request,
                              notice_context={"tolerated": entries, "commitment": commitment})

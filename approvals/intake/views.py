@@ -133,6 +133,7 @@ def _outcome_form(name: str, application, data=None):
     if name in ("supplement", "tolerance"):
         extra["materials"] = list(application.materials.all())
     if name == "tolerance":
+        extra["materials"] = list(getattr(application, "tolerable_materials", extra["materials"]))
         extra["latest"] = application.tolerance_latest
     return OUTCOME_FORMS[name](data, prefix=name, **extra)
 
@@ -158,9 +159,13 @@ def _decorate(application, user) -> None:
     seen = services.originals_seen(application)
     application.missing_required = [m for m in materials if m.asked and m.required and not m.files.all()
                                     and not m.registry_valid and m.pk not in seen]
-    application.tolerable_materials = [m for m in materials if m.tolerable and m.asked]
-    application.tolerance_allowed = bool(application.tolerable_materials) and all(
-        v.snapshot.get("tolerance_allowed") for v in versions)
+    # 容缺 per material: the rules of the items that ask for it decide (a bundle may mix items that allow it
+    # and items that do not); never for an applicant with bad credit.
+    allowing = {v.name for v in versions if v.snapshot.get("tolerance_allowed")}
+    application.tolerable_materials = [
+        m for m in materials if m.tolerable and m.asked and set(m.for_items or allowing) <= allowing]
+    application.tolerance_notes = services.tolerance_notes(application, versions)
+    application.tolerance_allowed = bool(application.tolerable_materials) and not application.applicant.bad_credit
     application.commitment_allowed = all(v.snapshot.get("commitment_allowed") for v in versions)
     application.all_instant = bool(versions) and all(v.snapshot.get("case_type") == CaseType.INSTANT for v in versions)
     application.preview_due = None
@@ -170,6 +175,12 @@ def _decorate(application, user) -> None:
         application.preview_due = max(d.promised for d in dues.values())
         application.preview_rows = [(v.name, dues[v.item_id]) for v in versions]
         application.tolerance_latest = min(d.promised for d in dues.values())
+        limits = services.tolerance_limits(application, versions, dues)
+        today = timezone.localdate()
+        application.tolerable_materials = [m for m in application.tolerable_materials if limits[m.pk] > today]
+        application.tolerance_allowed = application.tolerance_allowed and bool(application.tolerable_materials)
+        for m in application.tolerable_materials:
+            m.tolerance_latest = limits[m.pk]
     commitments = {c.kind: c for c in application.commitments.all()}
     application.tolerance_commitment = commitments.get(Commitment.Kind.TOLERANCE)
     application.licensing_commitment = commitments.get(Commitment.Kind.LICENSING)
@@ -342,6 +353,19 @@ def _walk_in_draft(request, pk: int):
     return application
 
 
+def _tolerance_offer(application) -> tuple[set[int], list[str]]:
+    """The materials the walk-in form offers 申请容缺 for (per material, the rules of the items that ask for it;
+    none for an applicant with bad credit), and why it is not offered for the others."""
+    versions = [ai.item_version for ai in application.items.all()]
+    notes = services.tolerance_notes(application, versions)
+    if application.applicant.bad_credit:
+        return set(), notes
+    allowing = {v.name for v in versions if v.snapshot.get("tolerance_allowed")}
+    offered = {m.pk for m in application.materials.all()
+               if m.tolerable and m.asked and set(m.for_items or allowing) <= allowing}
+    return offered, notes
+
+
 @require_http_methods(["GET", "POST"])
 @clerk_required(act=True)
 def walk_in_fill(request, pk: int):
@@ -362,8 +386,9 @@ def walk_in_fill(request, pk: int):
         try:
             errors = app_services.save_form(application, request.user, data, final=action != "save",
                                             request=request)
+            offered, _notes = _tolerance_offer(application)
             for material in application.materials.all():
-                if material.tolerable and material.asked:
+                if material.pk in offered:
                     wanted = bool(request.POST.get(f"tolerate_{material.pk}"))
                     if wanted != material.tolerance_requested:
                         app_services.request_tolerance(application, material, request.user, wanted)
@@ -385,7 +410,11 @@ def walk_in_fill(request, pk: int):
         application = _walk_in_draft(request, pk)
     materials = app_selectors.with_registry(application)
     held = {m.pk: m.registry_licence for m in materials if m.registry_licence is not None}
+    offered, tolerance_notes = _tolerance_offer(application)
+    for m in materials:
+        m.offer_tolerance = m.pk in offered
     return render(request, "approvals/intake/walk_in_fill.html", {
+        "tolerance_notes": tolerance_notes,
         "application": application, "applicant": application.applicant, "form": form, "problems": problems,
         "materials": materials, "upload_form": forms.WalkInUploadForm(),
         "readiness": app_services.readiness(application, held),
