@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 
 from applications import services as app_services
-from applications.models import Application, Commitment, Status
+from applications.models import Application, Status
 from applications.testing import complete_draft, make_bundle, make_item, make_person
 from approvals.intake import services as intake_services
 from approvals.models import ApprovalCase, Notice
