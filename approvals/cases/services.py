@@ -1,4 +1,4 @@
-"""Writes of the staged workflow (审查 -> 勘验 -> 法制审核 -> 决定), extensions, suspensions and the sweeps of
+"""Writes of the staged workflow (审查 -> 勘验 -> 决定; for flagged items 决定草稿 -> 法制审核 -> 决定), extensions, suspensions and the sweeps of
 the inspections; the cases are opened by intake (open_cases) and closed here or on withdrawal.
 
 Every write: one transaction; the case row is locked (SELECT ... FOR UPDATE) and compared with the version

@@ -1,7 +1,7 @@
 """In a real headless Chromium (issue 5, "Done when"): one bundle of two items (both need an on-site inspection,
 one also legal review), accepted at intake, walks through review by officer A, one merged inspection of both
-cases by inspectors B and C (each record co-signed by the other) with a rectification (photo evidence) and a re-inspection that passes, legal review
-by the legal reviewer, and a decision on each item by certifier D; the application arrives at the issuing window
+cases by inspectors B and C (each record co-signed by the other) with a rectification (photo evidence) and a re-inspection that passes, a decision on
+each item by certifier D (a draft for the flagged one, which the legal reviewer passes, issue 13 item 3); the application arrives at the issuing window
 (the applicant's page says so). Four different officers, as the four-way separation requires."""
 from datetime import timedelta
 
