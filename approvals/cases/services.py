@@ -1,5 +1,6 @@
-"""Writes of the staged workflow (审查 -> 勘验 -> 决定; for flagged items 决定草稿 -> 法制审核 -> 决定), extensions, suspensions and the sweeps of
-the inspections; the cases are opened by intake (open_cases) and closed here or on withdrawal.
+"""Writes of the staged workflow (审查 -> 勘验 -> 决定; for flagged items 决定草稿 -> 法制审核 -> 决定),
+extensions, suspensions and the sweeps of the inspections; the cases are opened by intake (open_cases) and closed
+here or on withdrawal.
 
 Every write: one transaction; the case row is locked (SELECT ... FOR UPDATE) and compared with the version
 the caller saw (`version=`, else the passed object's), so two officers acting on the same case at once get
