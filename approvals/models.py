@@ -22,6 +22,7 @@ from approvals.cases.models import (  # noqa: F401 - the package's models belong
     ApprovalCase,
     Colour,
     Decision,
+    DecisionDraft,
     ExtensionRequest,
     Inspection,
     InspectionEvidence,

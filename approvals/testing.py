@@ -103,3 +103,13 @@ def record_and_cosign(visit, recorder: User, cosigner: User, findings: str, outc
 
     case_services.record_inspection_result(visit, recorder, findings, outcome, **kwargs)
     return case_services.cosign_inspection(visit, cosigner)
+
+
+def draft_and_pass(flow: Flow, case: ApprovalCase, approve: bool = True, comments: str = "合法", **kwargs):
+    """An item flagged for legal review: the certifier drafts the decision, legal review passes it; the Decision."""
+    from approvals.cases import services as case_services
+
+    case_services.decide(case, flow.certifier, approve, **kwargs)
+    case = ApprovalCase.objects.get(pk=case.pk)
+    case_services.legal_review(case, flow.legal, True, comments)
+    return ApprovalCase.objects.get(pk=case.pk).decision

@@ -160,12 +160,7 @@ def test_bundle_through_the_api_merged_inspection_rectify_reinspection_legal_rev
     assert (fresh(first).stage, fresh(second).stage) == (Stage.INSPECTION, Stage.INSPECTION)
     assert post(as_user(client, flow.inspector2), f"{BASE}/inspections/{again.json()['id']}/cosign/",
                 {}).status_code == 200
-    assert (fresh(first).stage, fresh(second).stage) == (Stage.LEGAL_REVIEW, Stage.DECISION)
-    c = as_user(client, flow.legal)
-    legal_queue = c.get(f"{BASE}/cases/").json()
-    assert [r["id"] for r in legal_queue["results"]] == [first.pk]
-    assert post(c, f"{BASE}/cases/{first.pk}/legal-review/", {"approve": True, "version": fresh(first).version}
-                ).json()["stage"] == "decision"
+    assert (fresh(first).stage, fresh(second).stage) == (Stage.DECISION, Stage.DECISION)
     c = as_user(client, flow.certifier)
     for case in (first, second):
         with django_assert_max_num_queries(14):  # two merged visits with evidence: no per-visit queries
@@ -174,7 +169,22 @@ def test_bundle_through_the_api_merged_inspection_rectify_reinspection_legal_rev
         assert all(v["case_ids"] == sorted([first.pk, second.pk]) for v in detail["inspections"])
         response = post(c, f"{BASE}/cases/{case.pk}/decide/", {"approve": True, "version": detail["version"],
                                                                "scope": "热食类食品制售"})
-        assert response.status_code == 200 and response.json()["decision"]["holder_name"] == "张丽华"
+        assert response.status_code == 200
+    drafted = c.get(f"{BASE}/cases/{first.pk}/").json()
+    assert drafted["stage"] == "legal_review" and drafted["decision"] is None
+    assert drafted["decision_draft"]["holder_name"] == "张丽华"
+    c = as_user(client, flow.legal)
+    legal_queue = c.get(f"{BASE}/cases/").json()
+    assert [r["id"] for r in legal_queue["results"]] == [first.pk]
+    returned = post(c, f"{BASE}/cases/{first.pk}/legal-review/", {
+        "approve": False, "comments": "许可范围应不予许可", "proposed_outcome": "deny", "version": fresh(first).version})
+    assert returned.json()["stage"] == "decision"
+    assert returned.json()["legal_reviews"][-1]["proposed_outcome"] == "deny"
+    c = as_user(client, flow.certifier)
+    post(c, f"{BASE}/cases/{first.pk}/decide/", {"approve": True, "version": fresh(first).version})
+    c = as_user(client, flow.legal)
+    passed = post(c, f"{BASE}/cases/{first.pk}/legal-review/", {"approve": True, "version": fresh(first).version})
+    assert passed.json()["stage"] == "approved" and passed.json()["decision"]["holder_name"] == "张丽华"
     assert Application.objects.get(pk=application.pk).status == Status.DECIDED
 
 

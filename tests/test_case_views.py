@@ -270,16 +270,10 @@ def test_merged_inspection_rectify_with_evidence_reinspection_legal_review_and_d
     assert (fresh(first).stage, fresh(second).stage) == (Stage.INSPECTION, Stage.INSPECTION)  # awaits 会签
     as_user(client, flow.inspector2).post(reverse("approvals:case_inspection_cosign", args=[again.pk]),
                                           {"case": taken.pk, "cosign-decision": "cosign"})
-    assert (fresh(first).stage, fresh(second).stage) == (Stage.LEGAL_REVIEW, Stage.DECISION)
-    # Legal review of the flagged one, then the certifier decides both.
-    c = as_user(client, flow.legal)
-    first = fresh(first)
-    response = c.post(case_url(first, "legal"), {"legal-version": first.version, "legal-result": "return"})
-    assert response.status_code == 400 and "退回须写明审核意见" in text(response)
-    c.post(case_url(first, "legal"), {"legal-version": first.version, "legal-result": "approve"})
-    assert fresh(first).stage == Stage.DECISION
+    assert (fresh(first).stage, fresh(second).stage) == (Stage.DECISION, Stage.DECISION)
+    # The certifier decides both: the flagged one's decision is a draft for legal review, the other is issued.
     c = as_user(client, flow.certifier)
-    for case in (first, second):
+    for case, said in ((first, "决定草稿已提交法制审核"), (second, "已作出准予许可决定")):
         case = fresh(case)
         page = text(c.get(case_url(case)))
         assert "行政复议" in page and 'value="张丽华"' in page  # appeal rights shown; holder pre-filled
@@ -287,7 +281,18 @@ def test_merged_inspection_rectify_with_evidence_reinspection_legal_review_and_d
             "decide-version": case.version, "decide-result": "approve", "decide-holder_name": "张丽华",
             "decide-scope": "热食类食品制售", "decide-valid_from": clock.today().isoformat(),
             "decide-certificate_name": "许可证"}, follow=True)
-        assert "已作出准予许可决定" in text(response)
+        assert said in text(response)
+    assert (fresh(first).stage, fresh(second).stage) == (Stage.LEGAL_REVIEW, Stage.APPROVED)
+    c = as_user(client, flow.legal)
+    first = fresh(first)
+    page = text(c.get(case_url(first)))
+    assert 'data-testid="decision-draft"' in page and "热食类食品制售" in page
+    response = c.post(case_url(first, "legal"), {"legal-version": first.version, "legal-result": "return"})
+    assert response.status_code == 400 and "退回须写明审核意见" in text(response)
+    response = c.post(case_url(first, "legal"), {"legal-version": first.version, "legal-result": "approve"},
+                      follow=True)
+    assert "法制审核通过，决定已作出" in text(response)
+    assert fresh(first).stage == Stage.APPROVED
     assert Application.objects.get(pk=application.pk).status == Status.DECIDED
 
 
@@ -499,8 +504,7 @@ def test_case_page_with_visits_and_evidence_keeps_a_fixed_query_count(client, fl
     again = case_services.schedule_reinspection(visit, clock.today(), flow.inspector1)
     record_and_cosign(again, flow.inspector2, flow.inspector1, "合格", "pass",
                       evidence=[SimpleUploadedFile("c.jpg", JPEG_BYTES)])
-    case = fresh(case)
-    case_services.legal_review(case_services.take_next(flow.legal, "legal_review"), flow.legal, True)
+    case = fresh(case)  # flagged for legal review: the certifier drafts the decision first
     as_user(client, flow.certifier)
     with django_assert_max_num_queries(22):  # two visits, three evidence files, certificates: no per-row queries
         response = client.get(case_url(case))

@@ -65,5 +65,5 @@ def test_case_detail_has_everything_in_a_fixed_number_of_queries(flow, django_as
     assert [h.action for h in detail.history][:3] == ["case_open", "case_claim", "case_review"]
     assert detail.decision_record is None
     assert case_selectors.case_detail(flow.inspector1, case.pk) is not None
-    assert case_selectors.case_detail(flow.legal, case.pk) is not None
+    assert case_selectors.case_detail(flow.legal, case.pk) is None  # nothing drafted for legal review yet
     assert case_selectors.case_detail(flow.applicant_user, case.pk) is None

@@ -14,7 +14,7 @@ from applications.testing import JPEG_BYTES, PNG_BYTES
 from approvals.cases import selectors as case_selectors
 from approvals.cases import services as case_services
 from approvals import timers
-from approvals.models import ApprovalCase, Decision, ExtensionRequest, Inspection, LegalReview, Notice, Stage, Suspension
+from approvals.models import ApprovalCase, Decision, DecisionDraft, ExtensionRequest, Inspection, LegalReview, Notice, Stage, Suspension
 from approvals.testing import Flow, make_person, record_and_cosign, visit_day_arrives
 from catalog.testing import make_section
 from portal import clock, outbox
@@ -237,37 +237,100 @@ def test_reviewer_may_ask_for_an_inspection_the_item_does_not_require(flow):
 # --- legal review and send-back ------------------------------------------------------------------------------
 
 
-def test_legal_review_return_goes_back_to_the_reviewer_then_approval_reaches_the_decision(flow):
+def _issued(case) -> tuple[bool, bool, bool]:
+    """Whether a Decision, a decision notice and a case.decided event exist for the case."""
+    kinds = [Notice.Kind.APPROVAL, Notice.Kind.DENIAL]
+    return (Decision.objects.filter(case=case).exists(),
+            Notice.objects.filter(application=case.application, kind__in=kinds).exists(),
+            AuditEvent.objects.filter(object_id=str(case.pk), action__in=["case_approve", "case_deny"]).exists())
+
+
+def test_a_flagged_item_reaches_the_certifier_first_whose_draft_legal_review_passes_then_it_is_issued(flow):
     case = reviewed(flow, legal=True)
-    assert case.stage == Stage.LEGAL_REVIEW
-    assert case_services.take_next(flow.certifier, "decision") is None
+    assert case.stage == Stage.DECISION  # no legal review before there is a draft to review
+    assert case_services.take_next(flow.legal, "legal_review") is None
+    with pytest.raises(Conflict):
+        case_services.legal_review(case, flow.legal, True)
+    taken = case_services.take_next(flow.certifier, "decision")
+    draft = case_services.decide(taken, flow.certifier, True, certificate={"scope": "热食类食品制售"}, opinion="拟准予")
+    assert isinstance(draft, DecisionDraft) and draft.drafted_by == flow.certifier and draft.scope == "热食类食品制售"
+    case = fresh(case)
+    assert case.stage == Stage.LEGAL_REVIEW and case.assignee is None and case.decided_at is None
+    assert _issued(case) == (False, False, False)  # nothing signed or issued before legal review passes
+    assert case.application.status == Status.ACCEPTED
     with pytest.raises(PermissionDenied):
         case_services.legal_review(case, flow.certifier, True)
-    with pytest.raises(DomainError, match="退回须写明"):
-        case_services.legal_review(case, flow.legal, False)
-    review = case_services.legal_review(case, flow.legal, False, "许可范围表述不规范")
-    case = fresh(case)
-    assert review.outcome == LegalReview.Outcome.RETURN
-    assert case.stage == Stage.REVIEW and case.assignee == flow.reviewer
-    assert Notification.objects.filter(recipient=flow.reviewer, title="法制审核退回").exists()
-    case = case_services.complete_review(case, flow.reviewer, "已修改许可范围")
-    assert case.stage == Stage.LEGAL_REVIEW
     taken = case_services.take_next(flow.legal, "legal_review")
     assert taken.pk == case.pk
-    case_services.legal_review(taken, flow.legal, True, "合法")
+    review = case_services.legal_review(taken, flow.legal, True, "合法")
+    assert review.outcome == LegalReview.Outcome.APPROVE and review.draft_outcome == "approve"
     case = fresh(case)
-    assert case.stage == Stage.DECISION and case.legal_reviewer == flow.legal
-    case_services.decide(case, flow.certifier, True)
-    assert [e for e in case_actions(case) if e.startswith("legal")] == ["legal_review_return", "legal_review"]
+    assert case.stage == Stage.APPROVED and case.decided_by == flow.certifier and case.legal_reviewer == flow.legal
+    decision = case.decision
+    assert (decision.outcome, decision.decided_by, decision.scope, decision.opinion) == (
+        "approve", flow.certifier, "热食类食品制售", "拟准予")
+    assert decision.notice.kind == Notice.Kind.APPROVAL
+    assert Application.objects.get(pk=case.application_id).status == Status.DECIDED
+    assert [a for a in case_actions(case) if a in ("decision_draft", "legal_review", "case_approve")] == [
+        "decision_draft", "legal_review", "case_approve"]
+
+
+def test_legal_review_returns_the_draft_to_the_certifier_who_edits_it_into_a_denial_which_passes(flow):
+    case = reviewed(flow, legal=True)
+    case_services.decide(case_services.claim_case(case, flow.certifier), flow.certifier, True)
+    case = fresh(case)
+    with pytest.raises(DomainError, match="退回须写明"):
+        case_services.legal_review(case, flow.legal, False)
+    review = case_services.legal_review(case, flow.legal, False, "经营场所不符合卫生要求，应不予许可",
+                                        proposed_outcome="deny")
+    assert (review.outcome, review.draft_outcome, review.proposed_outcome) == ("return", "approve", "deny")
+    case = fresh(case)
+    assert case.stage == Stage.DECISION and case.assignee == flow.certifier
+    assert DecisionDraft.objects.get(case=case).outcome == "approve"  # kept for the certifier to edit
+    assert _issued(case) == (False, False, False)
+    assert Notification.objects.filter(recipient=flow.certifier, title="法制审核退回决定草稿").exists()
+    with pytest.raises(DomainError, match="不予许可须说明理由"):
+        case_services.decide(case, flow.certifier, False)
+    draft = case_services.decide(case, flow.certifier, False, reasons="经营场所不符合卫生要求")
+    assert DecisionDraft.objects.filter(case=case).count() == 1 and draft.outcome == "deny"
+    case = fresh(case)
+    assert case.stage == Stage.LEGAL_REVIEW and _issued(case) == (False, False, False)
+    case_services.legal_review(case, flow.legal, True)
+    case = fresh(case)
+    assert case.stage == Stage.DENIED and case.decision.reasons == "经营场所不符合卫生要求"
+    assert case.decision.appeal_rights and case.decision.notice.kind == Notice.Kind.DENIAL
+    assert [e for e in case_actions(case) if e.startswith("legal") or e.startswith("decision")] == [
+        "decision_draft", "legal_review_return", "decision_draft", "legal_review"]
+
+
+def test_the_drafter_may_not_review_their_own_draft_nor_the_legal_reviewer_draft(flow):
+    from portal.services import grant_role
+
+    case = reviewed(flow, legal=True)
+    both = make_person(Role.APPROVAL_OFFICER, "冯兼任", section=flow.section)
+    grant_role(both, Role.LEGAL_REVIEWER)
+    both = type(both).objects.get(pk=both.pk)
+    case_services.decide(case, both, False, reasons="不符合条件")
+    case = fresh(case)
+    with pytest.raises(DomainError, match="四分离") as refused:
+        case_services.legal_review(case, both, True)
+    assert refused.value.code == "separation"
+    with pytest.raises(DomainError, match="建议改变决定时"):
+        case_services.legal_review(case, flow.legal, True, proposed_outcome="approve")
+    case_services.legal_review(case, flow.legal, False, "事实不清", proposed_outcome="approve")
+    case = fresh(case)
+    assert (case.stage, case.assignee) == (Stage.DECISION, both)
+    assert not Decision.objects.filter(case=case).exists()
 
 
 def test_send_back_from_the_decision_to_review_with_a_reason(flow):
     case = reviewed(flow, inspection=True, legal=True)
     visit = case_services.schedule_inspection([case], clock.today(), "现场", flow.inspectors, flow.certifier)
     record_and_cosign(visit, flow.inspector1, flow.inspector2, "合格", "pass")
-    case_services.legal_review(fresh(case), flow.legal, True, "合法")
     case = case_services.claim_case(fresh(case), flow.certifier)
     assert case.stage == Stage.DECISION
+    with pytest.raises(DomainError, match="决定草稿"):
+        case_services.send_back(case, flow.certifier, Stage.LEGAL_REVIEW, "请法制审核")
     with pytest.raises(DomainError, match="退回须写明理由"):
         case_services.send_back(case, flow.certifier, Stage.REVIEW, "  ")
     with pytest.raises(DomainError, match="之前的环节"):

@@ -131,9 +131,26 @@ class OfficerInspectionSerializer(serializers.ModelSerializer):
 
 class OfficerLegalReviewSerializer(serializers.Serializer):
     reviewer = OfficerPersonSerializer()
-    outcome = serializers.CharField()
+    outcome = serializers.CharField(help_text="approve 审核通过（决定随即作出）；return 退回决定人修改")
     comments = serializers.CharField()
+    draft_outcome = serializers.CharField(help_text="所审核草稿的决定：approve / deny")
+    proposed_outcome = serializers.CharField(help_text="退回时建议的决定（approve / deny），空为不建议改变")
     created_at = serializers.DateTimeField()
+
+
+class OfficerDecisionDraftSerializer(serializers.Serializer):
+    outcome = serializers.CharField(help_text="拟作决定：approve 准予许可；deny 不予许可")
+    drafted_by = OfficerPersonSerializer()
+    drafted_at = serializers.DateTimeField()
+    opinion = serializers.CharField()
+    certificate_name = serializers.CharField()
+    holder_name = serializers.CharField()
+    holder_id_type = serializers.CharField()
+    holder_id_number = serializers.CharField()
+    scope = serializers.CharField()
+    valid_from = serializers.DateField(allow_null=True)
+    valid_until = serializers.DateField(allow_null=True)
+    reasons = serializers.CharField()
 
 
 class OfficerExtensionSerializer(serializers.ModelSerializer):
@@ -189,13 +206,15 @@ class OfficerCaseDetailSerializer(OfficerCaseRowSerializer):
     legal_reviews = OfficerLegalReviewSerializer(many=True)
     extensions = OfficerExtensionSerializer(many=True)
     suspensions = OfficerSuspensionSerializer(many=True)
+    decision_draft = OfficerDecisionDraftSerializer(source="draft_record", allow_null=True,
+                                                    help_text="须法制审核事项的决定草稿（法制审核通过后作出决定）")
     decision = OfficerDecisionSerializer(source="decision_record", allow_null=True)
     history = OfficerHistorySerializer(many=True)
 
     class Meta(OfficerCaseRowSerializer.Meta):
         fields = [*OfficerCaseRowSerializer.Meta.fields, "accepted_at", "accepted_by", "reviewer", "review_opinion",
-                  "extension_days", "rules", "inspections", "legal_reviews", "extensions", "suspensions", "decision",
-                  "history"]
+                  "extension_days", "rules", "inspections", "legal_reviews", "extensions", "suspensions",
+                  "decision_draft", "decision", "history"]
 
     def get_rules(self, case) -> dict:
         snapshot = case.item_version.snapshot
@@ -227,7 +246,9 @@ class ScheduleInspectionInput(serializers.Serializer):
 
 
 class LegalReviewInput(VersionInput):
-    approve = serializers.BooleanField()
+    approve = serializers.BooleanField(help_text="true 通过决定草稿（决定随即作出）；false 退回决定人")
+    proposed_outcome = serializers.ChoiceField(choices=["approve", "deny"], required=False, allow_blank=True,
+                                               default="", help_text="退回时建议改为的决定")
     comments = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
@@ -433,9 +454,10 @@ class OfficerCaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     @action(detail=True, methods=["post"], url_path="legal-review")
     def legal_review(self, request, pk=None):
         return self._act(request, LegalReviewInput, lambda case, d: services.legal_review(
-            case, request.user, d["approve"], d["comments"], version=d.get("version"), request=request))
+            case, request.user, d["approve"], d["comments"], proposed_outcome=d["proposed_outcome"],
+            version=d.get("version"), request=request))
 
-    @extend_schema(summary="作出决定（准予许可附证照信息；不予许可须说明理由，决定书载明救济途径）", request=DecideInput,
+    @extend_schema(summary="作出决定（准予许可附证照信息；不予许可须说明理由，决定书载明救济途径）；须法制审核的事项为拟定决定草稿并提交法制审核", request=DecideInput,
                    responses={200: OfficerCaseDetailSerializer, **ERRORS})
     @action(detail=True, methods=["post"])
     def decide(self, request, pk=None):

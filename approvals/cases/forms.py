@@ -138,6 +138,9 @@ class CosignForm(forms.Form):
 class LegalReviewForm(VersionForm):
     result = forms.ChoiceField(label=_("审核结论"), choices=[("approve", _("审核通过")), ("return", _("退回修改"))],
                                widget=forms.RadioSelect, error_messages={"required": _("请选择审核结论。")})
+    proposed_outcome = forms.ChoiceField(label=_("退回时建议改为"), required=False,
+                                         choices=[("", _("（不建议改变决定）")), ("approve", _("建议准予许可")),
+                                                  ("deny", _("建议不予许可"))])
     comments = forms.CharField(label=_("审核意见"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000,
                                required=False)
 
@@ -145,6 +148,8 @@ class LegalReviewForm(VersionForm):
         data = super().clean()
         if data.get("result") == "return" and not (data.get("comments") or "").strip():
             self.add_error("comments", _("退回须写明审核意见。"))
+        if data.get("result") == "approve" and data.get("proposed_outcome"):
+            self.add_error("proposed_outcome", _("建议改变决定时请选择“退回修改”。"))
         return data
 
 

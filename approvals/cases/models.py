@@ -200,11 +200,12 @@ class ApprovalCase(ConcurrentTransitionMixin, models.Model):
     def to_decision(self):
         """Ready for the certifier's decision."""
 
-    @transition(field=stage, source=Stage.DECISION, target=Stage.APPROVED)
+    # From the decision stage (items without legal review), or from legal review once it passed the draft.
+    @transition(field=stage, source=[Stage.DECISION, Stage.LEGAL_REVIEW], target=Stage.APPROVED)
     def approve(self):
         """准予行政许可."""
 
-    @transition(field=stage, source=Stage.DECISION, target=Stage.DENIED)
+    @transition(field=stage, source=[Stage.DECISION, Stage.LEGAL_REVIEW], target=Stage.DENIED)
     def deny(self):
         """不予行政许可."""
 
@@ -218,7 +219,7 @@ class ApprovalCase(ConcurrentTransitionMixin, models.Model):
 
     @transition(field=stage, source=[Stage.DECISION], target=Stage.LEGAL_REVIEW)
     def back_to_legal_review(self):
-        """退回法制审核."""
+        """The certifier drafted the decision of a flagged item: legal review reads that draft."""
 
     @transition(field=stage, source=OPEN_STAGES, target=Stage.APPROVED)
     def deem_granted(self):
@@ -341,18 +342,63 @@ class InspectionEvidence(StoredFile):
         constraints = [models.CheckConstraint(condition=Q(size__gt=0), name="evidence_not_empty")]
 
 
+class DecisionDraft(models.Model):
+    """The certifier's draft decision on a flagged item (重大行政许可决定法制审核): what legal review reads.
+    Written by decide() and kept, editable, while the case goes between the certifier and legal review; when
+    legal review passes it the Decision is made from it (signed by its drafter) and the notice issued."""
+
+    case = models.OneToOneField(ApprovalCase, on_delete=models.CASCADE, related_name="decision_draft")
+    outcome = models.CharField(_("拟作决定"), max_length=8, choices=[("approve", _("准予许可")),
+                                                                 ("deny", _("不予许可"))])
+    drafted_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("拟稿人"), on_delete=models.PROTECT,
+                                   related_name="+")
+    drafted_at = models.DateTimeField(_("拟稿时间"))
+    opinion = models.TextField(_("决定意见"), blank=True)
+    certificate_name = models.CharField(_("证照名称"), max_length=100, blank=True)
+    holder_name = models.CharField(_("持证主体"), max_length=200, blank=True)
+    holder_id_type = models.CharField(_("持证主体证件类型"), max_length=3, blank=True)
+    holder_id_number = models.CharField(_("持证主体证件号码"), max_length=18, blank=True)
+    scope = models.TextField(_("许可范围"), blank=True)
+    valid_from = models.DateField(_("有效期自"), null=True, blank=True)
+    valid_until = models.DateField(_("有效期至"), null=True, blank=True)
+    reasons = models.TextField(_("不予许可理由"), blank=True)
+
+    class Meta:
+        verbose_name = _("决定草稿")
+        verbose_name_plural = _("决定草稿")
+        constraints = [
+            models.CheckConstraint(condition=Q(outcome__in=["approve", "deny"]), name="decisiondraft_outcome_valid"),
+            models.CheckConstraint(
+                condition=Q(outcome="approve", holder_name__gt="", valid_from__isnull=False)
+                | Q(outcome="deny", reasons__gt=""),
+                name="decisiondraft_has_what_it_needs",
+            ),
+            models.CheckConstraint(condition=Q(valid_until__isnull=True) | Q(valid_until__gte=F("valid_from")),
+                                   name="decisiondraft_validity_ordered"),
+        ]
+
+    def __str__(self):
+        return f"{self.case} · {self.get_outcome_display()}（草稿）"
+
+
 class LegalReview(models.Model):
-    """A legal reviewer's opinion on the draft decision of a flagged item: approve, or return with comments."""
+    """A legal reviewer's opinion on the certifier's draft decision of a flagged item: pass it (the decision is
+    then issued), or return it to the certifier with comments, possibly proposing the other outcome."""
 
     class Outcome(models.TextChoices):
         APPROVE = "approve", _("审核通过")
         RETURN = "return", _("退回修改")
+
+    PROPOSALS = [("approve", _("建议准予许可")), ("deny", _("建议不予许可"))]
 
     case = models.ForeignKey(ApprovalCase, on_delete=models.CASCADE, related_name="legal_reviews")
     reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("法制审核人"), on_delete=models.PROTECT,
                                  related_name="+")
     outcome = models.CharField(_("审核结论"), max_length=8, choices=Outcome.choices)
     comments = models.TextField(_("审核意见"))
+    # What the draft said when it was reviewed, and (on a return) the outcome the reviewer proposes instead.
+    draft_outcome = models.CharField(_("草稿决定"), max_length=8, blank=True, choices=PROPOSALS)
+    proposed_outcome = models.CharField(_("建议决定"), max_length=8, blank=True, choices=PROPOSALS)
     created_at = models.DateTimeField(_("审核时间"), auto_now_add=True)
 
     class Meta:
@@ -360,7 +406,10 @@ class LegalReview(models.Model):
         verbose_name_plural = _("法制审核")
         ordering = ["created_at", "id"]
         constraints = [models.CheckConstraint(condition=Q(outcome__in=["approve", "return"]),
-                                              name="legalreview_outcome_valid")]
+                                              name="legalreview_outcome_valid"),
+                       models.CheckConstraint(condition=Q(proposed_outcome="")
+                                              | Q(outcome="return", proposed_outcome__in=["approve", "deny"]),
+                                              name="legalreview_proposal_on_return")]
 
 
 class Decision(models.Model):

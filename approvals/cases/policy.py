@@ -16,6 +16,7 @@ from approvals.cases.models import (
     CLOSED_STAGES,
     QUEUE_STAGES,
     ApprovalCase,
+    DecisionDraft,
     ExtensionRequest,
     Inspection,
     LegalReview,
@@ -126,6 +127,16 @@ def inspector_ids(case: ApprovalCase) -> set[int]:
     return cached
 
 
+def drafter_id(case: ApprovalCase) -> int | None:
+    """Who drafted the decision of a flagged item (None: no draft), kept on the case object for the request."""
+    if not case.needs_legal_review:
+        return None
+    if not hasattr(case, "_drafter_id"):
+        case._drafter_id = (DecisionDraft.objects.filter(case_id=case.pk).values_list("drafted_by_id", flat=True)
+                            .first())
+    return case._drafter_id
+
+
 SEPARATION_ROLES = {"reviewer": _("审查人"), "inspector": _("勘验人员"), "legal": _("法制审核人"),
                     "certifier": _("决定（出证）人")}
 
@@ -139,8 +150,10 @@ def separation_conflict(case: ApprovalCase, user: User, role: str) -> str:
         reasons.append(_("审查人"))
     if role != "inspector" and user.pk in inspector_ids(case):
         reasons.append(_("勘验人员"))
-    if role != "certifier" and case.decided_by_id == user.pk:
+    if role != "certifier" and user.pk in (case.decided_by_id, drafter_id(case)):
         reasons.append(_("决定人"))
+    if role != "legal" and case.legal_reviewer_id == user.pk:
+        reasons.append(_("法制审核人"))
     if not reasons:
         return ""
     return _("受理、审查、勘验、出证须由不同人员承担（四分离）：您是该案件的%(was)s，不能再担任%(role)s。") % {
@@ -271,11 +284,13 @@ def can_cosign(inspection: Inspection, user: User) -> Verdict:
 
 
 def can_legal_review(case: ApprovalCase, user: User) -> Verdict:
-    return _stage_work(case, user, "legal_review", Stage.LEGAL_REVIEW)
+    """Review the certifier's draft decision (only a case with a draft reaches legal review)."""
+    def drafted():
+        if drafter_id(case) is None:
+            return _conflict(_("决定人尚未拟定决定草稿，暂不能法制审核。"), "no_draft")
+        return ALLOWED
 
-
-def legal_review_passed(case: ApprovalCase) -> bool:
-    return any(r.outcome == LegalReview.Outcome.APPROVE for r in case.legal_reviews.all())
+    return first_refusal(lambda: _stage_work(case, user, "legal_review", Stage.LEGAL_REVIEW), drafted)
 
 
 def can_decide(case: ApprovalCase, user: User) -> Verdict:
@@ -285,12 +300,8 @@ def can_decide(case: ApprovalCase, user: User) -> Verdict:
                          "suspended")
         return ALLOWED
 
-    def legal_passed():
-        if case.needs_legal_review and not legal_review_passed(case):
-            return _rule(_("该事项须经法制审核通过后方可作出决定。"), "legal_review")
-        return ALLOWED
-
-    return first_refusal(lambda: _stage_work(case, user, "decision", Stage.DECISION), clock_running, legal_passed)
+    # Flagged items: deciding writes the draft that legal review then passes or returns (services.decide).
+    return first_refusal(lambda: _stage_work(case, user, "decision", Stage.DECISION), clock_running)
 
 
 def send_back_targets(case: ApprovalCase, *, inspected: bool | None = None) -> list[str]:
@@ -303,8 +314,7 @@ def send_back_targets(case: ApprovalCase, *, inspected: bool | None = None) -> l
     targets = [Stage.REVIEW.value]
     if Stage.INSPECTION in earlier and (case.needs_inspection or inspected):
         targets.append(Stage.INSPECTION.value)
-    if Stage.LEGAL_REVIEW in earlier and case.needs_legal_review:
-        targets.append(Stage.LEGAL_REVIEW.value)
+    # Not back to legal review: it reviews a draft decision, which the certifier submits by drafting (decide).
     return targets
 
 

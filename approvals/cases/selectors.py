@@ -16,6 +16,7 @@ from approvals.cases.models import (
     Colour,
     ExtensionRequest,
     Inspection,
+    DecisionDraft,
     LegalReview,
     Suspension,
 )
@@ -142,6 +143,7 @@ def case_detail(user: User, pk: int) -> ApprovalCase | None:
     """One case the person may see, with its inspections (inspectors, evidence), legal reviews, extensions,
     suspensions, decision and history (`case.history`) in a fixed number of queries; None answers 404."""
     case = (visible_cases(user).filter(pk=pk).select_related(*CASE_RELATED, "decided_by", "legal_reviewer", "decision__notice",
+                                                             "decision_draft__drafted_by",
                                                              "application__filed_by")
             .prefetch_related(
                 Prefetch("inspections", queryset=Inspection.objects.prefetch_related("inspectors", "evidence", "cases")
@@ -156,6 +158,11 @@ def case_detail(user: User, pk: int) -> ApprovalCase | None:
         return None
     case.history = case_history(case)
     case.decision_record = getattr(case, "decision", None) if _has_decision(case) else None
+    try:
+        case.draft_record = case.decision_draft
+    except DecisionDraft.DoesNotExist:
+        case.draft_record = None
+    case._drafter_id = case.draft_record.drafted_by_id if case.draft_record else None  # for policy.drafter_id
     return case
 
 

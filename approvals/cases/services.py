@@ -1,5 +1,6 @@
-"""Writes of the staged workflow (审查 -> 勘验 -> 法制审核 -> 决定), extensions, suspensions and the sweeps of
-the inspections; the cases are opened by intake (open_cases) and closed here or on withdrawal.
+"""Writes of the staged workflow (审查 -> 勘验 -> 决定; for flagged items 决定草稿 -> 法制审核 -> 决定),
+extensions, suspensions and the sweeps of the inspections; the cases are opened by intake (open_cases) and closed
+here or on withdrawal.
 
 Every write: one transaction; the case row is locked (SELECT ... FOR UPDATE) and compared with the version
 the caller saw (`version=`, else the passed object's), so two officers acting on the same case at once get
@@ -34,6 +35,7 @@ from approvals.cases.models import (
     QUEUE_STAGES,
     ApprovalCase,
     Decision,
+    DecisionDraft,
     ExtensionRequest,
     Inspection,
     InspectionEvidence,
@@ -265,9 +267,7 @@ def release_case(case: ApprovalCase, officer: User, *, version: int | None = Non
 def _next_after_review(case: ApprovalCase) -> str:
     if case.needs_inspection:
         return "to_inspection"
-    if case.needs_legal_review:
-        return "to_legal_review"
-    return "to_decision"
+    return "to_decision"  # flagged items reach legal review with the certifier's draft (decide)
 
 
 @transaction.atomic
@@ -458,7 +458,7 @@ def cosign_inspection(inspection: Inspection, by: User, *, request=None) -> Insp
             continue  # withdrawn or terminated meanwhile
         before = case.stage
         if outcome == Inspection.Outcome.PASS:
-            _transition(case, "to_legal_review" if case.needs_legal_review else "to_decision")
+            _transition(case, "to_decision")
             _hold(case, None)
         elif outcome == Inspection.Outcome.FAIL:
             _transition(case, "to_decision")
@@ -498,31 +498,45 @@ def return_inspection_record(inspection: Inspection, by: User, comment: str, *, 
 
 @transaction.atomic
 def legal_review(case: ApprovalCase, reviewer: User, approve: bool, comments: str = "", *,
-                 version: int | None = None, request=None) -> LegalReview:
-    """法制审核 of a flagged item's draft decision: approve (on to the decision) or return it to the reviewer
-    with comments (退回)."""
+                 proposed_outcome: str = "", version: int | None = None, request=None) -> LegalReview:
+    """法制审核 of the certifier's draft decision on a flagged item: pass it (the decision is then signed by its
+    drafter and issued: notice, certificate, applicant told) or return it to the certifier with comments,
+    possibly proposing the other outcome (e.g. a denial); the draft stays for the certifier to edit."""
     comments = (comments or "").strip()
+    if proposed_outcome not in ("", Decision.Outcome.APPROVE, Decision.Outcome.DENY):
+        raise DomainError(_("建议的决定无效。"), code="proposed_outcome")
+    if approve and proposed_outcome:
+        raise DomainError(_("建议改变决定时请选择“退回修改”。"), code="proposed_outcome")
     if not approve and not comments:
         raise DomainError(_("退回须写明审核意见。"), code="comments")
     comments = comments or str(_("经审核，拟作出的许可决定主体合法、事实清楚、依据充分、程序合法。"))
+    Application.objects.select_for_update(of=("self",)).filter(pk=case.application_id).values_list("pk").first()
     case = _lock(case, version=version)
     policy.can_legal_review(case, reviewer).enforce()
-    review = LegalReview.objects.create(case=case, reviewer=reviewer, comments=comments,
+    draft = DecisionDraft.objects.select_for_update().select_related("drafted_by").get(case=case)
+    review = LegalReview.objects.create(case=case, reviewer=reviewer, comments=comments, draft_outcome=draft.outcome,
+                                        proposed_outcome="" if approve else proposed_outcome,
                                         outcome=LegalReview.Outcome.APPROVE if approve else LegalReview.Outcome.RETURN)
     before = case.stage
+    case.legal_reviewer = reviewer
     if approve:
-        _transition(case, "to_decision")
-        case.legal_reviewer = reviewer
-        _hold(case, None)
-    else:
-        _transition(case, "back_to_review")
-        _hold(case, case.reviewer)
+        _save(case, ["legal_reviewer"])
+        record_audit(reviewer, "legal_review", case, from_state=before, to_state=before, opinion=comments,
+                     request=request, data={"result": review.outcome, "legal_review": review.pk,
+                                            "draft_outcome": draft.outcome})
+        decision = Decision(case=case, outcome=draft.outcome, decided_by=draft.drafted_by, opinion=draft.opinion,
+                            reasons=draft.reasons,
+                            **{k: getattr(draft, k) for k in CERTIFICATE_FIELDS})
+        _issue_decision(case, decision, draft.drafted_by, request=request)
+        return review
+    _transition(case, "to_decision")
+    drafter = draft.drafted_by if draft.drafted_by.is_active else None
+    _hold(case, drafter)
     _save(case, ["stage", "legal_reviewer", "assignee", "claimed_at"])
-    record_audit(reviewer, "legal_review" if approve else "legal_review_return", case, from_state=before,
-                 to_state=case.stage, opinion=comments, request=request,
-                 data={"result": review.outcome, "legal_review": review.pk})
-    if not approve:
-        _notify_staff(case.reviewer, _("法制审核退回"), comments[:200], case)
+    record_audit(reviewer, "legal_review_return", case, from_state=before, to_state=case.stage, opinion=comments,
+                 request=request, data={"result": review.outcome, "legal_review": review.pk,
+                                        "draft_outcome": draft.outcome, "proposed_outcome": proposed_outcome})
+    _notify_staff(drafter, _("法制审核退回决定草稿"), comments[:200], case)
     return review
 
 
@@ -543,8 +557,8 @@ def send_back(case: ApprovalCase, officer: User, to_stage: str, reason: str, *, 
         raise DomainError(_("只能退回到之前的环节。"), code="send_back_target")
     if to_stage == Stage.INSPECTION and not (case.needs_inspection or case.inspections.exists()):
         raise DomainError(_("该案件无需现场勘验，不能退回勘验环节。"), code="send_back_target")
-    if to_stage == Stage.LEGAL_REVIEW and not case.needs_legal_review:
-        raise DomainError(_("该事项无需法制审核，不能退回法制审核环节。"), code="send_back_target")
+    if to_stage == Stage.LEGAL_REVIEW:
+        raise DomainError(_("法制审核审的是决定草稿：请拟定决定后提交法制审核。"), code="send_back_target")
     before = case.stage
     _transition(case, SEND_BACK[to_stage])
     back_to = case.reviewer if to_stage == Stage.REVIEW and case.reviewer and case.reviewer.is_active else None
@@ -561,22 +575,12 @@ def _all_decided(application_id: int) -> bool:
     return bool(stages) and all(s in CLOSED_STAGES for s in stages) and any(s in DECIDED_STAGES for s in stages)
 
 
-@transaction.atomic
-def decide(case: ApprovalCase, officer: User, approve: bool, *, certificate: dict | None = None, reasons: str = "",
-           opinion: str = "", version: int | None = None, request=None) -> Decision:
-    """决定 (出证): approve with the certificate's data, or deny with reasons (the appeal rights are written in).
-    The certifier is none of the clerk, reviewer and inspectors. When every case of the application is decided,
-    the application moves to the issuing window and the applicant is told."""
-    Application.objects.select_for_update(of=("self",)).filter(pk=case.application_id).values_list("pk").first()
-    case = _lock(case, version=version)
-    policy.can_decide(case, officer).enforce()
-    if case.suspended_since is not None:
-        raise DomainError(_("案件处于期限中止（%(d)s 起），请先恢复计时再作出决定。"), code="suspended",
-                          params={"d": case.suspended_since})
-    if case.needs_legal_review and not case.legal_reviews.filter(outcome=LegalReview.Outcome.APPROVE).exists():
-        raise DomainError(_("该事项须经法制审核通过后方可作出决定。"), code="legal_review")
-    now = timezone.now()
-    opinion = (opinion or "").strip()
+CERTIFICATE_FIELDS = ("certificate_name", "holder_name", "holder_id_type", "holder_id_number", "scope", "valid_from",
+                      "valid_until")
+
+
+def _decision_values(case: ApprovalCase, approve: bool, certificate: dict | None, reasons: str, opinion: str) -> dict:
+    """The checked content of a decision (or of its draft): outcome, opinion, certificate data or reasons."""
     if approve:
         values = {**certificate_defaults(case), **{k: v for k, v in (certificate or {}).items() if v not in (None, "")}}
         if not (values.get("holder_name") or "").strip():
@@ -589,37 +593,81 @@ def decide(case: ApprovalCase, officer: User, approve: bool, *, certificate: dic
                 raise DomainError(error, code="holder_id")
         if values.get("valid_until") and values["valid_until"] < values["valid_from"]:
             raise DomainError(_("证照有效期截止日不能早于起始日。"), code="validity")
-        decision = Decision(case=case, outcome=Decision.Outcome.APPROVE, decided_by=officer, decided_at=now,
-                            opinion=opinion, **{k: values[k] for k in ("certificate_name", "holder_name",
-                                                                        "holder_id_type", "holder_id_number", "scope",
-                                                                        "valid_from", "valid_until")})
+        return {"outcome": Decision.Outcome.APPROVE, "opinion": opinion, "reasons": "",
+                **{k: values.get(k) if k in ("valid_from", "valid_until") else (values.get(k) or "")
+                   for k in CERTIFICATE_FIELDS}}
+    reasons = _required_text(reasons, _("不予许可须说明理由。"), "reasons")
+    return {"outcome": Decision.Outcome.DENY, "opinion": opinion, "reasons": reasons,
+            **{k: None if k in ("valid_from", "valid_until") else "" for k in CERTIFICATE_FIELDS}}
+
+
+def _issue_decision(case: ApprovalCase, decision: Decision, signer: User, *, request=None) -> Decision:
+    """Sign and issue a decision (both paths: decide() directly, or legal review passing the draft): the case
+    closes, the notice is issued, the certificate and the case.decided event follow, and when every case of the
+    application is decided the application moves to the issuing window. The case is locked by the caller."""
+    if case.suspended_since is not None:
+        raise DomainError(_("案件处于期限中止（%(d)s 起），请先恢复计时再作出决定。"), code="suspended",
+                          params={"d": case.suspended_since})
+    now = timezone.now()
+    approve = decision.outcome == Decision.Outcome.APPROVE
+    decision.decided_by, decision.decided_at = signer, now
+    if approve:
         method, kind = "approve", Notice.Kind.APPROVAL
     else:
-        reasons = _required_text(reasons, _("不予许可须说明理由。"), "reasons")
-        decision = Decision(case=case, outcome=Decision.Outcome.DENY, decided_by=officer, decided_at=now,
-                            opinion=opinion, reasons=reasons, appeal_rights=appeal_rights_text())
+        decision.appeal_rights = appeal_rights_text()
         method, kind = "deny", Notice.Kind.DENIAL
     before = case.stage
     _transition(case, method)
     case.decided_at = case.closed_at = now
-    case.decided_by = officer
+    case.decided_by = signer
     disarm(case)
     _save(case, ["stage", "decided_at", "decided_by", "closed_at", "assignee", "claimed_at", *TIMER_FIELDS])
-    decision.notice = issue_notice(case.application, kind, officer, {
-        "case": case, "decision": decision, "version": case.item_version, "opinion": opinion,
+    decision.notice = issue_notice(case.application, kind, signer, {
+        "case": case, "decision": decision, "version": case.item_version, "opinion": decision.opinion,
         "decided_on": timezone.localdate(now)}, request=request)
     decision.save()
-    record_audit(officer, "case_approve" if approve else "case_deny", case, from_state=before, to_state=case.stage,
-                 opinion=opinion or reasons, request=request,
+    record_audit(signer, "case_approve" if approve else "case_deny", case, from_state=before, to_state=case.stage,
+                 opinion=decision.opinion or decision.reasons, request=request,
                  data={"result": decision.outcome, "decision": decision.pk, "notice": decision.notice.number})
     if not (approve and certificates.issues_certificate(case)):  # else when its certificate is issued
         events.case_decided(case, decision)
-    certificates.issue_due(case.application, officer, request=request)
+    certificates.issue_due(case.application, signer, request=request)
     if _all_decided(case.application_id):
         application = Application.objects.get(pk=case.application_id)
-        app_services.record_decision(application, officer, action="all_cases_decided", request=request,
+        app_services.record_decision(application, signer, action="all_cases_decided", request=request,
                                      opinion=_("全部审批事项已作出决定，转统一出件窗口。"))
     return decision
+
+
+@transaction.atomic
+def decide(case: ApprovalCase, officer: User, approve: bool, *, certificate: dict | None = None, reasons: str = "",
+           opinion: str = "", version: int | None = None, request=None) -> Decision | DecisionDraft:
+    """决定 (出证): approve with the certificate's data, or deny with reasons (the appeal rights are written in).
+    The certifier is none of the clerk, reviewer and inspectors. When every case of the application is decided,
+    the application moves to the issuing window and the applicant is told.
+
+    Items flagged for legal review (重大行政许可决定法制审核): this writes (or rewrites, after a return) the
+    DecisionDraft and sends the case to legal review, which passes it (the decision is issued then, see
+    legal_review) or returns it; nothing is issued here, and the draft is returned instead of a Decision."""
+    Application.objects.select_for_update(of=("self",)).filter(pk=case.application_id).values_list("pk").first()
+    case = _lock(case, version=version)
+    policy.can_decide(case, officer).enforce()
+    if case.suspended_since is not None:
+        raise DomainError(_("案件处于期限中止（%(d)s 起），请先恢复计时再作出决定。"), code="suspended",
+                          params={"d": case.suspended_since})
+    values = _decision_values(case, approve, certificate, reasons, (opinion or "").strip())
+    if case.needs_legal_review:
+        draft, _created = DecisionDraft.objects.update_or_create(
+            case=case, defaults={**values, "drafted_by": officer, "drafted_at": timezone.now()})
+        before = case.stage
+        _transition(case, "back_to_legal_review")
+        _hold(case, None)
+        _save(case, ["stage", "assignee", "claimed_at"])
+        record_audit(officer, "decision_draft", case, from_state=before, to_state=case.stage,
+                     opinion=values["opinion"] or values["reasons"], request=request,
+                     data={"result": draft.outcome, "draft": draft.pk})
+        return draft
+    return _issue_decision(case, Decision(case=case, **values), officer, request=request)
 
 
 @transaction.atomic

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from approvals.certificates import selectors as certificate_selectors
 from approvals.cases import forms, policy, selectors, services
-from approvals.cases.models import ExtensionRequest, Inspection, Stage
+from approvals.cases.models import DecisionDraft, ExtensionRequest, Inspection, Stage
 from approvals.notices import appeal_rights_text, notices_of
 from portal.errors import Conflict
 from portal.web import error_messages, problem_status, querystring_without_page, stored_file_response
@@ -35,6 +35,7 @@ ACTION_LABELS = {
     "case_open": _("受理，案件生成"), "case_claim": _("认领"), "case_release": _("释放"),
     "case_review": _("审查"), "inspection_scheduled": _("安排现场勘验"), "inspection_result": _("勘验结果会签生效"),
     "inspection_recorded": _("记录勘验结果（待会签）"), "inspection_record_returned": _("退回勘验记录"),
+    "decision_draft": _("拟定决定草稿，提交法制审核"),
     "legal_review": _("法制审核通过"), "legal_review_return": _("法制审核退回"), "case_send_back": _("退回"),
     "case_approve": _("准予许可"), "case_deny": _("不予许可"), "case_terminate": _("终止办理"),
     "extension_request": _("申请延期"), "extension_approve": _("批准延期"), "extension_refuse": _("不批准延期"),
@@ -162,7 +163,11 @@ def _action_forms(case, can: policy.Abilities, user) -> dict:
     if can.legal_review:
         built["legal"] = forms.LegalReviewForm(initial=version, prefix="legal")
     if can.decide:
-        built["decide"] = forms.DecisionForm(initial={**version, **services.certificate_defaults(case)},
+        draft = case.draft_record
+        kept = {} if draft is None else {"result": draft.outcome, "opinion": draft.opinion, "reasons": draft.reasons,
+                                         **{k: getattr(draft, k) for k in forms.DecisionForm.CERTIFICATE_FIELDS
+                                            if getattr(draft, k) not in (None, "")}}
+        built["decide"] = forms.DecisionForm(initial={**version, **services.certificate_defaults(case), **kept},
                                              prefix="decide")
     if can.send_back_targets:
         built["send_back"] = forms.SendBackForm(initial=version, prefix="send_back", targets=can.send_back_targets)
@@ -196,7 +201,7 @@ def _render_case(request, case, *, bound: dict | None = None, problems=(), statu
         "notices": notices_of(case.application), "siblings": selectors.cases_of(case.application),
         "inspections": can.inspections, "legal_reviews": list(case.legal_reviews.all()),
         "extensions": list(case.extensions.all()), "suspensions": list(case.suspensions.all()),
-        "decision": case.decision_record, "history": _history(case), "appeal_rights": appeal_rights_text(),
+        "decision": case.decision_record, "draft": case.draft_record, "history": _history(case), "appeal_rights": appeal_rights_text(),
         "certificates": certificate_selectors.certificates_of_case(case, request.user),
         "active": next(iter(bound)) if bound else "",
     }, status=status)
@@ -234,13 +239,16 @@ def _run(name: str, case, form, user, request):
                                                   _users(data["inspectors"]), user, request=request)
         return _("已安排 %(d)s 现场勘验（%(n)s 件）。") % {"d": inspection.scheduled_on, "n": 1 + len(others)}
     if name == "legal":
-        services.legal_review(case, user, data["result"] == "approve", data["comments"], version=version,
-                              request=request)
-        return _("法制审核通过。") if data["result"] == "approve" else _("已退回审查人修改。")
+        services.legal_review(case, user, data["result"] == "approve", data["comments"],
+                              proposed_outcome=data.get("proposed_outcome") or "", version=version, request=request)
+        return (_("法制审核通过，决定已作出，决定书已出具。") if data["result"] == "approve"
+                else _("已退回决定人修改决定草稿。"))
     if name == "decide":
         approve = data["result"] == "approve"
-        services.decide(case, user, approve, certificate=form.certificate() if approve else None,
-                        reasons=data["reasons"], opinion=data["opinion"], version=version, request=request)
+        made = services.decide(case, user, approve, certificate=form.certificate() if approve else None,
+                               reasons=data["reasons"], opinion=data["opinion"], version=version, request=request)
+        if isinstance(made, DecisionDraft):
+            return _("决定草稿已提交法制审核，审核通过后作出决定并出具决定书。")
         return _("已作出准予许可决定，决定书已出具。") if approve else _("已作出不予许可决定，决定书已出具。")
     if name == "send_back":
         moved = services.send_back(case, user, data["to_stage"], data["reason"], version=version, request=request)

@@ -1,7 +1,7 @@
 """In a real headless Chromium (issue 5, "Done when"): one bundle of two items (both need an on-site inspection,
 one also legal review), accepted at intake, walks through review by officer A, one merged inspection of both
-cases by inspectors B and C (each record co-signed by the other) with a rectification (photo evidence) and a re-inspection that passes, legal review
-by the legal reviewer, and a decision on each item by certifier D; the application arrives at the issuing window
+cases by inspectors B and C (each record co-signed by the other) with a rectification (photo evidence) and a re-inspection that passes, a decision on
+each item by certifier D (a draft for the flagged one, which the legal reviewer passes, issue 13 item 3); the application arrives at the issuing window
 (the applicant's page says so). Four different officers, as the four-way separation requires."""
 from datetime import timedelta
 
@@ -120,32 +120,39 @@ def test_a_bundle_walks_from_acceptance_through_every_stage_to_the_issuing_windo
     assert "已会签" in page.locator(".messages").inner_text()
     assert Inspection.objects.count() == 2 and Inspection.objects.filter(outcome="pass").count() == 1
     stages = {c.item_id: c.stage for c in ApprovalCase.objects.filter(application=application)}
-    assert stages == {hygiene.pk: Stage.LEGAL_REVIEW, food.pk: Stage.DECISION}
+    assert stages == {hygiene.pk: Stage.DECISION, food.pk: Stage.DECISION}  # legal review reads a draft
 
-    # The legal reviewer approves the flagged one.
-    switch_to(page, sign_in, flow.legal)
-    take_next(page, "legal_review")
-    legal = page.get_by_test_id("action-legal")
-    legal.locator("input[name=legal-result][value=approve]").check()
-    legal.locator("textarea[name=legal-comments]").fill("主体合法、事实清楚、依据充分、程序合法。")
-    legal.get_by_role("button", name="提交审核意见").click()
-    page.wait_for_load_state("domcontentloaded")
-    assert stage_of(page) == "decision"
-
-    # Certifier D decides each item, the certificate data pre-filled from the item and the applicant.
+    # Certifier D decides each item, the certificate data pre-filled from the item and the applicant; the
+    # flagged one's decision is a draft for legal review.
     switch_to(page, sign_in, flow.certifier)
     for _ in cases:
-        take_next(page, "decision")
+        pk = take_next(page, "decision")
+        flagged = ApprovalCase.objects.get(pk=pk).item_id == hygiene.pk
         decide = page.get_by_test_id("action-decide")
         assert decide.locator("input[name=decide-holder_name]").input_value() == "张丽华"
         assert "行政复议" in decide.get_by_test_id("appeal-rights").inner_text()
         decide.locator("input[name=decide-result][value=approve]").check()
         decide.locator("textarea[name=decide-opinion]").fill("同意准予许可。")
-        decide.get_by_role("button", name="作出决定").click()
+        decide.get_by_role("button", name="提交法制审核" if flagged else "作出决定").click()
         page.wait_for_load_state("domcontentloaded")
-        assert "已作出准予许可决定" in page.locator(".messages").inner_text()
-        assert stage_of(page) == "approved"
-        assert "准予许可" in page.get_by_test_id("decision").inner_text()
+        if flagged:
+            assert "决定草稿已提交法制审核" in page.locator(".messages").inner_text()
+            assert stage_of(page) == "legal_review"
+        else:
+            assert "已作出准予许可决定" in page.locator(".messages").inner_text()
+            assert stage_of(page) == "approved"
+
+    # The legal reviewer reads the draft and passes it: the decision is made then.
+    switch_to(page, sign_in, flow.legal)
+    take_next(page, "legal_review")
+    assert "准予许可" in page.get_by_test_id("decision-draft").inner_text()
+    legal = page.get_by_test_id("action-legal")
+    legal.locator("input[name=legal-result][value=approve]").check()
+    legal.locator("textarea[name=legal-comments]").fill("主体合法、事实清楚、依据充分、程序合法。")
+    legal.get_by_role("button", name="提交审核意见").click()
+    page.wait_for_load_state("domcontentloaded")
+    assert stage_of(page) == "approved"
+    assert "准予许可" in page.get_by_test_id("decision").inner_text()
     history = page.get_by_test_id("history").inner_text()
     for step in ("受理，案件生成", "审查", "安排现场勘验", "记录勘验结果", "准予许可"):
         assert step in history
@@ -158,3 +165,47 @@ def test_a_bundle_walks_from_acceptance_through_every_stage_to_the_issuing_windo
     switch_to(page, sign_in, flow.applicant_user)
     page.goto(f"/applications/{application.pk}/")
     assert page.get_by_test_id("status").inner_text() == "已作出决定，待统一出件"
+
+
+
+def test_legal_review_of_a_drafted_denial(page, sign_in, live_server):
+    """Issue 13 item 3: the certifier drafts a denial, the legal reviewer sees the draft's reasons and passes it;
+    only then is the denial decided and its notice issued."""
+    from approvals.cases import services as case_services
+    from approvals.models import Decision, Notice
+
+    flow = Flow.build()
+    case = flow.case(legal=True)
+    case = case_services.complete_review(case_services.take_next(flow.reviewer, "review"), flow.reviewer, "材料齐全")
+    assert case.stage == Stage.DECISION
+    reasons = "经营场所位于居民楼内，不符合公共场所卫生要求。"
+
+    switch_to(page, sign_in, flow.certifier)
+    take_next(page, "decision")
+    decide = page.get_by_test_id("action-decide")
+    assert "提交的是决定草稿" in decide.inner_text()
+    decide.locator("input[name=decide-result][value=deny]").check()
+    decide.locator("textarea[name=decide-reasons]").fill(reasons)
+    decide.get_by_role("button", name="提交法制审核").click()
+    page.wait_for_load_state("domcontentloaded")
+    assert "决定草稿已提交法制审核" in page.locator(".messages").inner_text()
+    assert stage_of(page) == "legal_review"
+    assert not Decision.objects.filter(case=case).exists()
+    assert not Notice.objects.filter(application=case.application, kind=Notice.Kind.DENIAL).exists()
+
+    switch_to(page, sign_in, flow.legal)
+    take_next(page, "legal_review")
+    draft = page.get_by_test_id("decision-draft")
+    assert "不予许可" in draft.inner_text() and reasons in draft.get_by_test_id("draft-reasons").inner_text()
+    legal = page.get_by_test_id("action-legal")
+    legal.locator("input[name=legal-result][value=approve]").check()
+    legal.get_by_role("button", name="提交审核意见").click()
+    page.wait_for_load_state("domcontentloaded")
+    assert "法制审核通过，决定已作出" in page.locator(".messages").inner_text()
+    assert stage_of(page) == "denied"
+    assert reasons in page.get_by_test_id("decision").inner_text()
+    decision = Decision.objects.get(case=case)
+    assert (decision.outcome, decision.decided_by) == ("deny", flow.certifier)
+    assert decision.notice.kind == Notice.Kind.DENIAL
+    history = page.get_by_test_id("history").inner_text()
+    assert "拟定决定草稿" in history and "法制审核通过" in history and "不予许可" in history
