@@ -138,10 +138,9 @@ class OfficerLegalReviewSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
-class OfficerDecisionDraftSerializer(serializers.Serializer):
-    outcome = serializers.CharField(help_text="拟作决定：approve 准予许可；deny 不予许可")
-    drafted_by = OfficerPersonSerializer()
-    drafted_at = serializers.DateTimeField()
+class DecisionContentSerializer(serializers.Serializer):
+    """What a decision says, drafted or issued: the opinion, the certificate's data, or the reasons of a denial."""
+
     opinion = serializers.CharField()
     certificate_name = serializers.CharField()
     holder_name = serializers.CharField()
@@ -151,6 +150,12 @@ class OfficerDecisionDraftSerializer(serializers.Serializer):
     valid_from = serializers.DateField(allow_null=True)
     valid_until = serializers.DateField(allow_null=True)
     reasons = serializers.CharField()
+
+
+class OfficerDecisionDraftSerializer(DecisionContentSerializer):
+    outcome = serializers.CharField(help_text="拟作决定：approve 准予许可；deny 不予许可")
+    drafted_by = OfficerPersonSerializer()
+    drafted_at = serializers.DateTimeField()
 
 
 class OfficerExtensionSerializer(serializers.ModelSerializer):
@@ -170,19 +175,10 @@ class OfficerSuspensionSerializer(serializers.ModelSerializer):
         fields = ["id", "kind", "reason", "start", "expected_end", "end"]
 
 
-class OfficerDecisionSerializer(serializers.Serializer):
+class OfficerDecisionSerializer(DecisionContentSerializer):
     outcome = serializers.CharField()
     decided_by = OfficerPersonSerializer()
     decided_at = serializers.DateTimeField()
-    opinion = serializers.CharField()
-    certificate_name = serializers.CharField()
-    holder_name = serializers.CharField()
-    holder_id_type = serializers.CharField()
-    holder_id_number = serializers.CharField()
-    scope = serializers.CharField()
-    valid_from = serializers.DateField(allow_null=True)
-    valid_until = serializers.DateField(allow_null=True)
-    reasons = serializers.CharField()
     appeal_rights = serializers.CharField()
     notice = serializers.IntegerField(source="notice_id", allow_null=True)
 
