@@ -8,6 +8,8 @@ class ApplicationsConfig(AppConfig):
 
     def ready(self):
         from applications import panels
+        from applications.ratings import panels as rating_panels
+        from catalog import guide_sections
         from applications.services import recompute_issue_due_dates
         from portal import dashboard, navigation
         from portal.roles import Role
@@ -29,3 +31,14 @@ class ApplicationsConfig(AppConfig):
         dashboard.register_panel(Role.AGENT, "applications/panels/my_applications.html", panels.my_applications,
                                  order=10)
         dashboard.register_panel(Role.AGENT, "applications/panels/consents.html", panels.agent_consents, order=20)
+
+        # 好差评: the window's tablet page, the rectification tickets, the leaders' appeals, the guide's figures.
+        navigation.register(_("现场评价"), "applications:rating_visit_start", roles=[Role.WINDOW_CLERK], order=40)
+        navigation.register(_("差评整改"), "applications:rating_tickets", roles=[Role.SECTION_HEAD, Role.BUREAU_LEADER],
+                            order=60)
+        navigation.register(_("恶意差评申诉"), "applications:rating_appeals", roles=[Role.BUREAU_LEADER], order=62)
+        dashboard.register_panel(Role.SECTION_HEAD, "applications/ratings/panels/tickets.html",
+                                 rating_panels.tickets_panel, order=60)
+        dashboard.register_panel(Role.BUREAU_LEADER, "applications/ratings/panels/tickets.html",
+                                 rating_panels.tickets_panel, order=60)
+        guide_sections.register(rating_panels.guide_figures)

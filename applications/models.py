@@ -586,3 +586,13 @@ class ProgressLookup(models.Model):
         verbose_name_plural = _("进度查询记录")
         indexes = [models.Index(fields=["ip_address", "created_at"], name="lookup_ip_idx"),
                    models.Index(fields=["case_number", "created_at"], name="lookup_case_idx")]
+
+
+# --- 好差评 (applications/ratings/): its models belong to this app ---------------------------------------------------
+
+from applications.ratings.models import (  # noqa: E402,F401
+    MaliciousAppeal,
+    Rating,
+    RectificationTicket,
+    WindowVisit,
+)

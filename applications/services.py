@@ -1051,6 +1051,9 @@ def record_issue_and_close(application: Application, clerk: User, *, opinion: st
     application.finished_at = timezone.now()
     before, after = _transition(application, "close", update_fields=["finished_at"])
     record_audit(clerk, "close", application, from_state=before, to_state=after, request=request)
+    from applications.ratings import services as ratings  # 好差评: the applicant side is asked to rate it
+
+    ratings.invite(application)
     return application
 
 

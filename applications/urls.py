@@ -32,3 +32,8 @@ urlpatterns = [
     path("files/<uuid:public_id>/delete/", views.file_delete, name="file_delete"),
     path("progress/", views.progress, name="progress"),
 ]
+
+# 好差评 (applications/ratings/): the rating pages, window visits, rectification tickets and appeals.
+from applications.ratings.urls import urlpatterns as rating_patterns  # noqa: E402
+
+urlpatterns += rating_patterns

@@ -21,6 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from portal.web import error_messages, flash_error, safe_next, stored_file_response
+from applications.ratings import selectors as rating_selectors
 from applications import forms, licences, selectors, services
 from portal import navigation
 from portal.errors import Throttled
@@ -535,6 +536,7 @@ def application_detail(request, pk: int):
         "withdraw_form": forms.WithdrawForm(),
         "upload_form": forms.UploadForm(),
         "may_edit": services.may_edit(request.user, application),
+        "rating_prompt": rating_selectors.rating_prompt(application),
     })
 
 

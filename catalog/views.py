@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from portal.web import querystring_without_page
-from catalog import selectors
+from catalog import guide_sections, selectors
 from catalog.codesets import ONLINE_CHANNELS, Channel, ServiceObject, label_of
 from catalog.forms import GuideSearchForm
 from portal import navigation
@@ -75,6 +75,7 @@ def item_detail(request, pk: int):
     context = _item_context(item)
     context["preview"] = preview and (item.listing is None or item.listing.status != "published")
     context["apply_url"] = navigation.action_url("apply_item", item.pk)
+    context["extra_sections"] = guide_sections.for_item(item)
     return render(request, "catalog/item.html", context)
 
 

@@ -268,6 +268,10 @@ APPROVAL_STATUTORY_ALARM_WORKING_DAYS = env_int("APPROVAL_STATUTORY_ALARM_WORKIN
 ISSUE_YELLOW_WORKING_DAYS = env_int("ISSUE_YELLOW_WORKING_DAYS", 3)  # the issuing window (Art. 44)
 # Working days an applicant has to answer a supplement notice before the application lapses.
 SUPPLEMENT_LIMIT_WORKING_DAYS = env_int("SUPPLEMENT_LIMIT_WORKING_DAYS", 20)
+# 好差评: working days a section has to follow up and rectify a bad rating (差评整改); days after completion an
+# application may still be rated online.
+RATING_RECTIFICATION_DAYS = env_int("RATING_RECTIFICATION_DAYS", 5)
+RATING_OPEN_DAYS = env_int("RATING_OPEN_DAYS", 30)
 # Size caps of on-site inspection evidence (photos and PDFs / videos).
 INSPECTION_PHOTO_MAX_BYTES = env_int("INSPECTION_PHOTO_MAX_BYTES", 20 * 1024 * 1024)
 INSPECTION_VIDEO_MAX_BYTES = env_int("INSPECTION_VIDEO_MAX_BYTES", 200 * 1024 * 1024)
