@@ -70,22 +70,22 @@ def dashboard_figures(start: date, end: date, department_id: int | None = None, 
     overdue = (open_ & Q(ticket__due_on__lt=today)) | (closed & Q(ticket__closed_at__date__gt=F("ticket__due_on")))
     aggregates = {f"level_{value}": Count("pk", filter=Q(level=value)) for value in Level.values}
     aggregates.update(
-        total=Count("pk"),
-        malicious=Count("pk", filter=Q(malicious=True)),
-        counted=Count("pk", filter=counts),
-        satisfied=Count("pk", filter=counts & Q(level__in=GOOD_LEVELS)),
-        bad_ratings=Count("pk", filter=counts & Q(level__in=BAD_LEVELS)),
-        tickets_opened=Count("ticket", filter=ticket),
-        tickets_closed=Count("ticket", filter=closed),
-        tickets_closed_on_time=Count("ticket", filter=on_time),
-        tickets_overdue=Count("ticket", filter=overdue),
-        tickets_open=Count("ticket", filter=open_),
+        n_total=Count("pk"),
+        n_malicious=Count("pk", filter=Q(malicious=True)),
+        n_counted=Count("pk", filter=counts),
+        n_satisfied=Count("pk", filter=counts & Q(level__in=GOOD_LEVELS)),
+        n_bad_ratings=Count("pk", filter=counts & Q(level__in=BAD_LEVELS)),
+        n_tickets_opened=Count("ticket", filter=ticket),
+        n_tickets_closed=Count("ticket", filter=closed),
+        n_tickets_closed_on_time=Count("ticket", filter=on_time),
+        n_tickets_overdue=Count("ticket", filter=overdue),
+        n_tickets_open=Count("ticket", filter=open_),
     )
     row = ratings.aggregate(**aggregates)
-    figures = {key: value for key, value in row.items() if not key.startswith("level_")}
+    figures = {key[2:]: value for key, value in row.items() if key.startswith("n_")}
     figures["levels"] = {value: row[f"level_{value}"] for value in sorted(Level.values, reverse=True)}
-    figures["satisfaction_rate"] = _rate(row["satisfied"], row["counted"])
-    figures["rectification_rate"] = _rate(row["tickets_closed"], row["bad_ratings"])
+    figures["satisfaction_rate"] = _rate(figures["satisfied"], figures["counted"])
+    figures["rectification_rate"] = _rate(figures["tickets_closed"], figures["bad_ratings"])
     return figures
 
 

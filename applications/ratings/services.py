@@ -43,6 +43,12 @@ def rectification_days() -> int:
     return int(getattr(settings, "RATING_RECTIFICATION_DAYS", 5))
 
 
+def ticket_due_on(opened_at) -> date:
+    """The rectification deadline: RATING_RECTIFICATION_DAYS working days after the bad rating (first day not
+    counted), on the working-day calendar."""
+    return clock.add_working_days(opened_at, rectification_days())
+
+
 def channel_of(request) -> str:
     """PC or mobile, from the browser's user agent (an online rating)."""
     agent = (request.META.get("HTTP_USER_AGENT", "") if request is not None else "").lower()
@@ -99,11 +105,11 @@ def invite(application: Application) -> None:
 
 
 def _open_ticket(rating: Rating, actor: User | None, request=None) -> RectificationTicket:
-    due_on = clock.add_working_days(timezone.now(), rectification_days())
+    due_on = ticket_due_on(timezone.now())
     ticket = RectificationTicket.objects.create(rating=rating, section_id=rating.section_id, due_on=due_on)
     record_audit(actor, "rating_ticket_open", ticket, to_state=ticket.status, request=request,
                  data={"rating": rating.pk, "due_on": due_on.isoformat(), "section": rating.section_id})
-    transaction.on_commit(lambda: _tell_handlers(ticket.pk))
+    _tell_handlers(ticket.pk)  # stored with the ticket; the SMS copies leave after the commit (notify)
     return ticket
 
 
@@ -157,7 +163,7 @@ def open_visit(clerk: User, *, application: Application | None = None, purpose: 
 
 @transaction.atomic
 def rate_visit(visit: WindowVisit, clerk: User, level, comment: str = "", *, request=None) -> Rating:
-    visit = WindowVisit.objects.select_for_update().select_related("application").get(pk=visit.pk)
+    visit = WindowVisit.objects.select_for_update(of=("self",)).select_related("application").get(pk=visit.pk)
     if visit.clerk_id != clerk.pk:
         raise WindowVisit.DoesNotExist
     if Rating.objects.filter(visit=visit).exists():
@@ -186,7 +192,7 @@ def rate_visit(visit: WindowVisit, clerk: User, level, comment: str = "", *, req
 
 
 def _locked_ticket(ticket: RectificationTicket) -> RectificationTicket:
-    return RectificationTicket.objects.select_for_update().select_related("rating").get(pk=ticket.pk)
+    return RectificationTicket.objects.select_for_update(of=("self",)).select_related("rating").get(pk=ticket.pk)
 
 
 def _text(value: str, message: str, code: str, limit: int = 2000) -> str:
@@ -272,7 +278,7 @@ def request_appeal(ticket: RectificationTicket, user: User, reason: str, *, requ
 @transaction.atomic
 def decide_appeal(appeal: MaliciousAppeal, user: User, confirm: bool, notes: str = "", *,
                   request=None) -> MaliciousAppeal:
-    appeal = MaliciousAppeal.objects.select_for_update().select_related("rating").get(pk=appeal.pk)
+    appeal = MaliciousAppeal.objects.select_for_update(of=("self",)).select_related("rating").get(pk=appeal.pk)
     policy.may_decide_appeal(appeal, user).enforce()
     notes = (notes or "").strip()
     if not confirm and not notes:
