@@ -50,6 +50,7 @@ from applications import selectors as app_selectors
 from applications import services as app_services
 from applications import testing as app_testing
 from applications.models import Status
+from applications.ratings import services as rating_services
 from approvals.cases import services as case_services
 from approvals.certificates import services as certificate_services
 from approvals.certificates.documents import render_certificate_pdf
@@ -185,6 +186,9 @@ class World:
     certificate: object
     handoff: object
     supervision_document: object
+    rating_visit: object
+    rating_ticket: object
+    rating_appeal: object
 
 
 def build_world() -> World:
@@ -265,6 +269,12 @@ def build_world() -> World:
     supervision_record = supervision_services.record_result(handoff, department_user, "inspection", "现场检查未见异常",
                                                             documents=[app_testing.pdf_upload("检查记录.pdf")])
 
+    # 好差评: the clerk's window visit for the application, rated "非常不满意" on the tablet (a ticket for the case's
+    # section), and the head's appeal of it awaiting a leader.
+    rating_visit = rating_services.open_visit(flow.clerk, application=application, purpose="受理咨询")
+    rating = rating_services.rate_visit(rating_visit, flow.clerk, 1, "等候时间长")
+    rating_appeal = rating_services.request_appeal(rating.ticket, flow.head, "评价与本次服务无关")
+
     application.refresh_from_db()
     material = next(m for m in application.materials.all() if m.asked and m.files.exists())
     return World(
@@ -275,6 +285,7 @@ def build_world() -> World:
         extension=extension, walk_in=walk_in, walk_in_material=walk_in_material, walk_in_file=walk_in_file,
         inspectors=[flow.inspector1.pk, flow.inspector2.pk], certificate=certificate, handoff=handoff,
         supervision_document=supervision_record.documents.get(),
+        rating_visit=rating_visit, rating_ticket=rating.ticket, rating_appeal=rating_appeal,
     )
 
 
@@ -414,6 +425,20 @@ ROWS = [
     api("POST", "/api/applications/applications/{id}/submit/", APPLICANT_SIDE, APP_ID),
     api("POST", "/api/applications/applications/{id}/withdraw/", APPLICANT_SIDE, APP_ID,
         lambda w: {"reason": "经营计划调整，撤回申请"}),
+
+    # --- 好差评: the applicant side rates its application (the world's is not closed yet: 409 on POST); the
+    # window tablet page is the clerk's who opened the visit; tickets are seen by the section's head and leaders,
+    # acted on by the head (a leader is refused); appeals are decided by a leader (the head who asked: refused)
+    page("applications:rate", "GET", APPLICANT_SIDE, APP),
+    page("applications:rate", "POST", APPLICANT_SIDE, APP, lambda w: {"level": "5"}),
+    page("applications:rating_visit", "GET", roles(H, clerk=O), lambda w: {"token": w.rating_visit.token}),
+    page("applications:rating_visit", "POST", roles(H, clerk=O), lambda w: {"token": w.rating_visit.token},
+         lambda w: {"level": "5"}),
+    page("applications:rating_ticket", "GET", roles(H, head=O, leader=O), lambda w: {"pk": w.rating_ticket.pk}),
+    page("applications:rating_ticket", "POST", roles(H, head=O, leader=R), lambda w: {"pk": w.rating_ticket.pk},
+         lambda w: {"action": "call", "call-call_on": today(), "call-contact": "陈建国", "call-notes": "等候时间长"}),
+    page("applications:rating_appeal_decide", "POST", roles(H, head=R, leader=O),
+         lambda w: {"pk": w.rating_appeal.pk}, lambda w: {"decision": "confirm", "notes": "属实"}),
 
     # --- notices and the staff file view (they follow their application)
     page("approvals:notice", "GET", SEES_APPLICATION, lambda w: {"public_id": w.notice.public_id}),
