@@ -19,7 +19,7 @@ class VisitForm(forms.Form):
 
 
 class CallForm(forms.Form):
-    call_on = forms.DateField(label=_("回访日期"), widget=forms.DateInput(attrs={"type": "date"}),
+    call_on = forms.DateField(label=_("回访日期"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
                               error_messages={"required": _("请填写回访日期。"), "invalid": _("日期格式不正确。")})
     contact = forms.CharField(label=_("回访对象"), max_length=64, error_messages={"required": _("请填写回访对象。")})
     notes = forms.CharField(label=_("申请人反映的情况"), widget=forms.Textarea(attrs={"rows": 3}),
