@@ -42,3 +42,9 @@ class ApplicationsConfig(AppConfig):
         dashboard.register_panel(Role.BUREAU_LEADER, "applications/ratings/panels/tickets.html",
                                  rating_panels.tickets_panel, order=60)
         guide_sections.register(rating_panels.guide_figures)
+
+    def load_demo(self) -> str:
+        """Demo 好差评 (called by `manage.py seed_demo` after the demo accounts and catalogue)."""
+        from applications.ratings import demo
+
+        return demo.load()

@@ -250,3 +250,19 @@ def test_monthly_rates_per_department_for_the_guide(flow):
     assert (rows[1]["counted"], rows[1]["rate"]) == (0, None)
     assert (rows[2]["counted"], rows[2]["rate"]) == (1, 100.0)
     assert len(rows) == 6
+
+
+def test_demo_ratings_load_once_with_one_bad_rating_and_its_ticket(flow):
+    from django.apps import apps
+
+    from applications.testing import make_item
+
+    item = make_item("食品经营许可")
+    flow.clerk.username = "clerk"
+    flow.clerk.save(update_fields=["username"])
+    config = apps.get_app_config("applications")
+    assert "12 demo ratings" in config.load_demo()
+    assert "already" in config.load_demo()
+    assert Rating.objects.count() == 12
+    ticket_ = RectificationTicket.objects.get()
+    assert ticket_.section_id == item.section_id and ticket_.rating.department_id == item.competent_department_id
