@@ -2,6 +2,8 @@
 guide figures; with query bounds."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -119,3 +121,10 @@ def test_the_guide_page_shows_the_departments_monthly_satisfaction(flow, client)
     page = client.get(reverse("catalog:item", args=[item.pk]))
     html = page.content.decode()
     assert 'data-testid="satisfaction"' in html and "100.0%" in html
+
+
+def test_the_heads_home_shows_the_open_and_overdue_tickets(flow):
+    services.rate_visit(services.open_visit(flow.clerk, purpose="咨询"), flow.clerk, 1)
+    RectificationTicket.objects.update(section=flow.section, due_on=clock.today() - timedelta(days=1))
+    body = signed_in(flow.head).get("/").content.decode()
+    assert 'data-testid="panel-rating-tickets"' in body and "办理中的整改单 1 件" in body and "超期 1 件" in body

@@ -10,7 +10,7 @@ def tickets_panel(request):
         return None
     counts = selectors.ticket_counts(user)
     appeals = selectors.pending_appeals(user).count() if policy.is_leader(user) else 0
-    return {"panel": {**counts, "appeals": appeals}}
+    return {**counts, "appeals": appeals}
 
 
 def guide_figures(item):

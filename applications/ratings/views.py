@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from applications.models import Application
 from applications.ratings import forms, policy, selectors, services
-from applications.ratings.models import Rating, WindowVisit
+from applications.ratings.models import Rating
 from portal import clock
 from portal.web import error_messages, flash_error, problem_status
 
@@ -204,5 +204,3 @@ def appeal_decide(request, pk: int):
         messages.success(request, _("已处理申诉。"))
     return redirect("applications:rating_appeals")
 
-
-__all__ = ["rate", "visit_start", "visit_rate", "tickets", "ticket", "appeals", "appeal_decide", "WindowVisit"]
