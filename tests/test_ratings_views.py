@@ -51,6 +51,7 @@ def test_the_applicant_rates_on_the_page_and_the_detail_page_links_to_it(flow, d
 def test_the_clerk_opens_a_visit_from_the_handover_and_the_tablet_takes_one_rating(flow):
     closed = closed_application(flow)
     client = signed_in(flow.clerk)
+    assert 'data-testid="open-rating"' in client.get(reverse("approvals:intake", args=[closed.pk])).content.decode()
     response = client.post(reverse("applications:rating_visit_start"), {"application": closed.pk, "purpose": "领取"})
     visit = WindowVisit.objects.get()
     assert response.url == reverse("applications:rating_visit", args=[visit.token])
