@@ -29,3 +29,27 @@ class ApplicationsConfig(AppConfig):
         dashboard.register_panel(Role.AGENT, "applications/panels/my_applications.html", panels.my_applications,
                                  order=10)
         dashboard.register_panel(Role.AGENT, "applications/panels/consents.html", panels.agent_consents, order=20)
+
+        # 办不成事反映窗口 (applications/problems/): filing and following are public; the desk and the assigned
+        # sections and departments work the tickets; leaders see the overdue ones.
+        from applications.problems import panels as problem_panels
+
+        navigation.register(_("我要反映"), "applications:problem_file", order=32, public=True)
+        navigation.register(_("反映进度查询"), "applications:problem_follow", order=34, public=True)
+        navigation.register(_("我的反映"), "applications:problem_mine", roles=[Role.APPLICANT, Role.AGENT], order=16)
+        navigation.register(_("办不成事反映"), "applications:problem_queue",
+                            roles=[Role.WINDOW_CLERK, Role.SECTION_HEAD, Role.BUREAU_LEADER, Role.DEPARTMENT_USER,
+                                   Role.ADMINISTRATOR], order=45)
+        dashboard.register_panel(Role.WINDOW_CLERK, "applications/problems/panels/desk.html", problem_panels.desk,
+                                 order=60)
+        for role in (Role.SECTION_HEAD, Role.APPROVAL_OFFICER, Role.DEPARTMENT_USER):
+            dashboard.register_panel(role, "applications/problems/panels/assigned.html", problem_panels.assigned,
+                                     order=60)
+        dashboard.register_panel(Role.BUREAU_LEADER, "applications/problems/panels/leader.html",
+                                 problem_panels.leader, order=40)
+
+    def load_demo(self) -> str:
+        """Demo data of the problem desk (called by `manage.py seed_demo`)."""
+        from applications.problems import demo
+
+        return demo.load()

@@ -586,3 +586,14 @@ class ProgressLookup(models.Model):
         verbose_name_plural = _("进度查询记录")
         indexes = [models.Index(fields=["ip_address", "created_at"], name="lookup_ip_idx"),
                    models.Index(fields=["case_number", "created_at"], name="lookup_case_idx")]
+
+
+# --- the problem desk (办不成事反映窗口) and 12345 work orders: models in applications/problems/ ------------------------
+
+from applications.problems.models import (  # noqa: E402,F401 - the app label stays "applications"
+    HotlinePlatform,
+    ProblemChannel,
+    ProblemStatus,
+    ProblemTicket,
+    Satisfaction,
+)
