@@ -249,7 +249,7 @@ def escalate_overdue(today: date | None = None) -> int:
     told. Safe to run twice. Returns how many tickets were escalated now."""
     today = today or clock.today()
     with transaction.atomic():
-        overdue = list(ProblemTicket.objects.select_for_update(skip_locked=True).filter(
+        overdue = list(ProblemTicket.objects.select_for_update(skip_locked=True, of=("self",)).filter(
             status=ProblemStatus.COORDINATING, escalated_at__isnull=True, reply_due_on__lt=today)
             .select_related("section", "department"))
         if not overdue:
