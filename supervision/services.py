@@ -285,7 +285,7 @@ def sweep_unclaimed(today: date | None = None) -> int:
     today = today or clock.today()
     remind_overdue_checks(today)
     with transaction.atomic():
-        overdue = list(Handoff.objects.select_for_update(skip_locked=True)
+        overdue = list(Handoff.objects.select_for_update(skip_locked=True, of=("self",))
                        .filter(claimed_at__isnull=True, overdue_since__isnull=True, claim_due_on__lt=today)
                        .select_related("department"))
         if not overdue:

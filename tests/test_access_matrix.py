@@ -50,6 +50,7 @@ from applications import selectors as app_selectors
 from applications import services as app_services
 from applications import testing as app_testing
 from applications.models import Status
+from applications.problems import services as problem_services
 from approvals.cases import services as case_services
 from approvals.certificates import services as certificate_services
 from approvals.certificates.documents import render_certificate_pdf
@@ -130,6 +131,18 @@ SUPERVISING = roles(H, department=O, leader=O, admin=O)
 DEPARTMENT_ACTS = roles(H, department=O, leader=R, admin=R)
 
 
+# 办不成事反映 (applications/problems/): the filer, the desk, the assigned section and the leaders see the ticket;
+# the desk assigns (again, while it is coordinated), follows up and closes (the world's ticket is not replied yet:
+# those two answer 409 to the clerk); the assigned section (and the desk) replies. Everyone else: 404.
+PROBLEM_SEES = roles(H, owner=O, clerk=O, officer_in_section=O, head=O, leader=O, admin=O)
+PROBLEM_DESK = roles(H, owner=R, clerk=O, officer_in_section=R, head=R, leader=R, admin=R)
+PROBLEM_REPLY = roles(H, owner=R, clerk=O, officer_in_section=O, head=O, leader=R, admin=R)
+
+
+def PROBLEM(w):
+    return {"pk": w.problem.pk}
+
+
 def HANDOFF(w):
     return {"public_id": w.handoff.public_id}
 
@@ -185,6 +198,7 @@ class World:
     certificate: object
     handoff: object
     supervision_document: object
+    problem: object
 
 
 def build_world() -> World:
@@ -265,6 +279,11 @@ def build_world() -> World:
     supervision_record = supervision_services.record_result(handoff, department_user, "inspection", "现场检查未见异常",
                                                             documents=[app_testing.pdf_upload("检查记录.pdf")])
 
+    # 办不成事反映: filed online by the owner, assigned by the clerk to the case's section (being coordinated).
+    problem = problem_services.file_online(title="被要求提供清单外材料", description="窗口要求提供租赁备案证明。",
+                                           contact_name="张丽华", contact_mobile="13800000001", user=owner)
+    problem = problem_services.assign(problem, flow.clerk, section=flow.section)
+
     application.refresh_from_db()
     material = next(m for m in application.materials.all() if m.asked and m.files.exists())
     return World(
@@ -274,7 +293,7 @@ def build_world() -> World:
         reinspection=reinspection, evidence=InspectionEvidence.objects.get(inspection=visit),
         extension=extension, walk_in=walk_in, walk_in_material=walk_in_material, walk_in_file=walk_in_file,
         inspectors=[flow.inspector1.pk, flow.inspector2.pk], certificate=certificate, handoff=handoff,
-        supervision_document=supervision_record.documents.get(),
+        supervision_document=supervision_record.documents.get(), problem=problem,
     )
 
 
@@ -442,6 +461,17 @@ ROWS = [
     api("POST", "/api/supervision/handoffs/{public_id}/claim/", DEPARTMENT_ACTS, HANDOFF),
     api("POST", "/api/supervision/handoffs/{public_id}/records/", DEPARTMENT_ACTS, HANDOFF,
         lambda w: {"kind": "inspection", "summary": "现场检查未见异常"}),
+
+    # --- 办不成事反映窗口 and 12345 work orders (only a platform's token reads a work order)
+    page("applications:problem", "GET", PROBLEM_SEES, PROBLEM),
+    page("applications:problem_assign", "POST", PROBLEM_DESK, PROBLEM,
+         lambda w: {"target": f"s{w.problem.section_id}", "days": 5, "note": "请核实"}),
+    page("applications:problem_reply", "POST", PROBLEM_REPLY, PROBLEM, lambda w: {"reply": "已核实，不再要求该材料。"}),
+    page("applications:problem_follow_up", "POST", PROBLEM_DESK, PROBLEM,
+         lambda w: {"called_on": today(), "note": "满意", "satisfaction": "satisfied"}),
+    page("applications:problem_close", "POST", PROBLEM_DESK, PROBLEM),
+    api("GET", "/api/applications/hotline-orders/{work_order_number}/", roles(R, anonymous=H),
+        lambda w: {"work_order_number": "YA12345-0001"}),
 
     # --- the intake desk (the walk-in routes on the clerk's walk-in draft)
     page("approvals:walk_in_fill", "GET", INTAKE_ACT, lambda w: {"pk": w.walk_in.pk}),

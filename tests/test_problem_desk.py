@@ -314,8 +314,8 @@ def test_work_orders_are_idempotent_by_number(client, platform, token):
 def test_the_api_refuses_bad_tokens_and_bodies(client, platform, token, flow):
     assert post_order(client, "ow12345_wrong", ORDER).status_code == 401
     assert client.post("/api/applications/hotline-orders/", ORDER, content_type="application/json").status_code == 401
-    client.force_login(flow.clerk)  # a session is no platform: only the platform's token is read
-    assert client.post("/api/applications/hotline-orders/", ORDER, content_type="application/json").status_code == 401
+    client.force_login(flow.clerk)  # a session is no platform
+    assert client.post("/api/applications/hotline-orders/", ORDER, content_type="application/json").status_code == 403
     client.logout()
     bad = post_order(client, token, {**ORDER, "contact_mobile": "110"})
     assert bad.status_code == 400

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 
 from applications.problems import services
 from applications.problems.models import ProblemTicket
+from portal.api_defaults import SessionAuthentication
 
 
 class PlatformCaller:
@@ -58,6 +59,8 @@ class HotlineTokenScheme(OpenApiAuthenticationExtension):
 
 
 class IsPlatform(permissions.BasePermission):
+    message = _("只有12345热线平台（凭平台接口令牌）可以调用工单接口。")
+
     def has_permission(self, request, view):
         return isinstance(request.user, PlatformCaller)
 
@@ -101,7 +104,8 @@ def state_of(ticket: ProblemTicket) -> dict:
 class WorkOrderViewSet(viewsets.ViewSet):
     """12345 热线工单：平台推送工单（按工单号幂等），读取工单的办理状态。"""
 
-    authentication_classes = [HotlineTokenAuthentication]
+    # A signed-in person is recognised (and refused, 403) rather than told to sign in.
+    authentication_classes = [HotlineTokenAuthentication, SessionAuthentication]
     permission_classes = [IsPlatform]
     lookup_field = "work_order_number"
     lookup_value_regex = "[0-9A-Za-z_-]{1,40}"
