@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import authentication, exceptions, permissions, serializers, viewsets
 from rest_framework.response import Response
 
@@ -119,7 +119,9 @@ class WorkOrderViewSet(viewsets.ViewSet):
         ticket, created = services.receive_work_order(request.user.platform, dict(data.validated_data))
         return Response(state_of(ticket), status=201 if created else 200)
 
-    @extend_schema(responses=WorkOrderStateSerializer)
+    @extend_schema(parameters=[OpenApiParameter("work_order_number", str, OpenApiParameter.PATH,
+                                                 pattern="^[0-9A-Za-z_-]{1,40}$", description="12345工单号")],
+                   responses=WorkOrderStateSerializer)
     def retrieve(self, request, work_order_number=None):
         """一张工单的办理状态、答复和回访结果（拉取方式；推送方式见签名 Webhook）。"""
         ticket = (ProblemTicket.objects.select_related("section", "department")
