@@ -34,8 +34,11 @@ class ApplicationsConfig(AppConfig):
         # sections and departments work the tickets; leaders see the overdue ones.
         from applications.problems import panels as problem_panels
 
-        navigation.register(_("我要反映"), "applications:problem_file", order=32, public=True)
-        navigation.register(_("反映进度查询"), "applications:problem_follow", order=34, public=True)
+        # Visitors and the applicant side; staff reach the tickets through 办不成事反映.
+        navigation.register(_("我要反映"), "applications:problem_file", roles=[Role.APPLICANT, Role.AGENT], order=32,
+                            public=True)
+        navigation.register(_("反映进度查询"), "applications:problem_follow", roles=[Role.APPLICANT, Role.AGENT],
+                            order=34, public=True)
         navigation.register(_("我的反映"), "applications:problem_mine", roles=[Role.APPLICANT, Role.AGENT], order=16)
         navigation.register(_("办不成事反映"), "applications:problem_queue",
                             roles=[Role.WINDOW_CLERK, Role.SECTION_HEAD, Role.BUREAU_LEADER, Role.DEPARTMENT_USER,

@@ -59,7 +59,7 @@ class ReplyForm(forms.Form):
 
 class FollowUpForm(forms.Form):
     called_on = forms.DateField(label=_("回访日期"), error_messages={**REQUIRED, "invalid": _("请输入有效日期。")},
-                                widget=forms.DateInput(attrs={"type": "date"}))
+                                widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     note = forms.CharField(label=_("反映人意见"), max_length=2000, error_messages=REQUIRED,
                            widget=forms.Textarea(attrs={"rows": 3}))
     satisfaction = forms.ChoiceField(label=_("满意度"), choices=Satisfaction.choices, widget=forms.RadioSelect,
