@@ -362,8 +362,18 @@ def test_reply_and_follow_up_reach_the_platform_signed(platform, flow):
     # a receiver with the platform's secret verifies every message; a wrong secret does not
     receipt = receiver.receipts[0]
     assert Webhook(subscription.secret).verify(receipt.body, receipt.headers)["data"]["ticket"] == ticket.number
-    # the departments never see a platform's messages
+    # the departments never see a platform's messages; administrators see its deliveries (to re-drive dead letters)
     assert not supervision_services.policy.visible_handoffs(flow.leader).filter(platform=platform).exists()
+
+
+def test_administrators_see_a_platforms_deliveries(client, platform, flow):
+    ticket, _created = services.receive_work_order(platform, ORDER)
+    supervision_services.add_platform_subscription(platform, "http://127.0.0.1:9/hook")
+    services.reply(services.assign(ticket, flow.clerk, section=flow.section), flow.reviewer, "已答复")
+    outbox.drain()
+    client.force_login(make_person(Role.ADMINISTRATOR, "系统管理员"))
+    page = client.get(reverse("supervision:deliveries"))
+    assert page.status_code == 200 and "YA12345-0001" in page.content.decode() and "市12345热线" in page.content.decode()
 
 
 def test_tickets_not_from_a_platform_publish_nothing(flow):
@@ -419,3 +429,18 @@ def test_dashboard_figures_on_a_hand_computed_dataset(flow, department_user):
     empty = selectors.dashboard_figures(date(2025, 1, 1), date(2025, 1, 31))
     assert empty["received_total"] == 0 and empty["average_reply_working_days"] is None
     assert empty["satisfied_rate"] is None
+
+
+def test_the_call_date_is_checked(flow):
+    ticket = services.reply(services.assign(filed(), flow.clerk, section=flow.section), flow.reviewer, "已答复")
+    with pytest.raises(DomainError):
+        services.follow_up(ticket, flow.clerk, satisfaction=Satisfaction.SATISFIED, note="x",
+                           called_on=clock.today() + timedelta(days=1))
+    with pytest.raises(DomainError):
+        services.follow_up(ticket, flow.clerk, satisfaction=Satisfaction.SATISFIED, note="x",
+                           called_on=clock.today() - timedelta(days=1))  # before the reply
+    with pytest.raises(DomainError):
+        services.follow_up(ticket, flow.clerk, satisfaction="很好", note="x")
+    ticket = services.follow_up(ticket, flow.clerk, satisfaction=Satisfaction.DISSATISFIED, note="仍未解决",
+                                called_on=clock.today())
+    assert clock.local_date(ticket.follow_up_at) == clock.today() and ticket.satisfaction == "dissatisfied"

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import secrets
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -61,8 +62,6 @@ def _clean(value: str, limit: int) -> str:
 
 
 def _check_contact(name: str, mobile: str) -> tuple[str, str]:
-    import re
-
     name, mobile = _clean(name, 64), _clean(mobile, 20)
     if not name:
         raise DomainError(_("请填写联系人姓名。"), code="contact_name")
@@ -218,8 +217,7 @@ def follow_up(ticket: ProblemTicket, clerk: User, *, satisfaction: str, note: st
         if called_on > clock.today() or called_on < clock.local_date(ticket.replied_at):
             raise DomainError(_("回访日期应在答复之后、今天或之前。"), code="called_on")
         if called_on != clock.today():
-            when = timezone.make_aware(timezone.datetime.combine(called_on, timezone.datetime.min.time())
-                                       .replace(hour=12))
+            when = timezone.make_aware(datetime.combine(called_on, time(12)))  # a past day's call: its noon
     ticket.follow_up()
     ticket.follow_up_at, ticket.follow_up_by = when, clerk
     ticket.follow_up_note, ticket.satisfaction = note[:2000], satisfaction
