@@ -444,3 +444,18 @@ def test_the_call_date_is_checked(flow):
     ticket = services.follow_up(ticket, flow.clerk, satisfaction=Satisfaction.DISSATISFIED, note="仍未解决",
                                 called_on=clock.today())
     assert clock.local_date(ticket.follow_up_at) == clock.today() and ticket.satisfaction == "dissatisfied"
+
+
+def test_the_commands_make_a_token_and_a_webhook(capsys):
+    from django.core.management import call_command
+
+    call_command("hotline_token", "12345-city", "--name", "市12345热线")
+    token = capsys.readouterr().out.strip().splitlines()[-1]
+    platform = HotlinePlatform.objects.get(code="12345-city")
+    assert token.startswith("ow12345_") and platform.token_hash == services.hash_token(token)
+    assert services.platform_for_token(token) == platform
+    call_command("hotline_token", "12345-city")  # again: a new token replaces the old one
+    assert services.platform_for_token(token) is None
+    call_command("hotline_webhook", "12345-city", "http://127.0.0.1:9/hook")
+    secret = capsys.readouterr().out.strip().splitlines()[-1]
+    assert secret.startswith("whsec_") and platform.subscriptions.get().secret == secret
