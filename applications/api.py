@@ -362,3 +362,7 @@ class FilingChoiceViewSet(viewsets.ViewSet):
 router = routers.DefaultRouter()
 router.register("applications", ApplicationViewSet, basename="application")
 router.register("applicants", FilingChoiceViewSet, basename="applicant")
+
+from applications.problems.api import WorkOrderViewSet  # noqa: E402 - 12345 work orders (applications/problems/)
+
+router.register("hotline-orders", WorkOrderViewSet, basename="hotline-order")

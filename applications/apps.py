@@ -8,6 +8,7 @@ class ApplicationsConfig(AppConfig):
 
     def ready(self):
         from applications import panels
+        from applications.problems import panels as problem_panels
         from applications.ratings import panels as rating_panels
         from catalog import guide_sections
         from applications.services import recompute_issue_due_dates
@@ -43,8 +44,29 @@ class ApplicationsConfig(AppConfig):
         # dashboards, which show the rectification rate from applications.ratings.selectors.dashboard_figures.)
         guide_sections.register(rating_panels.guide_figures)
 
-    def load_demo(self) -> str:
-        """Demo 好差评 (called by `manage.py seed_demo` after the demo accounts and catalogue)."""
-        from applications.ratings import demo
+        # 办不成事反映窗口 (applications/problems/): filing and following are public; the desk and the assigned
+        # sections and departments work the tickets; leaders see the overdue ones.
+        # Visitors and the applicant side; staff reach the tickets through 办不成事反映.
+        navigation.register(_("我要反映"), "applications:problem_file", roles=[Role.APPLICANT, Role.AGENT], order=32,
+                            public=True)
+        navigation.register(_("反映进度查询"), "applications:problem_follow", roles=[Role.APPLICANT, Role.AGENT],
+                            order=34, public=True)
+        navigation.register(_("我的反映"), "applications:problem_mine", roles=[Role.APPLICANT, Role.AGENT], order=16)
+        navigation.register(_("办不成事反映"), "applications:problem_queue",
+                            roles=[Role.WINDOW_CLERK, Role.SECTION_HEAD, Role.BUREAU_LEADER, Role.DEPARTMENT_USER,
+                                   Role.ADMINISTRATOR], order=45)
+        dashboard.register_panel(Role.WINDOW_CLERK, "applications/problems/panels/desk.html", problem_panels.desk,
+                                 order=60)
+        for role in (Role.SECTION_HEAD, Role.APPROVAL_OFFICER, Role.DEPARTMENT_USER):
+            dashboard.register_panel(role, "applications/problems/panels/assigned.html", problem_panels.assigned,
+                                     order=60)
+        dashboard.register_panel(Role.BUREAU_LEADER, "applications/problems/panels/leader.html",
+                                 problem_panels.leader, order=40)
 
-        return demo.load()
+    def load_demo(self) -> str:
+        """Demo 好差评 and problem-desk tickets (called by `manage.py seed_demo` after the demo accounts and
+        catalogue)."""
+        from applications.problems import demo as problem_demo
+        from applications.ratings import demo as rating_demo
+
+        return "; ".join(filter(None, (rating_demo.load(), problem_demo.load())))

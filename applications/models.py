@@ -21,6 +21,22 @@ from catalog.codesets import Channel
 from portal.models import StoredFile
 from portal.identifiers import normalise_identifier
 
+# The packages' models belong to this app (label "applications"): 好差评 in applications/ratings/, the problem desk
+# (办不成事反映窗口) and 12345 work orders in applications/problems/.
+from applications.problems.models import (  # noqa: F401
+    HotlinePlatform,
+    ProblemChannel,
+    ProblemStatus,
+    ProblemTicket,
+    Satisfaction,
+)
+from applications.ratings.models import (  # noqa: F401
+    MaliciousAppeal,
+    Rating,
+    RectificationTicket,
+    WindowVisit,
+)
+
 
 # --- who applies ------------------------------------------------------------------------------------------
 
@@ -586,13 +602,3 @@ class ProgressLookup(models.Model):
         verbose_name_plural = _("进度查询记录")
         indexes = [models.Index(fields=["ip_address", "created_at"], name="lookup_ip_idx"),
                    models.Index(fields=["case_number", "created_at"], name="lookup_case_idx")]
-
-
-# --- 好差评 (applications/ratings/): its models belong to this app ---------------------------------------------------
-
-from applications.ratings.models import (  # noqa: E402,F401
-    MaliciousAppeal,
-    Rating,
-    RectificationTicket,
-    WindowVisit,
-)

@@ -1,7 +1,8 @@
 """The applicant's pages, mounted at the site root (the guide's “在线申请” buttons reach /apply/... through portal.navigation.action_url)."""
-from django.urls import path
+from django.urls import include, path
 
 from applications import views
+from applications.problems import urls as problem_urls
 
 app_name = "applications"
 
@@ -31,6 +32,7 @@ urlpatterns = [
     path("files/<uuid:public_id>/", views.file_download, name="file"),
     path("files/<uuid:public_id>/delete/", views.file_delete, name="file_delete"),
     path("progress/", views.progress, name="progress"),
+    path("problems/", include(problem_urls.urlpatterns)),  # 办不成事反映窗口 (applications/problems/)
 ]
 
 # 好差评 (applications/ratings/): the rating pages, window visits, rectification tickets and appeals.

@@ -249,7 +249,14 @@ CELERY_BEAT_SCHEDULE = {
                                                  "schedule": crontab(minute=30, hour="9,15")},
     "approvals-sweep-deemed-renewals": {"task": "approvals.tasks.sweep_deemed_renewals",
                                         "schedule": crontab(minute=25, hour="0,12")},
+    # 办不成事反映 past their reply deadline: the bureau's leaders are told, once per ticket.
+    "applications-escalate-overdue-problems": {"task": "applications.tasks.escalate_overdue_problems",
+                                               "schedule": crontab(minute=30, hour="0,8,13")},
 }
+# 办不成事反映窗口 (applications/problems/): working days the assigned section or department has to reply; online
+# filings an address may make in an hour (against spam).
+PROBLEM_DESK_REPLY_DAYS = env_int("PROBLEM_DESK_REPLY_DAYS", 5)
+PROBLEM_DESK_FILINGS_PER_HOUR = env_int("PROBLEM_DESK_FILINGS_PER_HOUR", 5)
 # 审管联动 (supervision/): working days a department has to claim a handoff before it turns overdue and is escalated;
 # webhook delivery attempts before a message is dead-lettered (administrators alerted), and the backoff between
 # them (exponential with full jitter, from the first delay up to the cap, in seconds).

@@ -17,6 +17,9 @@ class SupervisionConfig(AppConfig):
         for topic in (events.CASE_DECIDED, events.CERTIFICATE_REVOKED, events.CERTIFICATE_SUPERSEDED,
                       events.COMMITMENT_ACCEPTED, WITHDRAWN_TOPIC):
             outbox.subscribe(topic, services.receive_event)
+        # A 12345 work order's reply and follow-up result go back to its hotline platform (applications/problems/).
+        for topic in services.PLATFORM_TOPICS:
+            outbox.subscribe(topic, services.receive_event)
         navigation.register(_("审管推送"), "supervision:feed",
                             roles=[Role.DEPARTMENT_USER, Role.BUREAU_LEADER, Role.ADMINISTRATOR], order=40)
         navigation.register(_("推送设置"), "supervision:settings", roles=[Role.DEPARTMENT_USER, Role.ADMINISTRATOR],

@@ -40,7 +40,7 @@ from django.utils import timezone
 
 from portal.models import MaintenanceAlert, User
 from portal.roles import Role
-from supervision.messages import handoff_message
+from supervision.messages import message_for
 from supervision.models import Delivery, DeliveryAttempt, Subscription
 
 log = logging.getLogger(__name__)
@@ -153,7 +153,8 @@ def deliver_subscription(subscription_id: int, *, max_messages: int = 1000, max_
         stop = subscription is None
         while not stop:
             line = list(Delivery.objects.filter(subscription_id=subscription_id, status=Delivery.Status.PENDING)
-                        .select_related("handoff__department").order_by("sequence")[:LINE_BATCH])
+                        .select_related("handoff__department", "handoff__platform")
+                        .order_by("sequence")[:LINE_BATCH])
             if not line:
                 break
             for delivery in line:
@@ -187,7 +188,7 @@ def deliver_subscription(subscription_id: int, *, max_messages: int = 1000, max_
 
 
 def _send(subscription: Subscription, delivery: Delivery, session=None) -> str:
-    body = body_of(handoff_message(delivery.handoff))
+    body = body_of(message_for(delivery.handoff))
     headers = headers_for(subscription, delivery.handoff.idempotency_key, body)
     started_at = timezone.now()
     clock = time.perf_counter()
@@ -235,7 +236,7 @@ def _record_delivered(delivery: Delivery, started_at, status: int, latency_ms: i
 def _alert_dead_letter(subscription: Subscription, delivery: Delivery) -> None:
     from portal.notifications import notify
 
-    message = (f"审管推送投递失败：{subscription.department.name}“{subscription.name}”第 {delivery.sequence} 号消息"
+    message = (f"审管推送投递失败：{subscription.recipient}“{subscription.name}”第 {delivery.sequence} 号消息"
                f"已尝试 {delivery.attempts} 次（{delivery.last_error[:200]}），已停止重试，请排查接收地址后重新投递。")
     MaintenanceAlert.objects.update_or_create(code=f"webhook-dead-{subscription.pk}",
                                               defaults={"message": message, "raised_at": timezone.now(),
@@ -263,6 +264,12 @@ def schedule(subscription_id: int, at=None) -> None:
 
 def enqueue_department(department_id: int) -> None:
     for subscription_id in Subscription.objects.filter(department_id=department_id, active=True).values_list(
+            "pk", flat=True):
+        schedule(subscription_id)
+
+
+def enqueue_platform(platform_id: int) -> None:
+    for subscription_id in Subscription.objects.filter(platform_id=platform_id, active=True).values_list(
             "pk", flat=True):
         schedule(subscription_id)
 

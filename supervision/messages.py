@@ -32,3 +32,23 @@ def handoff_data(handoff) -> dict:
 
 def handoff_message(handoff) -> dict:
     return {"type": f"handoff.{handoff.kind}", "timestamp": _iso(handoff.created_at), "data": handoff_data(handoff)}
+
+
+def platform_message(handoff) -> dict:
+    """What a 12345 platform receives for its work order: {"type": "problem.replied" | "problem.followed_up",
+    "timestamp", "data": {"id", "sequence", "idempotency_key", "platform", "work_order_number", "ticket", ...}}.
+    The same fields as the work-order API's state (GET /api/applications/hotline-orders/{number}/)."""
+    event = dict(handoff.payload)
+    event.pop("platform_id", None)
+    return {
+        "type": event.get("topic", f"problem.{handoff.kind}"),
+        "timestamp": _iso(handoff.created_at),
+        "data": {"id": str(handoff.public_id), "sequence": handoff.sequence,
+                 "idempotency_key": handoff.idempotency_key,
+                 "platform": handoff.platform.code if handoff.platform_id else None, **event},
+    }
+
+
+def message_for(handoff) -> dict:
+    """The webhook body: a department's handoff message, or a 12345 platform's work-order message."""
+    return platform_message(handoff) if handoff.platform_id else handoff_message(handoff)

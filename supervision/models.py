@@ -22,10 +22,13 @@ from portal.models import StoredFile
 
 
 class Feed(models.Model):
-    """One per department: the last sequence number given, and the last one the department acknowledged."""
+    """One per department (or 12345 hotline platform): the last sequence number given, and the last one the
+    recipient acknowledged."""
 
     department = models.OneToOneField("catalog.Department", verbose_name=_("监管部门"), on_delete=models.PROTECT,
-                                      related_name="supervision_feed")
+                                      related_name="supervision_feed", null=True, blank=True)
+    platform = models.OneToOneField("applications.HotlinePlatform", verbose_name=_("12345平台"),
+                                    on_delete=models.PROTECT, related_name="supervision_feed", null=True, blank=True)
     last_sequence = models.PositiveBigIntegerField(_("最新序号"), default=0)
     acknowledged_sequence = models.PositiveBigIntegerField(_("已确认序号"), default=0)
     acknowledged_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
@@ -34,10 +37,12 @@ class Feed(models.Model):
         verbose_name = _("推送序列")
         verbose_name_plural = _("推送序列")
         constraints = [models.CheckConstraint(condition=Q(acknowledged_sequence__lte=F("last_sequence")),
-                                              name="feed_ack_not_ahead")]
+                                              name="feed_ack_not_ahead"),
+                       models.CheckConstraint(condition=Q(department__isnull=True) ^ Q(platform__isnull=True),
+                                              name="feed_one_recipient")]
 
     def __str__(self):
-        return f"{self.department} #{self.last_sequence}"
+        return f"{self.department or self.platform} #{self.last_sequence}"
 
 
 class Handoff(models.Model):
@@ -47,14 +52,22 @@ class Handoff(models.Model):
         SUPERSEDED = "superseded", _("证照换发")
         WITHDRAWAL = "withdrawal", _("申请撤回")
         COMMITMENT = "commitment", _("告知承诺核查")
+        # To a 12345 hotline platform (recipient `platform`, not a department): a work order's reply and follow-up.
+        PROBLEM_REPLY = "reply", _("12345工单答复")
+        PROBLEM_FOLLOW_UP = "follow_up", _("12345工单回访结果")
 
     KIND_BY_TOPIC = {"case.decided": Kind.DECISION, "certificate.revoked": Kind.REVOCATION,
                      "certificate.superseded": Kind.SUPERSEDED, "application.withdrawn": Kind.WITHDRAWAL,
-                     "commitment.accepted": Kind.COMMITMENT}
+                     "commitment.accepted": Kind.COMMITMENT, "problem.replied": Kind.PROBLEM_REPLY,
+                     "problem.followed_up": Kind.PROBLEM_FOLLOW_UP}
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     department = models.ForeignKey("catalog.Department", verbose_name=_("监管部门"), on_delete=models.PROTECT,
-                                   related_name="handoffs")
+                                   related_name="handoffs", null=True, blank=True)
+    platform = models.ForeignKey("applications.HotlinePlatform", verbose_name=_("12345平台"), null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="handoffs")
+    ticket = models.ForeignKey("applications.ProblemTicket", verbose_name=_("办不成事反映"), null=True, blank=True,
+                               on_delete=models.PROTECT, related_name="+")
     sequence = models.PositiveBigIntegerField(_("序号"))
     event_id = models.UUIDField(_("事件编号"))
     # The id a receiver de-duplicates on: the same in every delivery attempt and in the pull feed.
@@ -70,7 +83,7 @@ class Handoff(models.Model):
     item = models.ForeignKey("catalog.Item", verbose_name=_("事项"), null=True, blank=True, on_delete=models.PROTECT,
                              related_name="+")
     created_at = models.DateTimeField(_("推送时间"), default=timezone.now)
-    claim_due_on = models.DateField(_("认领期限"))
+    claim_due_on = models.DateField(_("认领期限"), null=True, blank=True)  # none for a platform: nothing to claim
     claimed_at = models.DateTimeField(_("认领时间"), null=True, blank=True)
     claimed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("认领人"), null=True, blank=True,
                                    on_delete=models.PROTECT, related_name="+")
@@ -85,8 +98,16 @@ class Handoff(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["department", "sequence"], name="handoff_sequence_unique"),
             models.UniqueConstraint(fields=["event_id", "department"], name="handoff_once_per_event"),
+            models.UniqueConstraint(fields=["platform", "sequence"], name="handoff_platform_sequence_unique"),
+            models.UniqueConstraint(fields=["event_id", "platform"], condition=Q(platform__isnull=False),
+                                    name="handoff_once_per_platform_event"),
             models.CheckConstraint(condition=Q(kind__in=["decision", "revocation", "superseded", "withdrawal",
-                                                         "commitment"]), name="handoff_kind_valid"),
+                                                         "commitment", "reply", "follow_up"]),
+                                   name="handoff_kind_valid_v2"),
+            models.CheckConstraint(condition=Q(department__isnull=True) ^ Q(platform__isnull=True),
+                                   name="handoff_one_recipient"),
+            models.CheckConstraint(condition=Q(platform__isnull=False) | Q(claim_due_on__isnull=False),
+                                   name="handoff_department_has_claim_due"),
             models.CheckConstraint(condition=Q(claimed_at__isnull=True) | Q(claimed_by__isnull=False),
                                    name="handoff_claim_has_claimer"),
         ]
@@ -96,7 +117,7 @@ class Handoff(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.department} #{self.sequence} {self.get_kind_display()}"
+        return f"{self.department or self.platform} #{self.sequence} {self.get_kind_display()}"
 
 
 class Subscription(models.Model):
@@ -104,7 +125,10 @@ class Subscription(models.Model):
     with (`whsec_` + base64). During a rotation the previous secret signs too, until `previous_secret_until`."""
 
     department = models.ForeignKey("catalog.Department", verbose_name=_("监管部门"), on_delete=models.PROTECT,
-                                   related_name="subscriptions")
+                                   related_name="subscriptions", null=True, blank=True)
+    # Or a 12345 hotline platform, which receives its work orders' replies and follow-up results.
+    platform = models.ForeignKey("applications.HotlinePlatform", verbose_name=_("12345平台"), null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="subscriptions")
     name = models.CharField(_("名称"), max_length=100)
     url = models.URLField(_("接收地址"), max_length=500)
     secret = models.CharField(_("签名密钥"), max_length=100)
@@ -118,9 +142,15 @@ class Subscription(models.Model):
     class Meta:
         verbose_name = _("推送订阅")
         verbose_name_plural = _("推送订阅")
+        constraints = [models.CheckConstraint(condition=Q(department__isnull=True) ^ Q(platform__isnull=True),
+                                              name="subscription_one_recipient")]
 
     def __str__(self):
-        return f"{self.department} · {self.name}"
+        return f"{self.recipient} · {self.name}"
+
+    @property
+    def recipient(self):
+        return self.department or self.platform
 
 
 class Delivery(models.Model):

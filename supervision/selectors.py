@@ -68,7 +68,8 @@ def tokens(department) -> list[DepartmentToken]:
 
 
 def deliveries(user, *, status: str = "") -> QuerySet[Delivery]:
-    rows = Delivery.objects.select_related("subscription__department", "handoff").order_by("-handoff__created_at")
+    rows = (Delivery.objects.select_related("subscription__department", "subscription__platform", "handoff")
+            .order_by("-handoff__created_at"))
     if not policy.sees_all(user):
         department = policy.department_of(user)
         rows = rows.filter(subscription__department=department) if department else rows.none()

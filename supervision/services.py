@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from applications import services as app_services
+from applications.problems import services as problem_services
 from approvals.certificates import services as certificate_services
 from approvals.certificates.models import Certificate
 from portal import clock
@@ -70,6 +71,8 @@ def _departments_for(event: OutboxEvent) -> list[int]:
 
 def receive_event(event: OutboxEvent) -> list[Handoff]:
     """Outbox consumer: one handoff per department concerned, idempotent by (event, department)."""
+    if event.topic in PLATFORM_TOPICS:
+        return receive_platform_event(event)
     kind = Handoff.KIND_BY_TOPIC[event.topic]
     payload = event.payload
     made = []
@@ -118,6 +121,59 @@ def _push_later(department_id: int) -> None:
     from supervision import delivery
 
     delivery.enqueue_department(department_id)
+
+
+# --- 12345 hotline platforms: a work order's reply and follow-up result go back to the platform ---------------------
+
+PLATFORM_TOPICS = (problem_services.REPLIED_TOPIC, problem_services.FOLLOWED_UP_TOPIC)
+
+
+def next_platform_sequence(platform_id: int) -> int:
+    """The platform's next message number (its own Feed row, as a department's)."""
+    Feed.objects.bulk_create([Feed(platform_id=platform_id)], ignore_conflicts=True)
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE supervision_feed SET last_sequence = last_sequence + 1 WHERE platform_id = %s "
+                       "RETURNING last_sequence", [platform_id])
+        return cursor.fetchone()[0]
+
+
+def receive_platform_event(event: OutboxEvent) -> list[Handoff]:
+    """A ticket from a 12345 platform was replied to or followed up: one message for the platform, delivered to
+    its webhook subscriptions (signed, retried, in order, exactly as a department's) and readable by pull through
+    the work-order API. Idempotent by (event, platform)."""
+    platform_id = event.payload.get("platform_id")
+    if not platform_id or Handoff.objects.filter(event_id=event.event_id, platform_id=platform_id).exists():
+        return []
+    sequence = next_platform_sequence(platform_id)
+    handoff = Handoff.objects.create(
+        platform_id=platform_id, sequence=sequence, event_id=event.event_id,
+        idempotency_key=f"msg_{event.event_id.hex}_p{platform_id}", kind=Handoff.KIND_BY_TOPIC[event.topic],
+        payload={**event.payload, "topic": event.topic, "event_id": str(event.event_id),
+                 "occurred_at": event.created_at.isoformat()},
+        ticket_id=int(event.subject_id) if event.subject_id else None)
+    subscriptions = list(Subscription.objects.filter(platform_id=platform_id, active=True))
+    Delivery.objects.bulk_create([Delivery(subscription=s, handoff=handoff, sequence=sequence)
+                                  for s in subscriptions])
+    if subscriptions:
+        transaction.on_commit(lambda: _push_platform_later(platform_id))
+    return [handoff]
+
+
+def _push_platform_later(platform_id: int) -> None:
+    from supervision import delivery
+
+    delivery.enqueue_platform(platform_id)
+
+
+@transaction.atomic
+def add_platform_subscription(platform, url: str, *, name: str = "", actor: User | None = None) -> Subscription:
+    """A 12345 platform's webhook (an administrator's step: manage.py hotline_webhook); the secret is returned on
+    the row, to be given to the platform once."""
+    policy.check_webhook_url(url).enforce()
+    subscription = Subscription.objects.create(platform=platform, name=(name or "").strip()[:100] or url[:100],
+                                               url=url.strip(), secret=new_secret(), created_by=actor)
+    record_audit(actor, "subscription_added", subscription, data={"url": subscription.url, "platform": platform.code})
+    return subscription
 
 
 # --- claims and supervision records --------------------------------------------------------------------------------
@@ -229,7 +285,7 @@ def sweep_unclaimed(today: date | None = None) -> int:
     today = today or clock.today()
     remind_overdue_checks(today)
     with transaction.atomic():
-        overdue = list(Handoff.objects.select_for_update(skip_locked=True)
+        overdue = list(Handoff.objects.select_for_update(skip_locked=True, of=("self",))
                        .filter(claimed_at__isnull=True, overdue_since__isnull=True, claim_due_on__lt=today)
                        .select_related("department"))
         if not overdue:

@@ -51,6 +51,7 @@ from applications import services as app_services
 from applications import testing as app_testing
 from applications.models import Status
 from applications.ratings import services as rating_services
+from applications.problems import services as problem_services
 from approvals.cases import services as case_services
 from approvals.certificates import services as certificate_services
 from approvals.certificates.documents import render_certificate_pdf
@@ -131,6 +132,18 @@ SUPERVISING = roles(H, department=O, leader=O, admin=O)
 DEPARTMENT_ACTS = roles(H, department=O, leader=R, admin=R)
 
 
+# 办不成事反映 (applications/problems/): the filer, the desk, the assigned section and the leaders see the ticket;
+# the desk assigns (again, while it is coordinated), follows up and closes (the world's ticket is not replied yet:
+# those two answer 409 to the clerk); the assigned section (and the desk) replies. Everyone else: 404.
+PROBLEM_SEES = roles(H, owner=O, clerk=O, officer_in_section=O, head=O, leader=O, admin=O)
+PROBLEM_DESK = roles(H, owner=R, clerk=O, officer_in_section=R, head=R, leader=R, admin=R)
+PROBLEM_REPLY = roles(H, owner=R, clerk=O, officer_in_section=O, head=O, leader=R, admin=R)
+
+
+def PROBLEM(w):
+    return {"pk": w.problem.pk}
+
+
 def HANDOFF(w):
     return {"public_id": w.handoff.public_id}
 
@@ -189,6 +202,7 @@ class World:
     rating_visit: object
     rating_ticket: object
     rating_appeal: object
+    problem: object
 
 
 def build_world() -> World:
@@ -274,6 +288,10 @@ def build_world() -> World:
     rating_visit = rating_services.open_visit(flow.clerk, application=application, purpose="受理咨询")
     rating = rating_services.rate_visit(rating_visit, flow.clerk, 1, "等候时间长")
     rating_appeal = rating_services.request_appeal(rating.ticket, flow.head, "评价与本次服务无关")
+    # 办不成事反映: filed online by the owner, assigned by the clerk to the case's section (being coordinated).
+    problem = problem_services.file_online(title="被要求提供清单外材料", description="窗口要求提供租赁备案证明。",
+                                           contact_name="张丽华", contact_mobile="13800000001", user=owner)
+    problem = problem_services.assign(problem, flow.clerk, section=flow.section)
 
     application.refresh_from_db()
     material = next(m for m in application.materials.all() if m.asked and m.files.exists())
@@ -286,6 +304,7 @@ def build_world() -> World:
         inspectors=[flow.inspector1.pk, flow.inspector2.pk], certificate=certificate, handoff=handoff,
         supervision_document=supervision_record.documents.get(),
         rating_visit=rating_visit, rating_ticket=rating.ticket, rating_appeal=rating_appeal,
+        problem=problem,
     )
 
 
@@ -467,6 +486,17 @@ ROWS = [
     api("POST", "/api/supervision/handoffs/{public_id}/claim/", DEPARTMENT_ACTS, HANDOFF),
     api("POST", "/api/supervision/handoffs/{public_id}/records/", DEPARTMENT_ACTS, HANDOFF,
         lambda w: {"kind": "inspection", "summary": "现场检查未见异常"}),
+
+    # --- 办不成事反映窗口 and 12345 work orders (only a platform's token reads a work order)
+    page("applications:problem", "GET", PROBLEM_SEES, PROBLEM),
+    page("applications:problem_assign", "POST", PROBLEM_DESK, PROBLEM,
+         lambda w: {"target": f"s{w.problem.section_id}", "days": 5, "note": "请核实"}),
+    page("applications:problem_reply", "POST", PROBLEM_REPLY, PROBLEM, lambda w: {"reply": "已核实，不再要求该材料。"}),
+    page("applications:problem_follow_up", "POST", PROBLEM_DESK, PROBLEM,
+         lambda w: {"called_on": today(), "note": "满意", "satisfaction": "satisfied"}),
+    page("applications:problem_close", "POST", PROBLEM_DESK, PROBLEM),
+    api("GET", "/api/applications/hotline-orders/{work_order_number}/", roles(R, anonymous=H),
+        lambda w: {"work_order_number": "YA12345-0001"}),
 
     # --- the intake desk (the walk-in routes on the clerk's walk-in draft)
     page("approvals:walk_in_fill", "GET", INTAKE_ACT, lambda w: {"pk": w.walk_in.pk}),

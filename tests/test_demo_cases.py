@@ -50,3 +50,13 @@ def test_the_demo_applicant_holds_a_licence_that_her_change_draft_takes_from_the
     draft = Application.objects.get(status=Status.DRAFT, title="食品经营许可（变更）", applicant__id_number=lihua_id)
     proofs = app_selectors.registry_proofs(app_selectors.application_within(Application.objects.all(), draft.pk))
     assert [p.number for p in proofs.values()] == [licence.licence_number]
+
+
+def test_the_demo_problem_desk(demo):
+    """办不成事反映: a 12345 platform whose token nobody knows (only a hash), and tickets at several steps."""
+    from applications.problems.models import HotlinePlatform, ProblemTicket
+
+    platform = HotlinePlatform.objects.get(code="12345-city")
+    assert len(platform.token_hash) == 64 and not platform.token_prefix
+    assert sorted(ProblemTicket.objects.values_list("status", flat=True)) == ["coordinating", "followed_up", "received"]
+    assert ProblemTicket.objects.filter(platform=platform, work_order_number="YA12345-20260001").exists()
