@@ -27,7 +27,7 @@ def run_axe(page, tags=WCAG_TAGS) -> list[dict]:
     assert AXE_PATH.exists(), f"{AXE_PATH} is missing: run scripts/vendor_assets.sh"
     if not page.evaluate("typeof window.axe === 'object'"):
         page.add_script_tag(url=AXE_URL)
-        page.wait_for_function("typeof window.axe === 'object'")
+        page.wait_for_function("() => typeof window.axe === 'object'")
     return page.evaluate(RUN, list(tags))
 
 

@@ -167,7 +167,7 @@ def font_size(page, selector: str = "body") -> float:
     return page.evaluate(f"parseFloat(getComputedStyle(document.querySelector('{selector}')).fontSize)")
 
 
-def test_the_elderly_mode_enlarges_text_and_controls_and_is_remembered(page, sign_in):
+def test_the_elderly_mode_enlarges_text_and_controls_and_is_remembered(page, sign_in, live_server):
     data = Pages()
     page.goto("/guide/")
     switch = page.locator("[data-testid=elder-switch]")
@@ -175,7 +175,7 @@ def test_the_elderly_mode_enlarges_text_and_controls_and_is_remembered(page, sig
     assert switch.get_attribute("data-elder") == "off"
     standard = font_size(page)
     switch.click()
-    page.wait_for_function("document.documentElement.classList.contains('elder')")
+    page.wait_for_function("() => document.documentElement.classList.contains('elder')")
     assert switch.get_attribute("data-elder") == "on"
     assert switch.locator(".elder-label").inner_text() == "标准版"
     assert switch.inner_text().replace("\n", "") == "切换到标准版"  # what a screen reader says
@@ -200,15 +200,16 @@ def test_the_elderly_mode_enlarges_text_and_controls_and_is_remembered(page, sig
                 f"/guide/bundle/{data.bundle.pk}/", "/progress/"):
         check(page, url, results)
     page.context.clear_cookies()
-    page.context.add_cookies([{"name": "elder_mode", "value": "1", "url": page.url}])
+    page.context.add_cookies([{"name": "elder_mode", "value": "1", "url": live_server.url + "/"}])
     sign_in(data.flow.reviewer.username)
     for url in (f"/office/cases/{data.case.pk}/", "/office/cases/?stage=review"):
         check(page, url, results)
+        assert "elder" in page.evaluate("document.documentElement.className")
     assert_none_blocking(results, "axe-elder.json")
 
     # And back: the switch says 长辈版 again and the text is the standard size.
     page.locator("[data-testid=elder-switch]").click()
-    page.wait_for_function("!document.documentElement.classList.contains('elder')")
+    page.wait_for_function("() => !document.documentElement.classList.contains('elder')")
     assert font_size(page) == standard
     page.reload()
     assert "elder" not in page.evaluate("document.documentElement.className")
