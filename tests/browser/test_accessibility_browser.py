@@ -36,8 +36,9 @@ class Pages:
         self.draft = application_services.start_application(flow.applicant_user, self.applicant, bundle=self.bundle)
 
 
-def check(page, url: str, results: dict, *, label: str | None = None, ready: str | None = None) -> list[dict]:
-    """Open url (unless label names a page already open), run axe, keep the result under its name."""
+def check(page, url: str, results: dict, *, label: str | None = None, ready: str | None = None,
+          who: str = "") -> list[dict]:
+    """Open url (unless label names a page already open), run axe, keep the result under its name (and whose)."""
     if label is None:
         response = page.goto(url)
         assert response.status == 200, (url, response.status)
@@ -45,7 +46,7 @@ def check(page, url: str, results: dict, *, label: str | None = None, ready: str
     if ready:
         page.wait_for_selector(ready)
     violations = run_axe(page)
-    results[label or url] = violations
+    results[f"{who} {label or url}".strip()] = violations
     return violations
 
 
@@ -124,13 +125,13 @@ def test_staff_pages_have_no_serious_or_critical_violations(page, sign_in):
     sign_in(data.flow.clerk.username)
     for url in ("/", "/office/intake/", f"/office/intake/{data.waiting.pk}/", "/office/intake/new/",
                 "/office/issuing/"):
-        check(page, url, results)
+        check(page, url, results, who="clerk")
 
     page.context.clear_cookies()
     sign_in(data.flow.reviewer.username)
     for url in ("/", "/office/cases/?stage=review", "/office/cases/?stage=inspection", "/office/cases/mine/",
                 f"/office/cases/{data.case.pk}/", "/office/cases/inspections/"):
-        check(page, url, results)
+        check(page, url, results, who="officer")
     # The officer queue's stage links are a navigation that marks the current stage, not an incomplete tablist.
     assert page.goto("/office/cases/?stage=review").status == 200
     assert page.locator("[role=tablist], [role=tab]").count() == 0
@@ -139,7 +140,7 @@ def test_staff_pages_have_no_serious_or_critical_violations(page, sign_in):
     page.context.clear_cookies()
     sign_in(data.flow.head.username)
     for url in ("/", "/office/cases/overview/", "/office/cases/extensions/"):
-        check(page, url, results)
+        check(page, url, results, who="section head")
 
     assert_none_blocking(results, "axe-staff.json")
 
