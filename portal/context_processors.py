@@ -2,6 +2,7 @@ from django.conf import settings
 
 from portal import navigation, second_factor
 from portal.roles import Role
+from portal.web import ELDER_COOKIE
 
 
 def portal_context(request):
@@ -12,6 +13,8 @@ def portal_context(request):
         "maintenance_alerts": [],
         "unread_notifications": 0,
         "second_factor_link": False,
+        # 长辈版 (elderly mode): the cookie set by portal.views.display_mode or static/portal/js/display.js.
+        "elder_mode": request.COOKIES.get(ELDER_COOKIE) == "1",
     }
     if user.is_authenticated:
         from portal.notifications import unread_count

@@ -52,7 +52,7 @@ class SecondFactorMiddleware:
     """
 
     ALLOWED_WHILE_ENROLLING = {"portal:two_factor", "portal:logout", "portal:healthz", "portal:login",
-                               "portal:login_verify", "admin:logout"}
+                               "portal:login_verify", "admin:logout", "portal:display_mode"}
 
     def __init__(self, get_response):
         self.get_response = get_response

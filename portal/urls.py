@@ -15,6 +15,7 @@ portal_patterns = (
         path("healthz", views.healthz, name="healthz"),
         path("notifications/", views.notification_list, name="notifications"),
         path("notifications/read/", views.notification_mark_read, name="notifications_read"),
+        path("display/", views.display_mode, name="display_mode"),
     ],
     "portal",
 )

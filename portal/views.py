@@ -30,7 +30,7 @@ from portal import dashboard, notifications, second_factor, selectors, services,
 from portal.forms import SecondFactorForm, SignInForm
 from portal.models import User
 from portal.roles import Role
-from portal.web import error_messages, safe_next
+from portal.web import ELDER_COOKIE, error_messages, safe_next
 
 ROLE_HOME_TEMPLATES = {role.value: f"portal/home/{role.value}.html" for role in Role}
 
@@ -204,3 +204,22 @@ def notification_mark_read(request):
     ids = request.POST.getlist("id") or None
     notifications.mark_read(request.user, ids)
     return redirect(request.POST.get("next") or "portal:notifications")
+
+
+# 长辈版 (elderly mode, issue 13 item 11): larger text and controls, remembered in a cookie (no sign-in needed).
+# The header's switch is a link here, so it works without JavaScript; static/portal/js/display.js turns it at
+# once in the page and writes the same cookie (so the cookie is not HttpOnly: it holds only this preference).
+# A link rather than a form: it changes nothing but how this browser shows the pages.
+ELDER_COOKIE_AGE = 365 * 24 * 3600
+
+
+@require_GET
+def display_mode(request):
+    """Switch the 长辈版 on (?elder=1) or off (?elder=0) and go back to the page the switch was on (?next=)."""
+    response = redirect(safe_next(request, default="/"))
+    if request.GET.get("elder") == "1":
+        response.set_cookie(ELDER_COOKIE, "1", max_age=ELDER_COOKIE_AGE, samesite="Lax",
+                            secure=settings.SESSION_COOKIE_SECURE, httponly=False)
+    else:
+        response.delete_cookie(ELDER_COOKIE, samesite="Lax")
+    return response

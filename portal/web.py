@@ -35,6 +35,9 @@ def flash_error(request, exc: Exception) -> None:
         messages.error(request, text)
 
 
+# The 长辈版 (elderly mode) preference: "1" while on (portal.views.display_mode, static/portal/js/display.js).
+ELDER_COOKIE = "elder_mode"
+
 def safe_next(request, default: str = "") -> str:
     """The `next` parameter when it points at this site, else `default` (no open redirects)."""
     target = request.POST.get("next") or request.GET.get("next") or ""

@@ -175,3 +175,36 @@ def test_every_page_a_citizen_uses_fits_a_390_px_phone(page, sign_in, make_user,
         assert_fits(page, url)
         page.screenshot(path=f"/tmp/layout-phone-in{url.replace('/', '_')}.png", full_page=True)
     assert Application.objects.filter(pk=draft.pk).exists()
+
+
+def test_with_the_elderly_mode_a_citizens_pages_still_fit_a_390_px_phone(page, sign_in, make_user, live_server):
+    """The 长辈版 (issue 13 item 11) enlarges text and controls; on a 390 px phone nothing is wider than the screen."""
+    catalog_demo.load(with_forms=False)
+    bundle = Bundle.objects.get(title="我要开饭店")
+    item = max(Item.objects.all(), key=lambda i: i.materials.count())
+    user = make_user(Role.APPLICANT, username="zhanglaobo", real_name="张老伯")
+    applicant = app_testing.make_person(user, name="张老伯")
+    submitted = app_testing.submitted_application(user, applicant)
+    draft = application_services.start_application(user, applicant, bundle=bundle)
+    page.set_viewport_size(PHONE)
+    page.context.add_cookies([{"name": "elder_mode", "value": "1", "url": live_server.url + "/"}])
+
+    for url in ("/", "/guide/", f"/guide/item/{item.pk}/", f"/guide/bundle/{bundle.pk}/", "/register/",
+                "/accounts/login/", "/progress/"):
+        assert_fits(page, url)
+        assert "elder" in page.evaluate("document.documentElement.className")
+        page.screenshot(path=f"/tmp/layout-elder-phone{url.replace('/', '_')}.png", full_page=True)
+    # The header stays short enough, with the switch and the menu button in reach.
+    assert page.locator("header.site-header").bounding_box()["height"] <= 160
+    assert page.get_by_test_id("elder-switch").is_visible()
+    assert page.get_by_test_id("menu-button").is_visible()
+
+    sign_in("zhanglaobo")
+    for url in ("/", "/applications/", f"/applications/{submitted.pk}/", f"/applications/{draft.pk}/form/",
+                f"/applications/{draft.pk}/materials/", f"/applications/{draft.pk}/review/"):
+        assert_fits(page, url)
+        page.screenshot(path=f"/tmp/layout-elder-phone-in{url.replace('/', '_')}.png", full_page=True)
+    # The menu opens on a phone in the 长辈版 too, and still fits.
+    page.get_by_test_id("menu-button").click()
+    assert page.locator("#site-menu").is_visible()
+    assert fits_the_width(page), page.evaluate(OVERFLOWING)
