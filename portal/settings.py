@@ -219,6 +219,8 @@ CELERY_BEAT_SCHEDULE = {
     "supervision-redrive-deliveries": {"task": "supervision.tasks.redrive_deliveries", "schedule": 30.0},
     "supervision-sweep-unclaimed": {"task": "supervision.tasks.sweep_unclaimed_handoffs",
                                     "schedule": crontab(minute=20, hour="0,8,12")},
+    # The catalogue search's popularity (catalog/popularity.py): last year's applications per item and bundle.
+    "catalog-refresh-popularity": {"task": "catalog.tasks.refresh_popularity", "schedule": crontab(minute=50, hour=1)},
     "calendar-coverage": {"task": "portal.tasks.check_calendar_coverage", "schedule": 3600.0},
     # The audit log's hash chains, recomputed once a day at night (portal/auditchain.py).
     "audit-chain-verify": {"task": "portal.tasks.verify_audit_chain", "schedule": crontab(minute=40, hour=2)},
