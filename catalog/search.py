@@ -132,30 +132,33 @@ def query_words(query: str) -> list[str]:
     return words[:MAX_QUERY_WORDS]
 
 
-def _lexeme(word: str, *, prefix: bool = False) -> str:
+def _lexeme(word: str, *, prefix: bool = False, weights: str = "") -> str:
     quoted = "'" + word.replace("'", "''").replace("\\", "\\\\") + "'"
-    return quoted + ":*" if prefix else quoted
+    label = ("*" if prefix else "") + weights
+    return f"{quoted}:{label}" if label else quoted
 
 
-def _alternative(words: str) -> str:
-    parts = [_lexeme(w) for w in words.split()]
+def _alternative(words: str, weights: str = "") -> str:
+    parts = [_lexeme(w, weights=weights) for w in words.split()]
     return parts[0] if len(parts) == 1 else "(" + " & ".join(parts) + ")"
 
 
-def tsquery_text(query: str) -> str:
+def tsquery_text(query: str, *, weights: str = "") -> str:
     """The to_tsquery('simple', ...) text for a query ("" when nothing is left to search for): each word or
-    one of its synonyms must match; a Latin or digit word (a code, "ktv") matches as a prefix."""
+    one of its synonyms must match; a Latin or digit word (a code, "ktv") matches as a prefix. `weights`
+    ("A") restricts the match to those columns (a bundle is found by its title and keywords only: every
+    bundle's summary mentions 营业执照)."""
     groups = []
     for word in query_words(query):
         if _ASCII.match(word):
-            groups.append(_lexeme(word, prefix=True))
+            groups.append(_lexeme(word, prefix=True, weights=weights))
             continue
-        alternatives = [_lexeme(word)]
+        alternatives = [_lexeme(word, weights=weights)]
         if len(word) > 2:  # 营业执照 also matches 营业 & 执照 (a document where they were cut apart)
             parts = [p for p in tokenizer().cut_for_search(word) if p != word and len(p) > 1]
             if parts:
-                alternatives.append(_alternative(" ".join(dict.fromkeys(parts))))
-        alternatives += [_alternative(s) for s in SYNONYMS.get(word, ())]
+                alternatives.append(_alternative(" ".join(dict.fromkeys(parts)), weights))
+        alternatives += [_alternative(s, weights) for s in SYNONYMS.get(word, ())]
         groups.append(alternatives[0] if len(alternatives) == 1 else "(" + " | ".join(alternatives) + ")")
     return " & ".join(groups)
 

@@ -82,8 +82,8 @@ def is_published(item: Item) -> bool:
     return Listing.objects.filter(_published_listing_q(), item=item).exists()
 
 
-def _full_text(query: str) -> SearchQuery | None:
-    text = search.tsquery_text(query)
+def _full_text(query: str, *, weights: str = "") -> SearchQuery | None:
+    text = search.tsquery_text(query, weights=weights)
     return SearchQuery(text, search_type="raw", config="simple") if text else None
 
 
@@ -134,7 +134,7 @@ def search_bundles(query: str, *, limit: int = SEARCH_BUNDLE_LIMIT) -> list[Bund
     if not rules.search_terms(query):
         return []
     bundles = published_bundles().annotate(item_count=Count("entries"))
-    tsquery = _full_text(query)
+    tsquery = _full_text(query, weights="A")  # title and keywords: a summary mentions too much
     found = []
     if tsquery is not None:
         found = list(
@@ -283,7 +283,7 @@ def api_materials(*, item=None):
 def api_bundles(*, query: str = ""):
     bundles = published_bundles()
     if rules.search_terms(query):
-        tsquery = _full_text(query)
+        tsquery = _full_text(query, weights="A")
         if tsquery is not None:
             bundles = bundles.filter(search_vector=tsquery).annotate(
                 rank=SearchRank(F("search_vector"), tsquery)
