@@ -330,6 +330,16 @@ ADMIN_SITE_HEADER = _("一窗通 系统管理")
 
 # The name printed on every page, notice and certificate.
 CENTRE_NAME = env_str("CENTRE_NAME", "宝塔区行政审批服务局")
+# The service hall on the public landing page (address, opening hours, enquiry phone).
+SERVICE_HALL = {
+    "name": env_str("SERVICE_HALL_NAME", "宝塔区政务服务中心"),
+    "address": env_str("SERVICE_HALL_ADDRESS", "延安市宝塔区二道街宝塔区政务服务中心（宝塔区行政审批服务局）"),
+    "hours": env_str(
+        "SERVICE_HALL_HOURS", "工作日 上午9:00—12:00，下午13:30—17:30（夏季14:30—18:00）；周六上午延时服务"
+    ),
+    "phone": env_str("SERVICE_HALL_PHONE", "0911-2881200"),
+    "hotline": env_str("SERVICE_HALL_HOTLINE", "12345"),
+}
 # The bureau's unified social credit code (GB 32100): the issuer part of every electronic licence id (GB/T 36901),
 # and the licensing authority's and the data source's code in the public listing (双公示); checked by a system
 # check (portal.identifiers). The default is a valid demo code; set the real one in production.
