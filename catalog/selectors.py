@@ -5,8 +5,9 @@ Every select_related/prefetch of the catalogue lives here.
 """
 from __future__ import annotations
 
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.search import SearchQuery, SearchRank
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, F, Func, IntegerField, OuterRef, Prefetch, Q, Value
 
 from catalog import rules, search
 from catalog.codesets import AUDIENCE_OBJECTS, ONLINE_CHANNELS, ListingStatus, MaterialSource
@@ -27,6 +28,7 @@ from catalog.models import (
 
 GUIDE_PAGE_SIZE = 20
 SEARCH_BUNDLE_LIMIT = 6
+SEARCH_RESULT_LIMIT = 500  # the best matches a search lists (20 pages)
 POPULAR_LIMIT = 8
 
 
@@ -96,16 +98,24 @@ def _substring(queryset, query: str):
 def search_items(items, query: str):
     """`items` matching a visitor's query, most popular first, then the best match (catalog.search): the
     GIN-indexed full-text search, or, when it finds nothing (a fragment such as "经营许", a code's middle),
-    the substring search over the denormalised text. Without a query, `items` unchanged."""
+    the substring search over the denormalised text. Without a query, `items` unchanged.
+
+    The full-text match runs once: one query returns the ids of the best SEARCH_RESULT_LIMIT matches in order;
+    the page and its count are then read by primary key (the paginator's COUNT and the page's rows never
+    evaluate the tsquery again)."""
     if not rules.search_terms(query):
         return items
     tsquery = _full_text(query)
     if tsquery is not None:
-        matched = items.filter(search_vector=tsquery)
-        if matched.exists():
-            return matched.annotate(rank=SearchRank(F("search_vector"), tsquery)).order_by(
-                "-popularity", "-rank", "sort_order", "base_code", "id"
-            )
+        ranked = (
+            items.filter(search_vector=tsquery)
+            .annotate(rank=SearchRank(F("search_vector"), tsquery))
+            .order_by("-popularity", "-rank", "sort_order", "base_code", "id")
+        )
+        ids = list(ranked.values_list("id", flat=True)[:SEARCH_RESULT_LIMIT])
+        if ids:
+            position = Func(Value(ids, output_field=ArrayField(IntegerField())), F("id"), function="array_position")
+            return items.filter(pk__in=ids).order_by(position)
     return _substring(items, query).order_by("-popularity", "sort_order", "base_code", "id")
 
 
