@@ -195,7 +195,8 @@ class Item(models.Model):
     # department names, keywords and codes, normalised by catalog.rules.normalise; kept by catalog.services.
     search_text = models.TextField(_("检索文本"), blank=True, editable=False)
     # The full-text search (catalog.search): name and keywords, then certificate, departments and codes, cut
-    # into words by jieba (kept by catalog.services); search_vector is computed from them by the database.
+    # into words by jieba (kept by catalog.services); search_vector is computed from them by the database. Its
+    # GIN index has no pending list (fastupdate off): the catalogue is written rarely and searched all the time.
     search_words = models.TextField(_("检索词（名称、关键词）"), blank=True, editable=False)
     search_extra = models.TextField(_("检索词（其他）"), blank=True, editable=False)
     search_vector = models.GeneratedField(
@@ -211,7 +212,7 @@ class Item(models.Model):
         verbose_name = _("事项")
         verbose_name_plural = _("事项")
         ordering = ["sort_order", "base_code", "id"]
-        indexes = [GinIndex(fields=["search_vector"], name="item_search_vector_gin")]
+        indexes = [GinIndex(fields=["search_vector"], name="item_search_vector_gin", fastupdate=False)]
         constraints = [
             models.CheckConstraint(
                 condition=Q(promised_limit__lte=F("statutory_limit")), name="item_promised_within_statutory"
@@ -396,7 +397,7 @@ class Bundle(models.Model):
         verbose_name = _("一件事")
         verbose_name_plural = _("一件事")
         ordering = ["sort_order", "code"]
-        indexes = [GinIndex(fields=["search_vector"], name="bundle_search_vector_gin")]
+        indexes = [GinIndex(fields=["search_vector"], name="bundle_search_vector_gin", fastupdate=False)]
         constraints = [
             models.CheckConstraint(
                 condition=Q(promised_limit__lte=F("statutory_limit")), name="bundle_promised_within_statutory"

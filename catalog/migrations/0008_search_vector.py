@@ -82,11 +82,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='bundle',
-            index=django.contrib.postgres.indexes.GinIndex(fields=['search_vector'], name='bundle_search_vector_gin'),
+            index=django.contrib.postgres.indexes.GinIndex(fastupdate=False, fields=['search_vector'], name='bundle_search_vector_gin'),
         ),
         migrations.AddIndex(
             model_name='item',
-            index=django.contrib.postgres.indexes.GinIndex(fields=['search_vector'], name='item_search_vector_gin'),
+            index=django.contrib.postgres.indexes.GinIndex(fastupdate=False, fields=['search_vector'], name='item_search_vector_gin'),
         ),
         migrations.RunPython(backfill, migrations.RunPython.noop),
     ]
