@@ -7,10 +7,10 @@ class ApplicationsConfig(AppConfig):
     verbose_name = _("申请与办件")
 
     def ready(self):
-        from applications import panels
+        from applications import panels, selectors
         from applications.problems import panels as problem_panels
         from applications.ratings import panels as rating_panels
-        from catalog import guide_sections
+        from catalog import guide_sections, popularity
         from applications.services import recompute_issue_due_dates
         from portal import dashboard, navigation
         from portal.roles import Role
@@ -18,6 +18,9 @@ class ApplicationsConfig(AppConfig):
 
         # The Art. 44 date of applications at the issuing window moves with the calendar, as the cases' dates do.
         calendar_changed.connect(recompute_issue_due_dates, dispatch_uid="applications.recompute_issue_due_dates")
+
+        # The catalogue's search ranks items and bundles by how often they are applied for.
+        popularity.register_source(selectors.application_counts)
 
         navigation.register(_("办件进度查询"), "applications:progress", order=30, public=True)
         navigation.register(_("我的办件"), "applications:list", roles=[Role.APPLICANT, Role.AGENT], order=10)

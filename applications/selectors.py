@@ -304,3 +304,17 @@ def home_summary(user: User, limit: int = 5) -> dict:
     )
     return {"applications": applications, "supplements": supplements, "tolerated": tolerated,
             "today": timezone.localdate()}
+
+
+def application_counts(since: datetime) -> tuple[dict[int, int], dict[int, int]]:
+    """How many applications were submitted since `since`, per item and per bundle (two GROUP BY queries):
+    the catalogue's popularity source (catalog.popularity), run nightly, never per search."""
+    submitted = Application.objects.filter(submitted_at__gte=since)
+    items = dict(
+        ApplicationItem.objects.filter(application__in=submitted).values("item_id").annotate(n=Count("id"))
+        .values_list("item_id", "n")
+    )
+    bundles = dict(
+        submitted.filter(bundle__isnull=False).values("bundle_id").annotate(n=Count("id")).values_list("bundle_id", "n")
+    )
+    return items, bundles

@@ -20,6 +20,10 @@ class ApprovalsConfig(AppConfig):
 
         # The public listing of licensing decisions (双公示), beside the guide for every visitor.
         navigation.register(_("许可公示"), "publicity:index", public=True, order=20)
+        from approvals.publicity import panels as publicity_panels
+
+        dashboard.register_panel(dashboard.VISITOR, "approvals/publicity/panels/latest.html", publicity_panels.latest,
+                                 order=40)
         navigation.register(_("受理队列"), "approvals:queue", roles=[Role.WINDOW_CLERK], order=10)
         navigation.register(_("窗口收件"), "approvals:walk_in", roles=[Role.WINDOW_CLERK], order=11)
         navigation.register(_("补正收件"), "approvals:supplements", roles=[Role.WINDOW_CLERK], order=12)

@@ -272,8 +272,11 @@ class BundleAdmin(admin.ModelAdmin):
     inlines = [BundleItemInline]
     list_display = ("title", "code", "handling", "joint_issuance", "statutory_limit", "promised_limit", "published")
     list_filter = ("published", "handling", "theme")
-    search_fields = ("title", "code")
-    readonly_fields = ("published",)
+    search_fields = ("title", "code", "keywords")
+    readonly_fields = ("published", "popularity")
+
+    def save_model(self, request, obj, form, change):
+        services.save_bundle(obj, by=request.user, request=request)  # its search words in step
     actions = ["publish_selected", "withdraw_selected"]
 
     @admin.action(description=gettext_lazy("发布一件事"), permissions=["change"])

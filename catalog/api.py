@@ -156,7 +156,8 @@ class DepartmentViewSet(PublicReadOnly):
 @extend_schema_view(
     list=extend_schema(
         parameters=[
-            OpenApiParameter("keyword", str, description="关键词：事项名称、部门、关键词或编码中的任意片段（中文子串匹配）"),
+            OpenApiParameter("keyword", str, description="检索词：事项名称、常用说法（如“开饭店”“办营业执照”）、部门或编码；"
+                             "中文分词全文检索，热门事项在前；分词找不到时按中文子串匹配"),
             OpenApiParameter("department", str, description="主管部门 ID 或部门编码"),
             OpenApiParameter("service_object", str, description="服务对象代码（GB/T 39046）：1 自然人，2 企业法人……"),
             OpenApiParameter("online", bool, description="true：可网上申请；false：只能线下申请"),
@@ -191,13 +192,19 @@ class MaterialViewSet(PublicReadOnly):
         return selectors.api_materials(item=query_int(self.request, "item"))
 
 
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[OpenApiParameter("keyword", str, description="检索词：一件事名称或常用说法（如“开饭店”），最相关的在前")]
+    )
+)
 class BundleViewSet(PublicReadOnly):
     """已发布的一件事（事项组合）及其合并材料清单。"""
 
     serializer_class = BundleSerializer
 
     def get_queryset(self):
-        return selectors.api_bundles()
+        query = self.request.query_params.get("keyword", "") if self.action == "list" else ""
+        return selectors.api_bundles(query=query)
 
 
 router = routers.DefaultRouter()

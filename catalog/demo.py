@@ -166,7 +166,7 @@ ITEMS = [
        M("食品安全管理人员及专业技术人员基本情况", code="food-safety-staff", copies=1),
        PREMISES, POA],
       sub=1, objects="125", insp=True, tol=True, com=True, cert="食品经营许可证", years=5, risk=RiskLevel.MEDIUM,
-      themes=("canyin-zhusu", "qiye-kaiban"), kw="餐饮、饭店、饭馆、超市、小卖部、食品销售、餐饮服务、单位食堂、奶茶店", order=1, featured=True,
+      themes=("canyin-zhusu", "qiye-kaiban"), kw="餐饮、饭店、开饭店、饭馆、餐馆、开餐馆、超市、小卖部、食品销售、餐饮服务、单位食堂、奶茶店", order=1, featured=True,
       cond="1. 具有与经营的食品品种、数量相适应的食品原料处理和食品加工、销售、贮存等场所，保持场所环境整洁，并与有毒、有害场所以及其他污染源保持规定的距离；\n2. 具有与经营的食品品种、数量相适应的经营设备或者设施；\n3. 有专职或者兼职的食品安全总监、食品安全员等食品安全管理人员和保证食品安全的规章制度；\n4. 具有合理的设备布局和工艺流程，防止待加工食品与直接入口食品、原料与成品交叉污染；\n5. 法律、法规规定的其他条件。",
       note="需要现场核查的，核查时间不计算在承诺时限内（最长不超过法定时限）",
       faqs=[("仅销售预包装食品需要办理食品经营许可吗？", "不需要。仅销售预包装食品的，向所在地县级市场监督管理部门办理备案即可，当场完成。"),
@@ -202,11 +202,11 @@ ITEMS = [
     I("公司设立登记", "SCJG", "SSDJ", 201, "《中华人民共和国公司法》第二十九条\n《中华人民共和国市场主体登记管理条例》第三条、第十九条", 3, 0,
       [FORM("公司登记（备案）申请书"), M("公司章程", code="articles", orig=1), M("股东主体资格证明或者自然人身份证明", copies=1),
        M("法定代表人、董事、监事和经理的任职文件", orig=1), M("住所使用相关文件", code="premises-proof", copies=1)],
-      objects="12", fully_online=True, visits=0, cert="营业执照", themes=("qiye-kaiban",), kw="注册公司、开公司、营业执照、企业开办、有限责任公司", order=4,
+      objects="12", fully_online=True, visits=0, cert="营业执照", themes=("qiye-kaiban",), kw="注册公司、开公司、办营业执照、营业执照、企业开办、有限责任公司", order=4,
       proc="网上申请（企业开办“一网通办”平台）→ 审核 → 当场办结 → 电子营业执照即时生成，纸质执照可邮寄送达", featured=True),
     I("个体工商户设立登记", "SCJG", "SSDJ", 202, "《促进个体工商户发展条例》第九条\n《中华人民共和国市场主体登记管理条例》第三条、第十九条", 3, 0,
       [FORM("个体工商户登记（备案）申请书"), APPLICANT_ID, M("经营场所使用相关文件", code="premises-proof", copies=1)],
-      objects="1", fully_online=True, visits=0, cert="营业执照", themes=("qiye-kaiban",), kw="个体户、小店、营业执照、摊位", order=8),
+      objects="1", fully_online=True, visits=0, cert="营业执照", themes=("qiye-kaiban",), kw="个体户、小店、办营业执照、个体营业执照、摊位", order=8),
     I("农民专业合作社设立登记", "SCJG", "SSDJ", 203, "《中华人民共和国农民专业合作社法》第十六条\n《中华人民共和国市场主体登记管理条例》第三条", 3, 1,
       [FORM("农民专业合作社登记（备案）申请书"), M("全体设立人签名、盖章的设立大会纪要", orig=1), M("章程", code="articles", orig=1),
        M("成员名册及出资清单", orig=1), M("住所使用证明", code="premises-proof", copies=1)],
@@ -489,6 +489,27 @@ BUNDLES = [
      "开办游泳场馆所需的营业执照、经营高危险性体育项目许可和公共场所卫生许可，并联审批、统一出证。"),
 ]
 
+# How people ask for a bundle (the search matches these as well as the title).
+BUNDLE_KEYWORDS = {
+    "kai-fandian": "开饭店、开餐馆、开饭馆、开餐厅、餐饮开店、办餐饮",
+    "san-zheng-tong-fa": "三证同发、建设工程、盖楼、工程报建、施工许可",
+    "kai-yaodian": "开药店、开药房、药店、药房、药品零售",
+    "ban-youeryuan": "办幼儿园、开幼儿园、民办幼儿园、托育",
+    "kai-binguan": "开宾馆、开酒店、开旅馆、开民宿、住宿",
+    "kai-youyongguan": "开游泳馆、游泳池、游泳场所",
+}
+
+# Applications a year per item, invented for the demo but in a county centre's proportions (business
+# registration far ahead): the demo's starting popularity, which the search ranks by; the nightly
+# catalog.tasks.refresh_popularity replaces it with the portal's own counts.
+DEMO_POPULARITY = {
+    "个体工商户设立登记": 1860, "公司设立登记": 1240, "食品经营许可": 980, "企业变更登记": 760, "小餐饮经营许可": 540,
+    "企业注销登记": 420, "公共场所卫生许可": 380, "道路货物运输驾驶员从业资格证核发": 350, "教师资格认定": 330,
+    "食品经营许可（延续）": 260, "药品零售企业经营许可（单体药店）": 180, "设置大型户外广告及在城市建筑物、设施上悬挂、张贴宣传品审批": 150,
+    "城镇污水排入排水管网许可": 140, "建筑工程施工许可证核发": 120, "企业投资项目备案": 110, "特种设备使用登记": 95,
+}
+DEMO_BUNDLE_POPULARITY = {"kai-fandian": 260, "kai-yaodian": 45, "kai-binguan": 38, "san-zheng-tong-fa": 30}
+
 # fields filled into the blank-form PDF and its sample
 FORM_FIELDS = [
     ("申请人（单位名称）", "延安市宝塔区味道长安餐饮管理有限公司"),
@@ -662,6 +683,7 @@ def load(*, with_forms: bool = True) -> str:
                 "consult_phone": SECTION_PHONES[spec["section"]],
                 "keywords": spec["kw"],
                 "sort_order": spec["order"],
+                "popularity": DEMO_POPULARITY.get(spec["name"], 0),
             }
             item = Item.objects.filter(implementation_code=implementation_code).first() or Item(
                 implementation_code=implementation_code
@@ -697,6 +719,7 @@ def load(*, with_forms: bool = True) -> str:
                 defaults={
                     "title": title, "theme": themes[theme], "handling": handling, "joint_issuance": joint,
                     "promised_limit": promised, "summary": summary, "sort_order": BUNDLES.index(next(b for b in BUNDLES if b[0] == code)) + 1,
+                    "keywords": BUNDLE_KEYWORDS.get(code, ""), "popularity": DEMO_BUNDLE_POPULARITY.get(code, 0),
                 },
             )
             for position, name in enumerate(names, start=1):

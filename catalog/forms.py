@@ -20,7 +20,7 @@ class GuideSearchForm(forms.Form):
         self.fields["department"].choices = [("", _("全部部门"))] + [(d.pk, d.name) for d in departments]
         self.fields["theme"].choices = [("", _("全部主题"))] + [(t.code, t.name) for t in themes]
         self.fields["q"].widget.attrs.update(
-            {"placeholder": _("输入事项名称、部门或关键词，如“食品”"), "autocomplete": "off", "type": "search"}
+            {"placeholder": _("想办什么事？如“开饭店”“办营业执照”“药店”"), "autocomplete": "off", "type": "search"}
         )
 
     def filters(self) -> dict:

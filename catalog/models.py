@@ -11,6 +11,8 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -186,9 +188,23 @@ class Item(models.Model):
     themes = models.ManyToManyField(Theme, verbose_name=_("主题"), blank=True, related_name="items")
     windows = models.ManyToManyField(Window, verbose_name=_("受理窗口"), blank=True, related_name="items")
     sort_order = models.PositiveSmallIntegerField(_("排序"), default=100, help_text=_("数字小的排在前面（高频事项）"))
+    popularity = models.PositiveIntegerField(
+        _("热度"), default=0, editable=False, help_text=_("近一年的申请件数，每晚更新；检索结果中热门事项靠前")
+    )
     # Denormalised for the guide's substring search (no pg_trgm on the embedded PostgreSQL): name, short
     # department names, keywords and codes, normalised by catalog.rules.normalise; kept by catalog.services.
     search_text = models.TextField(_("检索文本"), blank=True, editable=False)
+    # The full-text search (catalog.search): name and keywords, then certificate, departments and codes, cut
+    # into words by jieba (kept by catalog.services); search_vector is computed from them by the database. Its
+    # GIN index has no pending list (fastupdate off): the catalogue is written rarely and searched all the time.
+    search_words = models.TextField(_("检索词（名称、关键词）"), blank=True, editable=False)
+    search_extra = models.TextField(_("检索词（其他）"), blank=True, editable=False)
+    search_vector = models.GeneratedField(
+        expression=SearchVector("search_words", config="simple", weight="A")
+        + SearchVector("search_extra", config="simple", weight="C"),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
@@ -196,6 +212,7 @@ class Item(models.Model):
         verbose_name = _("事项")
         verbose_name_plural = _("事项")
         ordering = ["sort_order", "base_code", "id"]
+        indexes = [GinIndex(fields=["search_vector"], name="item_search_vector_gin", fastupdate=False)]
         constraints = [
             models.CheckConstraint(
                 condition=Q(promised_limit__lte=F("statutory_limit")), name="item_promised_within_statutory"
@@ -361,12 +378,26 @@ class Bundle(models.Model):
     promised_limit = models.PositiveSmallIntegerField(_("承诺时限（工作日）"))
     published = models.BooleanField(_("已发布"), default=False)
     sort_order = models.PositiveSmallIntegerField(_("排序"), default=100)
+    keywords = models.CharField(
+        _("关键词"), max_length=300, blank=True,
+        help_text=_("群众常用的说法，以顿号或逗号分隔，例如：开饭店、开餐馆、办餐饮；用于首页和办事指南检索"),
+    )
+    popularity = models.PositiveIntegerField(_("热度"), default=0, editable=False, help_text=_("近一年的申请件数，每晚更新"))
+    search_words = models.TextField(_("检索词（名称、关键词）"), blank=True, editable=False)
+    search_extra = models.TextField(_("检索词（其他）"), blank=True, editable=False)
+    search_vector = models.GeneratedField(
+        expression=SearchVector("search_words", config="simple", weight="A")
+        + SearchVector("search_extra", config="simple", weight="C"),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
     items = models.ManyToManyField(Item, through="BundleItem", verbose_name=_("包含事项"), related_name="bundles")
 
     class Meta:
         verbose_name = _("一件事")
         verbose_name_plural = _("一件事")
         ordering = ["sort_order", "code"]
+        indexes = [GinIndex(fields=["search_vector"], name="bundle_search_vector_gin", fastupdate=False)]
         constraints = [
             models.CheckConstraint(
                 condition=Q(promised_limit__lte=F("statutory_limit")), name="bundle_promised_within_statutory"

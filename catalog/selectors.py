@@ -5,9 +5,11 @@ Every select_related/prefetch of the catalogue lives here.
 """
 from __future__ import annotations
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.db.models import Count, Exists, F, Func, IntegerField, OuterRef, Prefetch, Q, Value
 
-from catalog import rules
+from catalog import rules, search
 from catalog.codesets import AUDIENCE_OBJECTS, ONLINE_CHANNELS, ListingStatus, MaterialSource
 from catalog.models import (
     FAQ,
@@ -25,6 +27,9 @@ from catalog.models import (
 )
 
 GUIDE_PAGE_SIZE = 20
+SEARCH_BUNDLE_LIMIT = 6
+SEARCH_RESULT_LIMIT = 500  # the best matches a search lists (20 pages)
+POPULAR_LIMIT = 8
 
 
 # --- editions and versions (the contract) ----------------------------------------------------------------
@@ -79,16 +84,45 @@ def is_published(item: Item) -> bool:
     return Listing.objects.filter(_published_listing_q(), item=item).exists()
 
 
-def guide_items(*, query: str = "", department: int | None = None, theme: str = "", audience: str = "", online_only=False):
-    """The guide index: published items matching a free-text query (Chinese substring search over the
-    denormalised search text: name, departments, keywords, codes) and the filters.
+def _full_text(query: str, *, weights: str = "") -> SearchQuery | None:
+    text = search.tsquery_text(query, weights=weights)
+    return SearchQuery(text, search_type="raw", config="simple") if text else None
 
-    Without pg_trgm a LIKE '%term%' scans the items table; at a county's few hundred items (a city's ~400)
-    that is well under a millisecond, and it needs no extension.
-    """
-    items = published_items().select_related("competent_department")
+
+def _substring(queryset, query: str):
     for term in rules.search_terms(query):
-        items = items.filter(search_text__contains=term)  # both sides are normalised (case-folded) already
+        queryset = queryset.filter(search_text__contains=term)  # both sides are normalised (case-folded) already
+    return queryset
+
+
+def search_items(items, query: str):
+    """`items` matching a visitor's query, most popular first, then the best match (catalog.search): the
+    GIN-indexed full-text search, or, when it finds nothing (a fragment such as "经营许", a code's middle),
+    the substring search over the denormalised text. Without a query, `items` unchanged.
+
+    The full-text match runs once: one query returns the ids of the best SEARCH_RESULT_LIMIT matches in order;
+    the page and its count are then read by primary key (the paginator's COUNT and the page's rows never
+    evaluate the tsquery again)."""
+    if not rules.search_terms(query):
+        return items
+    tsquery = _full_text(query)
+    if tsquery is not None:
+        ranked = (
+            items.filter(search_vector=tsquery)
+            .annotate(rank=SearchRank(F("search_vector"), tsquery))
+            .order_by("-popularity", "-rank", "sort_order", "base_code", "id")
+        )
+        ids = list(ranked.values_list("id", flat=True)[:SEARCH_RESULT_LIMIT])
+        if ids:
+            position = Func(Value(ids, output_field=ArrayField(IntegerField())), F("id"), function="array_position")
+            return items.filter(pk__in=ids).order_by(position)
+    return _substring(items, query).order_by("-popularity", "sort_order", "base_code", "id")
+
+
+def guide_items(*, query: str = "", department: int | None = None, theme: str = "", audience: str = "", online_only=False):
+    """The guide index: published items matching a free-text query (catalog.search: words cut by jieba in a
+    GIN-indexed tsvector; popular items first) and the filters; without a query, in the catalogue's order."""
+    items = published_items().select_related("competent_department")
     if department:
         items = items.filter(Q(competent_department_id=department) | Q(supervising_department_id=department))
     if theme:
@@ -97,11 +131,43 @@ def guide_items(*, query: str = "", department: int | None = None, theme: str = 
         items = items.filter(service_objects__overlap=[str(v) for v in AUDIENCE_OBJECTS[audience]])
     if online_only:
         items = items.filter(fully_online=True)
-    return items.only(
+    items = items.only(
         "id", "name", "base_code", "implementation_code", "item_type", "statutory_limit", "promised_limit",
         "case_type", "channels", "fully_online", "tolerance_allowed", "commitment_allowed", "sort_order",
-        "competent_department__id", "competent_department__name", "competent_department__short_name",
+        "popularity", "competent_department__id", "competent_department__name", "competent_department__short_name",
     ).order_by("sort_order", "base_code", "id")
+    return search_items(items, query)
+
+
+def search_bundles(query: str, *, limit: int = SEARCH_BUNDLE_LIMIT) -> list[Bundle]:
+    """Published bundles (一件事) matching the query, best match first: a search shows them before items."""
+    if not rules.search_terms(query):
+        return []
+    bundles = published_bundles().annotate(item_count=Count("entries"))
+    tsquery = _full_text(query, weights="A")  # title and keywords: a summary mentions too much
+    found = []
+    if tsquery is not None:
+        found = list(
+            bundles.filter(search_vector=tsquery)
+            .annotate(rank=SearchRank(F("search_vector"), tsquery))
+            .order_by("-rank", "-popularity", "sort_order", "code")[:limit]
+        )
+    if not found:
+        terms = [search.normalise(t) for t in rules.search_terms(query)]
+        matched = bundles
+        for term in terms:
+            matched = matched.filter(Q(title__icontains=term) | Q(keywords__icontains=term))
+        found = list(matched.order_by("-popularity", "sort_order", "code")[:limit])
+    return found
+
+
+def popular_items(limit: int = POPULAR_LIMIT) -> list[Item]:
+    """The most applied-for published items (then the catalogue's own order): the home page and the empty
+    search result suggest them."""
+    return list(
+        published_items().only("id", "name", "popularity", "sort_order", "base_code")
+        .order_by("-popularity", "sort_order", "base_code", "id")[:limit]
+    )
 
 
 def guide_departments() -> list[Department]:
@@ -197,8 +263,6 @@ def downloadable_material(pk: int, *, include_unpublished: bool = False) -> Mate
 
 def api_items(*, query="", department="", theme="", service_object="", online=None):
     items = published_items().select_related("competent_department", "supervising_department", "section")
-    for term in rules.search_terms(query):
-        items = items.filter(search_text__contains=term)
     if department:
         key = Q(competent_department__code=department)
         if str(department).isdigit():
@@ -212,9 +276,10 @@ def api_items(*, query="", department="", theme="", service_object="", online=No
         items = items.filter(channels__overlap=[str(c) for c in ONLINE_CHANNELS])
     elif online is False:
         items = items.exclude(channels__overlap=[str(c) for c in ONLINE_CHANNELS])
-    return items.prefetch_related(
+    items = items.prefetch_related(
         Prefetch("materials", queryset=Material.objects.order_by("sort_order", "id")), "themes"
     ).order_by("sort_order", "base_code", "id")
+    return search_items(items, query)  # the guide's search: same words, same ranking
 
 
 def api_materials(*, item=None):
@@ -225,8 +290,17 @@ def api_materials(*, item=None):
     return materials.order_by("item_id", "sort_order", "id")
 
 
-def api_bundles():
-    return published_bundles().prefetch_related(
+def api_bundles(*, query: str = ""):
+    bundles = published_bundles()
+    if rules.search_terms(query):
+        tsquery = _full_text(query, weights="A")
+        if tsquery is not None:
+            bundles = bundles.filter(search_vector=tsquery).annotate(
+                rank=SearchRank(F("search_vector"), tsquery)
+            ).order_by("-rank", "-popularity", "sort_order", "code")
+        else:
+            bundles = bundles.none()
+    return bundles.prefetch_related(
         Prefetch(
             "entries",
             queryset=BundleItem.objects.select_related("item").prefetch_related("item__materials").order_by("sort_order"),

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from catalog import rules, selectors
+from catalog import rules, search, selectors
 from catalog.codesets import Channel, ListingStatus, label_of
 from catalog.models import (
     Bundle,
@@ -88,13 +88,26 @@ def require_applicable_bundle(bundle: Bundle | int, *, channel: str | None = Non
 
 
 def refresh_search_text(item: Item) -> None:
-    """Recompute the denormalised search column (not saved here)."""
+    """Recompute the denormalised search columns: the substring text and the words of the full-text search
+    (catalog.search; the database derives search_vector from them). Not saved here."""
     departments = Department.objects.filter(pk__in=[item.competent_department_id, item.supervising_department_id])
     names = []
     for department in departments:
-        names.extend([department.name, department.short_name])
+        names.extend(n for n in (department.name, department.short_name) if n)
     item.search_text = rules.build_search_text(
         item.name, item.keywords, *names, item.certificate_name, item.base_code, item.implementation_code
+    )
+    item.search_words, item.search_extra = search.item_documents(
+        name=item.name, keywords=item.keywords, certificate_name=item.certificate_name, department_names=names,
+        codes=(item.base_code, item.implementation_code),
+    )
+
+
+def refresh_bundle_search(bundle: Bundle) -> None:
+    """Recompute a bundle's full-text search words (not saved here)."""
+    theme = bundle.theme.name if bundle.theme_id else ""
+    bundle.search_words, bundle.search_extra = search.bundle_documents(
+        title=bundle.title, keywords=bundle.keywords, summary=bundle.summary, theme_name=theme
     )
 
 
@@ -117,7 +130,9 @@ def save_department(department: Department, *, by=None, request=None) -> Departm
     items = Item.objects.filter(competent_department=department) | Item.objects.filter(supervising_department=department)
     for item in items.distinct():
         refresh_search_text(item)
-        Item.objects.filter(pk=item.pk).update(search_text=item.search_text)
+        Item.objects.filter(pk=item.pk).update(
+            search_text=item.search_text, search_words=item.search_words, search_extra=item.search_extra
+        )
     record_audit(by, "catalog_department_change", department, request=request)
     return department
 
@@ -345,11 +360,39 @@ def set_bundle_published(bundle: Bundle, published: bool, *, by=None, request=No
                 )
         if not bundle.entries.exists():
             raise ValidationError(_("一件事至少包含一个事项。"), code="bundle_empty")
+    refresh_bundle_search(bundle)
+    fields = ["search_words", "search_extra"]
     if bundle.published != published:
         bundle.published = published
-        bundle.save(update_fields=["published"])
+        fields.append("published")
         record_audit(by, "catalog_bundle_publish" if published else "catalog_bundle_withdraw", bundle, request=request)
+    bundle.save(update_fields=fields)
     return bundle
+
+
+@transaction.atomic
+def save_bundle(bundle: Bundle, *, by=None, request=None) -> Bundle:
+    """Save a bundle's own fields (title, keywords, summary ...), its search words in step."""
+    created = bundle.pk is None
+    refresh_bundle_search(bundle)
+    bundle.save()
+    record_audit(by, "catalog_bundle_create" if created else "catalog_bundle_change", bundle, request=request)
+    return bundle
+
+
+@transaction.atomic
+def refresh_popularity(item_counts: dict[int, int], bundle_counts: dict[int, int]) -> int:
+    """Store how often each item and bundle was applied for (catalog.popularity gathers the counts): the
+    search ranks popular ones first. Rows not counted go back to 0. Returns the number of rows changed."""
+    changed = 0
+    for model, counts in ((Item, item_counts), (Bundle, bundle_counts)):
+        changed += model.objects.exclude(pk__in=list(counts)).exclude(popularity=0).update(popularity=0)
+        by_count: dict[int, list[int]] = {}
+        for pk, count in counts.items():
+            by_count.setdefault(int(count), []).append(pk)
+        for count, pks in by_count.items():
+            changed += model.objects.filter(pk__in=pks).exclude(popularity=count).update(popularity=count)
+    return changed
 
 
 # --- spreadsheet import ----------------------------------------------------------------------------------

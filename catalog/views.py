@@ -35,11 +35,17 @@ def index(request):
     paginator = Paginator(selectors.guide_items(**filters), selectors.GUIDE_PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     searching = any(filters.values())
+    query = filters["query"]
+    # A search shows the matching bundles (一件事) first, on its first page; a plain listing shows them all.
+    found_bundles = selectors.search_bundles(query) if query and page.number == 1 else []
+    empty = not page.object_list and not found_bundles
     context = {
         "form": form,
         "page": page,
         "searching": searching,
-        "query": filters["query"],
+        "query": query,
+        "found_bundles": found_bundles,
+        "popular": selectors.popular_items() if empty else [],
         "bundles": [] if searching or page.number > 1 else selectors.guide_bundles(),
         "themes": themes,
         "active_theme": filters["theme"],

@@ -3,6 +3,9 @@
     dashboard.register_panel(Role.WINDOW_CLERK, "approvals/panels/intake_queue.html", intake_panel, order=10)
 
 `context(request)` returns the panel's template context (or None to hide the panel). Panels render in order.
+
+The public landing page (signed-out visitors) has panels too, registered for the pseudo-role VISITOR: e.g. the
+catalogue's search box, popular items and bundles, the latest public notices.
 """
 from __future__ import annotations
 
@@ -17,6 +20,9 @@ class Panel:
     context: Callable
     order: int = 100
 
+
+# Not a Role: the panels of the public landing page, shown to visitors who are not signed in.
+VISITOR = "visitor"
 
 _panels: list[Panel] = []
 

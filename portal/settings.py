@@ -219,6 +219,8 @@ CELERY_BEAT_SCHEDULE = {
     "supervision-redrive-deliveries": {"task": "supervision.tasks.redrive_deliveries", "schedule": 30.0},
     "supervision-sweep-unclaimed": {"task": "supervision.tasks.sweep_unclaimed_handoffs",
                                     "schedule": crontab(minute=20, hour="0,8,12")},
+    # The catalogue search's popularity (catalog/popularity.py): last year's applications per item and bundle.
+    "catalog-refresh-popularity": {"task": "catalog.tasks.refresh_popularity", "schedule": crontab(minute=50, hour=1)},
     "calendar-coverage": {"task": "portal.tasks.check_calendar_coverage", "schedule": 3600.0},
     # The audit log's hash chains, recomputed once a day at night (portal/auditchain.py).
     "audit-chain-verify": {"task": "portal.tasks.verify_audit_chain", "schedule": crontab(minute=40, hour=2)},
@@ -339,6 +341,16 @@ ADMIN_SITE_HEADER = _("一窗通 系统管理")
 
 # The name printed on every page, notice and certificate.
 CENTRE_NAME = env_str("CENTRE_NAME", "宝塔区行政审批服务局")
+# The service hall on the public landing page (address, opening hours, enquiry phone).
+SERVICE_HALL = {
+    "name": env_str("SERVICE_HALL_NAME", "宝塔区政务服务中心"),
+    "address": env_str("SERVICE_HALL_ADDRESS", "延安市宝塔区二道街宝塔区政务服务中心（宝塔区行政审批服务局）"),
+    "hours": env_str(
+        "SERVICE_HALL_HOURS", "工作日 上午9:00—12:00，下午13:30—17:30（夏季14:30—18:00）；周六上午延时服务"
+    ),
+    "phone": env_str("SERVICE_HALL_PHONE", "0911-2881200"),
+    "hotline": env_str("SERVICE_HALL_HOTLINE", "12345"),
+}
 # The bureau's unified social credit code (GB 32100): the issuer part of every electronic licence id (GB/T 36901),
 # and the licensing authority's and the data source's code in the public listing (双公示); checked by a system
 # check (portal.identifiers). The default is a valid demo code; set the real one in production.

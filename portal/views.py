@@ -148,7 +148,11 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 def home(request):
     """The public landing page for visitors; each signed-in role lands on its own work page."""
     if not request.user.is_authenticated:
-        return render(request, "portal/landing.html")
+        # What the apps show visitors (search, popular items, bundles, notices), and the hall's own facts.
+        return render(request, "portal/landing.html", {
+            "panels": dashboard.panels_for(request, dashboard.VISITOR),
+            "hall": settings.SERVICE_HALL,
+        })
     role = request.user.primary_role
     template = ROLE_HOME_TEMPLATES.get(role, "portal/home/no_role.html")
     context = {
