@@ -17,6 +17,7 @@ from applications.forms import STATUS_FILTERS
 from applications.models import Applicant, Application, ApplicationMaterial, Status, UploadedFile
 from catalog import selectors as catalog_selectors
 from portal.api import LINK, query_choice, query_int
+from portal.errors import DomainError
 from portal.web import error_messages
 
 
@@ -353,8 +354,11 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
                                                 serializer.validated_data["files"],
                                                 replace=serializer.validated_data["replace"], request=request)
         refused_rows = [{"name": name, "errors": error_messages(exc)} for name, exc in refused]
-        if not stored:
-            raise exceptions.ValidationError({"files": [f"{r['name']}：{'；'.join(r['errors'])}" for r in refused_rows]})
+        if not stored:  # every file refused: the refusal as the single upload gives it (400 with its message)
+            if all(r["errors"] == refused_rows[0]["errors"] for r in refused_rows):
+                raise refused[0][1]  # the same reason for all (e.g. the state does not allow uploads)
+            raise DomainError(" ".join(f"{r['name']}：{'；'.join(r['errors'])}" for r in refused_rows),
+                              code="all_refused")
         return Response(BatchUploadResultSerializer({"stored": stored, "refused": refused_rows}).data,
                         status=status.HTTP_201_CREATED)
 

@@ -384,10 +384,9 @@ def upload(request, pk: int, material_pk: int):
     except PermissionDenied as exc:
         flash_error(request, exc)
         return redirect(_back(request, application))
-    for name, exc in refused:
+    for _name, exc in refused:  # the upload checks name the file in their messages
         for text in error_messages(exc):
-            messages.error(request, f"{material.name}：{name} {text}" if len(refused) + len(stored) > 1
-                           else f"{material.name}：{text}")
+            messages.error(request, f"{material.name}：{text}")
     if stored:
         messages.success(request, _("“%(m)s”已上传：%(f)s。") % {
             "m": material.name, "f": "、".join(f"{f.original_name}（{f.display_size}）" for f in stored)})
