@@ -26,7 +26,7 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -594,8 +594,6 @@ def upload_files(application: Application, material: ApplicationMaterial, user: 
     and stored as upload_file does, in its own transaction, so a refused file (wrong type, too large) does not
     undo the others. With `replace`, the first file stored supersedes the material's earlier files.
     Returns (stored files, [(refused file's name, the refusal)])."""
-    from django.core.exceptions import ValidationError
-
     _require_edit(user, application)
     stored, refused = [], []
     for uploaded in files:
@@ -900,13 +898,14 @@ def resubmit(application: Application, user: User, *, request=None) -> Applicati
     open_request.save(update_fields=["answered_at"])
     # The files the supplement replaces stay stored, marked superseded (已被替换): the clerk reads the new ones.
     answered_with_files = open_request.items.filter(original_checked_at__isnull=True).values("material_id")
-    UploadedFile.objects.filter(material_id__in=answered_with_files, uploaded_at__lt=open_request.requested_at,
-                                superseded_at__isnull=True).update(superseded_at=now)
+    superseded = UploadedFile.objects.filter(
+        material_id__in=answered_with_files, uploaded_at__lt=open_request.requested_at, superseded_at__isnull=True,
+    ).update(superseded_at=now)
     application.received_at = now
     application.intake_due_date = _intake_due(now)
     before, after = _transition(application, "resubmit", update_fields=["received_at", "intake_due_date"])
     record_audit(user, "resubmit", application, from_state=before, to_state=after, request=request,
-                 data={"intake_due": application.intake_due_date.isoformat()})
+                 data={"intake_due": application.intake_due_date.isoformat(), "superseded_files": superseded})
     return application
 
 
