@@ -17,6 +17,8 @@ from applications.forms import STATUS_FILTERS
 from applications.models import Applicant, Application, ApplicationMaterial, Status, UploadedFile
 from catalog import selectors as catalog_selectors
 from portal.api import LINK, query_choice, query_int
+from portal.errors import DomainError
+from portal.web import error_messages
 
 
 # --- serializers ---------------------------------------------------------------------------------------------
@@ -41,7 +43,8 @@ class UploadedFileSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = UploadedFile
-        fields = ["id", "original_name", "content_type", "size", "uploaded_at", "url", "material"]
+        fields = ["id", "original_name", "content_type", "size", "uploaded_at", "superseded_at", "url", "material"]
+        extra_kwargs = {"superseded_at": {"help_text": "被后来上传的文件替换的时间（已被替换的文件不计入当前材料）；为空表示当前文件"}}
 
     @extend_schema_field(LINK)
     def get_url(self, obj) -> str:
@@ -214,6 +217,24 @@ class ApplicationFormSerializer(serializers.Serializer):
 class MaterialUploadSerializer(serializers.Serializer):
     material = serializers.IntegerField(help_text="材料 ID")
     file = serializers.FileField()
+    replace = serializers.BooleanField(default=False, help_text="为 true 时该材料已上传的文件标记为已被替换（保留，不计入）")
+
+
+class MaterialBatchUploadSerializer(serializers.Serializer):
+    material = serializers.IntegerField(help_text="材料 ID")
+    files = serializers.ListField(child=serializers.FileField(), allow_empty=False, max_length=20,
+                                  help_text="一个或多个文件（最多 20 个；多页扫描件可作为一个 PDF 上传）")
+    replace = serializers.BooleanField(default=False, help_text="为 true 时第一个成功上传的文件替换该材料已上传的文件")
+
+
+class RefusedFileSerializer(serializers.Serializer):
+    name = serializers.CharField(help_text="文件名")
+    errors = serializers.ListField(child=serializers.CharField(), help_text="拒收原因")
+
+
+class BatchUploadResultSerializer(serializers.Serializer):
+    stored = UploadedFileSerializer(many=True, help_text="已保存的文件")
+    refused = RefusedFileSerializer(many=True, help_text="被拒收的文件（类型或大小不符等），其余文件照常保存")
 
 
 class WithdrawReasonSerializer(serializers.Serializer):
@@ -313,8 +334,33 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         if material is None:
             raise exceptions.ValidationError({"material": ["材料不属于该申请。"]})
         stored = services.upload_file(application, material, request.user, serializer.validated_data["file"],
-                      request=request)
+                                      replace=serializer.validated_data["replace"], request=request)
         return Response(UploadedFileSerializer(stored).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(summary="一次上传多个材料文件", request={"multipart/form-data": MaterialBatchUploadSerializer},
+                   responses={201: BatchUploadResultSerializer,
+                              400: OpenApiResponse(description="全部文件被拒收，或参数错误")})
+    @action(detail=True, methods=["post"], url_path="files/batch",
+            parser_classes=[parsers.MultiPartParser, parsers.FormParser])
+    def upload_batch(self, request, pk=None):
+        application = self._editable()
+        serializer = MaterialBatchUploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        material = next((m for m in application.materials.all() if m.pk == serializer.validated_data["material"]),
+                        None)
+        if material is None:
+            raise exceptions.ValidationError({"material": ["材料不属于该申请。"]})
+        stored, refused = services.upload_files(application, material, request.user,
+                                                serializer.validated_data["files"],
+                                                replace=serializer.validated_data["replace"], request=request)
+        refused_rows = [{"name": name, "errors": error_messages(exc)} for name, exc in refused]
+        if not stored:  # every file refused: the refusal as the single upload gives it (400 with its message)
+            if all(r["errors"] == refused_rows[0]["errors"] for r in refused_rows):
+                raise refused[0][1]  # the same reason for all (e.g. the state does not allow uploads)
+            raise DomainError(" ".join(f"{r['name']}：{'；'.join(r['errors'])}" for r in refused_rows),
+                              code="all_refused")
+        return Response(BatchUploadResultSerializer({"stored": stored, "refused": refused_rows}).data,
+                        status=status.HTTP_201_CREATED)
 
     @extend_schema(summary="提交申请（返回办件编号）", request=None, responses={200: ApplicationDetailSerializer})
     @action(detail=True, methods=["post"])

@@ -93,11 +93,39 @@ class ConsentForm(forms.Form):
         return (int(pk), None) if kind == "item" else (None, int(pk)) if kind == "bundle" else (None, None)
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+MAX_FILES_PER_UPLOAD = 20
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one field (`<input type=file multiple>`, or a drop zone's files): a list of files."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if isinstance(data, (list, tuple)):
+            if not data:
+                return super().clean(None, initial)
+            if len(data) > MAX_FILES_PER_UPLOAD:
+                raise forms.ValidationError(_("一次最多上传 %(n)s 个文件。") % {"n": MAX_FILES_PER_UPLOAD},
+                                            code="too_many")
+            return [super(MultipleFileField, self).clean(d, initial) for d in data]
+        return [super().clean(data, initial)]
+
+
 class UploadForm(forms.Form):
-    file = forms.FileField(label=_("选择文件"), error_messages={
+    """One or several files for one material; `replace` marks the material's current files superseded."""
+
+    file = MultipleFileField(label=_("选择文件"), error_messages={
         "required": _("请选择要上传的文件。"), "empty": _("上传的文件是空文件。"),
         "invalid": _("没有收到文件，请重新选择。"),
     })
+    replace = forms.BooleanField(label=_("替换已上传的文件（原文件保留，标记为已被替换）"), required=False)
 
 
 class WithdrawForm(forms.Form):

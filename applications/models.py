@@ -467,6 +467,11 @@ class ApplicationMaterial(models.Model):
     def tolerance_outstanding(self) -> bool:
         return self.tolerance_due_date is not None and self.supplied_at is None
 
+    @property
+    def current_files(self) -> list:
+        """The files that count as this material (not superseded by a later upload); uses the `files` prefetch."""
+        return [f for f in self.files.all() if f.superseded_at is None]
+
 
 class UploadedFile(StoredFile):
     """A file attached to one material, served only through the views whose selectors check who may see it."""
@@ -475,6 +480,9 @@ class UploadedFile(StoredFile):
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="files")
     material = models.ForeignKey(ApplicationMaterial, on_delete=models.CASCADE, related_name="files")
+    # A file a newer upload replaced (a re-upload with "替换", or a supplement answered): kept stored and listed
+    # as 已被替换, never counted as the material's current file.
+    superseded_at = models.DateTimeField(_("被替换时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("上传文件")
@@ -482,6 +490,8 @@ class UploadedFile(StoredFile):
         ordering = ["material", "uploaded_at", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(size__gt=0), name="uploadedfile_not_empty"),
+            models.CheckConstraint(condition=Q(superseded_at__isnull=True) | Q(superseded_at__gte=F("uploaded_at")),
+                                   name="uploadedfile_superseded_after_upload"),
             models.CheckConstraint(
                 condition=Q(content_type__in=["application/pdf", "image/jpeg", "image/png", "application/ofd"]),
                 name="uploadedfile_type_allowed",
@@ -491,6 +501,10 @@ class UploadedFile(StoredFile):
     @property
     def suffix(self) -> str:
         return Path(self.original_name).suffix.lower()
+
+    @property
+    def is_superseded(self) -> bool:
+        return self.superseded_at is not None
 
 
 # --- supplements and commitments -----------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models.fields.json import KT
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -34,6 +35,7 @@ from portal.roles import Role
 def my_applications(user: User, *, status: str = "", query: str = "") -> QuerySet[Application]:
     """The list page: a fixed number of queries whatever its length (no per-row lookups)."""
     applications = visible_applications(user).select_related("applicant").annotate(
+        project_name=KT("form_data__project_name"),  # tells two drafts of one item apart
         open_supplements=Count("supplement_requests", filter=Q(supplement_requests__answered_at__isnull=True,
                                                               supplement_requests__lapsed_at__isnull=True)),
     )
@@ -49,8 +51,9 @@ def my_applications(user: User, *, status: str = "", query: str = "") -> QuerySe
 
 def drafts_for(user: User, *, item=None, bundle=None, limit: int = 10) -> list[Application]:
     """The user's drafts for this item (not in a bundle) or this bundle, newest first (the apply page offers
-    to continue one instead of starting again)."""
-    drafts = visible_applications(user).filter(status=Status.DRAFT).select_related("applicant")
+    to continue one instead of starting again), each with `project_name` (the form's 项目或经营名称, if filled)."""
+    drafts = (visible_applications(user).filter(status=Status.DRAFT).select_related("applicant")
+              .annotate(project_name=KT("form_data__project_name")))
     if bundle is not None:
         drafts = drafts.filter(bundle=bundle)
     else:

@@ -26,7 +26,7 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -543,9 +543,10 @@ def _upload_allowed(application: Application, material: ApplicationMaterial) -> 
 
 
 def upload_file(application: Application, material: ApplicationMaterial, user: User, uploaded, *,
-                request=None) -> UploadedFile:
+                replace: bool = False, request=None) -> UploadedFile:
     """Attach a file to a material after checking its real type (sniffed) and size; stored under a generated
-    name in MEDIA_ROOT. Uploading a tolerated material after acceptance marks it supplied.
+    name in MEDIA_ROOT. Uploading a tolerated material after acceptance marks it supplied. With `replace`, the
+    material's current files are marked superseded (已被替换): kept stored and listed, no longer counted.
 
     The bytes are written before the row; if the transaction fails, they are removed again (when this is the
     outermost transaction, as it is from the views and the API)."""
@@ -564,6 +565,12 @@ def upload_file(application: Application, material: ApplicationMaterial, user: U
             kind = checked.kind
             data = {"file": str(record.public_id), "material": material.name, "size": record.size,
                     "type": kind.mime}
+            if replace:
+                replaced = list(UploadedFile.objects.filter(material=material, superseded_at__isnull=True)
+                                .exclude(pk=record.pk).values_list("public_id", flat=True))
+                if replaced:
+                    UploadedFile.objects.filter(public_id__in=replaced).update(superseded_at=record.uploaded_at)
+                    data["replaces"] = [str(r) for r in replaced]
             if material.tolerance_outstanding and application.status in (Status.ACCEPTED, Status.DECIDED):
                 material.supplied_at = timezone.now()
                 material.save(update_fields=["supplied_at"])
@@ -579,6 +586,23 @@ def upload_file(application: Application, material: ApplicationMaterial, user: U
     finally:
         checked.close()
     return record
+
+
+def upload_files(application: Application, material: ApplicationMaterial, user: User, files, *,
+                 replace: bool = False, request=None) -> tuple[list[UploadedFile], list[tuple[str, Exception]]]:
+    """Several files for one material in one go (a drop zone, `<input multiple>`, the API's batch): each checked
+    and stored as upload_file does, in its own transaction, so a refused file (wrong type, too large) does not
+    undo the others. With `replace`, the first file stored supersedes the material's earlier files.
+    Returns (stored files, [(refused file's name, the refusal)])."""
+    _require_edit(user, application)
+    stored, refused = [], []
+    for uploaded in files:
+        try:
+            stored.append(upload_file(application, material, user, uploaded, replace=replace and not stored,
+                                      request=request))
+        except ValidationError as exc:
+            refused.append((getattr(uploaded, "name", "") or "", exc))
+    return stored, refused
 
 
 @transaction.atomic
@@ -597,6 +621,10 @@ def delete_file(file: UploadedFile, user: User, *, request=None) -> None:
     path, storage = file.file.name, file.file.storage
     record_audit(user, "material_delete", application, request=request, opinion=file.material.name,
                  data={"file": str(file.public_id), "name": file.original_name})
+    if file.superseded_at is None:
+        # Taking back a replacement: the files it superseded (marked with its upload time) count again.
+        UploadedFile.objects.filter(material_id=file.material_id, superseded_at=file.uploaded_at).update(
+            superseded_at=None)
     file.delete()
     transaction.on_commit(lambda: storage.delete(path))
 
@@ -764,7 +792,7 @@ def readiness(application: Application, held: dict | None = None) -> Readiness:
     fields = formspecs.missing_fields(spec, application.form_data)
     materials = list(application.materials.all())
     held = registry_licences(application) if held is None else held
-    file_counts = {m.pk: len(m.files.all()) for m in materials}
+    file_counts = {m.pk: len(m.current_files) for m in materials}
     missing_rows = [
         m for m in materials
         if m.asked and m.required and not file_counts[m.pk] and not m.tolerance_requested
@@ -868,11 +896,16 @@ def resubmit(application: Application, user: User, *, request=None) -> Applicati
     now = timezone.now()
     open_request.answered_at = now
     open_request.save(update_fields=["answered_at"])
+    # The files the supplement replaces stay stored, marked superseded (已被替换): the clerk reads the new ones.
+    answered_with_files = open_request.items.filter(original_checked_at__isnull=True).values("material_id")
+    superseded = UploadedFile.objects.filter(
+        material_id__in=answered_with_files, uploaded_at__lt=open_request.requested_at, superseded_at__isnull=True,
+    ).update(superseded_at=now)
     application.received_at = now
     application.intake_due_date = _intake_due(now)
     before, after = _transition(application, "resubmit", update_fields=["received_at", "intake_due_date"])
     record_audit(user, "resubmit", application, from_state=before, to_state=after, request=request,
-                 data={"intake_due": application.intake_due_date.isoformat()})
+                 data={"intake_due": application.intake_due_date.isoformat(), "superseded_files": superseded})
     return application
 
 

@@ -13,16 +13,18 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from portal.documents import render_pdf
+from portal.filenames import content_disposition
 from portal.web import error_messages, flash_error, safe_next, stored_file_response
+from applications import forms, licences, receipts, selectors, services, steps
 from applications.ratings import selectors as rating_selectors
-from applications import forms, licences, selectors, services
 from portal import navigation
 from portal.errors import Throttled
 from applications.models import Commitment, Status
@@ -64,13 +66,20 @@ def _after_draft(application) -> str:
     return reverse("applications:detail", args=[application.pk])
 
 
-STEPS = [("form", _("填写申请表")), ("materials", _("上传材料")), ("review", _("确认提交"))]
+STEP_LABELS = {"form": _("填写申请表"), "materials": _("上传材料"), "review": _("确认提交")}
 
 
-def _steps(current: str) -> list[dict]:
-    keys = [k for k, _label in STEPS]
-    return [{"key": k, "label": label, "current": k == current, "done": keys.index(k) < keys.index(current),
-             "url_name": f"applications:step_{k}"} for k, label in STEPS]
+def _held(materials) -> dict:
+    """The registry licences already read by selectors.with_registry, by material id (for services.readiness)."""
+    return {m.pk: m.registry_licence for m in materials if getattr(m, "registry_licence", None) is not None}
+
+
+def _steps(current: str, ready: services.Readiness) -> list[dict]:
+    """The step indicator: a step shows done only when its content is complete (applications.steps)."""
+    done = steps.completed_steps(missing_fields=ready.missing_fields, missing_materials=ready.missing_materials,
+                                 missing_commitments=ready.missing_commitments)
+    return [{**mark, "label": STEP_LABELS[mark["key"]], "url_name": f"applications:step_{mark['key']}"}
+            for mark in steps.step_marks(current, done)]
 
 
 # --- registration and identities -----------------------------------------------------------------------------
@@ -260,11 +269,13 @@ def _draft(request, pk: int):
 @login_required
 @require_http_methods(["GET"])
 def resume(request, pk: int):
-    """Continue a draft where it was left."""
+    """Continue a draft at its first incomplete step (the form, the materials, else the review)."""
     application, done = _draft(request, pk)
     if done:
         return done
-    step = application.last_step if application.last_step in ("form", "materials") else "form"
+    ready = services.readiness(application)
+    step = steps.first_incomplete_step(missing_fields=ready.missing_fields, missing_materials=ready.missing_materials,
+                                       missing_commitments=ready.missing_commitments)
     return redirect(f"applications:step_{step}", application.pk)
 
 
@@ -298,7 +309,7 @@ def step_form(request, pk: int):
         form = forms.application_form(spec, initial=application.form_data)
         status = 200
     return render(request, "applications/step_form.html", {
-        "application": application, "form": form, "steps": _steps("form"),
+        "application": application, "form": form, "steps": _steps("form", services.readiness(application)),
     }, status=status)
 
 
@@ -312,8 +323,9 @@ def step_materials(request, pk: int):
     materials = selectors.with_registry(application)
     tolerated = [m for m in materials if m.tolerance_requested]
     signed = {c.kind: c for c in application.commitments.all()}
+    ready = services.readiness(application, _held(materials))
     return render(request, "applications/step_materials.html", {
-        "application": application, "materials": materials, "steps": _steps("materials"),
+        "application": application, "materials": materials, "steps": _steps("materials", ready),
         "upload_form": forms.UploadForm(), "tolerated": tolerated,
         "tolerance_commitment": signed.get(Commitment.Kind.TOLERANCE),
         "tolerance_text": services.commitment_text(application, Commitment.Kind.TOLERANCE) if tolerated else "",
@@ -335,12 +347,12 @@ def step_review(request, pk: int):
     allowed = services.commitment_allowed(application) and not application.applicant.bad_credit
     signed = {c.kind: c for c in application.commitments.all()}
     materials = selectors.with_registry(application)
-    held = {m.pk: m.registry_licence for m in materials if m.registry_licence is not None}
+    ready = services.readiness(application, _held(materials))
     return render(request, "applications/step_review.html", {
-        "application": application, "steps": _steps("review"),
+        "application": application, "steps": _steps("review", ready),
         "fields": [(f.label, application.form_data.get(f.key, "")) for f in spec.fields],
         "materials": materials,
-        "readiness": services.readiness(application, held),
+        "readiness": ready,
         "commitment_allowed": allowed,
         "licensing_commitment": signed.get(Commitment.Kind.LICENSING),
         "tolerance_commitment": signed.get(Commitment.Kind.TOLERANCE),
@@ -358,23 +370,27 @@ def _back(request, application, default_step: str = "materials") -> str:
 @login_required
 @require_POST
 def upload(request, pk: int, material_pk: int):
-    """Attach a file to one material (drafts, supplements, tolerated materials after acceptance)."""
+    """Attach one or several files to one material (drafts, supplements, tolerated materials after acceptance);
+    each file is checked on its own, so one refused file does not stop the others."""
     application = _editable(request, pk)
     material = _material(application, material_pk)
     form = forms.UploadForm(request.POST, request.FILES)
     if not form.is_valid():
         for text in form.errors.get("file", []):
             messages.error(request, f"{material.name}：{text}")
-    else:
-        try:
-            stored = services.upload_file(application, material, request.user, form.cleaned_data["file"],
-                                          request=request)
-        except (ValidationError, PermissionDenied) as exc:
-            for text in error_messages(exc):
-                messages.error(request, f"{material.name}：{text}")
-        else:
-            messages.success(request, _("“%(m)s”已上传：%(f)s（%(s)s）。") % {
-                "m": material.name, "f": stored.original_name, "s": stored.display_size})
+        return redirect(_back(request, application))
+    try:
+        stored, refused = services.upload_files(application, material, request.user, form.cleaned_data["file"],
+                                                replace=form.cleaned_data["replace"], request=request)
+    except PermissionDenied as exc:
+        flash_error(request, exc)
+        return redirect(_back(request, application))
+    for _name, exc in refused:  # the upload checks name the file in their messages
+        for text in error_messages(exc):
+            messages.error(request, f"{material.name}：{text}")
+    if stored:
+        messages.success(request, _("“%(m)s”已上传：%(f)s。") % {
+            "m": material.name, "f": "、".join(f"{f.original_name}（{f.display_size}）" for f in stored)})
     return redirect(_back(request, application))
 
 
@@ -472,6 +488,35 @@ def submitted(request, pk: int):
     if application.status == Status.DRAFT:
         return redirect("applications:step_review", application.pk)
     return render(request, "applications/submitted.html", {"application": application})
+
+
+def _submitted(request, pk: int):
+    """One of the user's submitted applications (a draft has no receipt: 404)."""
+    application = _mine(request, pk)
+    if application.status == Status.DRAFT:
+        raise Http404(_("草稿没有回执。"))
+    return application
+
+
+@login_required
+@require_http_methods(["GET"])
+def receipt(request, pk: int):
+    """The submission receipt (回执), printable (print CSS), with a QR code to the public progress lookup."""
+    application = _submitted(request, pk)
+    return render(request, "applications/receipt.html", receipts.receipt_context(application))
+
+
+@login_required
+@require_http_methods(["GET"])
+def receipt_pdf(request, pk: int):
+    """The same receipt as a PDF from the document engine (rendered on request: it is not an issued document)."""
+    application = _submitted(request, pk)
+    pdf = render_pdf("applications/receipt_pdf.html", receipts.receipt_context(application))
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition(f"回执-{application.case_number}.pdf", attachment=False)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @login_required
@@ -588,7 +633,10 @@ def file_download(request, public_id):
 @require_http_methods(["GET", "POST"])
 def progress(request):
     """Case number plus the tail of the applicant's ID number; no sign-in; no personal data shown."""
-    form = forms.ProgressLookupForm(request.POST or None)
+    if request.method == "POST":
+        form = forms.ProgressLookupForm(request.POST)
+    else:  # the receipt's QR code: the case number filled in, the ID number's ending still asked
+        form = forms.ProgressLookupForm(initial={"case_number": request.GET.get("case", "")[:50]})
     result = None
     steps = []
     searched = False

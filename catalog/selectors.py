@@ -250,6 +250,21 @@ def bundle_materials(bundle: Bundle) -> list[dict]:
     )
 
 
+def bundle_blank_forms(bundle: Bundle, materials: list[dict]) -> None:
+    """Give each merged material of the bundle guide (`bundle_materials`) `blank_forms`: the blank form of every
+    item's version of it that has one, as [{"id": catalogue material id, "item": item name}] (a material several
+    items ask for may have a form per item; none: an empty list). Uses `guide_bundle()`'s prefetches."""
+    entries = getattr(bundle, "ordered_entries", None) or []
+    by_key: dict[str, list[dict]] = {}
+    for entry in entries:
+        for material in entry.item.materials.all():
+            if material.blank_form:
+                by_key.setdefault(rules.material_key(material_dict(material)), []).append(
+                    {"id": material.pk, "item": entry.item.name})
+    for merged in materials:
+        merged["blank_forms"] = by_key.get(rules.material_key(merged), [])
+
+
 def downloadable_material(pk: int, *, include_unpublished: bool = False) -> Material | None:
     materials = Material.objects.select_related("item")
     if not include_unpublished:

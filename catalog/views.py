@@ -109,10 +109,12 @@ def item_pdf(request, pk: int):
 
 def _bundle_context(bundle) -> dict:
     entries = bundle.ordered_entries
+    materials = selectors.bundle_materials(bundle)
+    selectors.bundle_blank_forms(bundle, materials)
     return {
         "bundle": bundle,
         "entries": entries,
-        "materials": selectors.bundle_materials(bundle),
+        "materials": materials,
         "statutory_sum": sum(e.item.statutory_limit for e in entries),
         "promised_sum": sum(e.item.promised_limit for e in entries),
         "online": bool(entries) and all(any(c in e.item.channels for c in ONLINE_CHANNELS) for e in entries),

@@ -88,7 +88,7 @@ def _missing_required(application: Application, excused: set[int] = frozenset())
     proved = registry_proved(materials) | originals_seen(application)
     return [
         m.name for m in materials
-        if m.asked and m.required and not m.files.all() and m.pk not in excused and m.pk not in proved
+        if m.asked and m.required and not m.current_files and m.pk not in excused and m.pk not in proved
     ]
 
 

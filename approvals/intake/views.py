@@ -157,7 +157,7 @@ def _decorate(application, user) -> None:
         material.registry_reading = reading_label(found[1].code) if found else ""
         material.registry_valid = bool(found) and found[1].is_valid
     seen = services.originals_seen(application)
-    application.missing_required = [m for m in materials if m.asked and m.required and not m.files.all()
+    application.missing_required = [m for m in materials if m.asked and m.required and not m.current_files
                                     and not m.registry_valid and m.pk not in seen]
     # 容缺 per material: the rules of the items that ask for it decide (a bundle may mix items that allow it
     # and items that do not); never for an applicant with bad credit.
