@@ -89,11 +89,17 @@ def test_an_agent_and_an_owner_send_the_same_statements(client, owner, make_user
 
 
 def test_the_visibility_filter_is_served_by_indexes(owner, firm):
-    """`filed_by = X OR applicant_id IN (...)`: no EXISTS, no join to the representations in the list's query."""
+    """`filed_by = X OR applicant_id IN (...)`: no EXISTS, no join to the representations; the paginator's count
+    is that filter alone (no join, no GROUP BY), and the open-notice flag is read per row shown."""
     make_person(owner)
-    sql = str(selectors.my_applications(owner).query)
-    assert "EXISTS" not in sql.upper() and "applications_representation" not in sql, sql
-    assert '"applications_application"."filed_by_id" =' in sql and '"applications_application"."applicant_id" IN' in sql
+    applications = selectors.my_applications(owner)
+    where = str(applications.query).split(" WHERE ", 1)[1].split(" ORDER BY ")[0]
+    assert "EXISTS" not in where.upper() and "applications_representation" not in where, where
+    assert '"applications_application"."filed_by_id" =' in where and '"applications_application"."applicant_id" IN' in where
+    with CaptureQueriesContext(connection) as captured:
+        applications.count()
+    count = captured.captured_queries[-1]["sql"]
+    assert "JOIN" not in count and "GROUP BY" not in count and "EXISTS" not in count, count
 
 
 def test_the_detail_statements_do_not_grow_with_the_application(client, owner, make_user):
