@@ -204,14 +204,17 @@ def _role_label(role: str) -> str:
         return "—"
 
 
-def timeline(application: Application, *, for_applicant: bool = True) -> list[Step]:
-    """Every step of the application from the audit log, oldest first; "who" is a role, not a name, for the
-    applicant (staff names are not the applicant's business; the clerk's view shows names)."""
-    events = AuditEvent.objects.filter(object_type="applications.application", object_id=str(application.pk)).order_by(
+def _events(application: Application):
+    return AuditEvent.objects.filter(object_type="applications.application", object_id=str(application.pk)).order_by(
         "created_at", "id"
     )
+
+
+def timeline(application: Application, *, for_applicant: bool = True, events=None) -> list[Step]:
+    """Every step of the application from the audit log, oldest first; "who" is a role, not a name, for the
+    applicant (staff names are not the applicant's business; the clerk's view shows names)."""
     steps = []
-    for event in events:
+    for event in _events(application) if events is None else events:
         if for_applicant and event.action in APPLICANT_HIDDEN:
             continue
         who = _role_label(event.actor_role) if for_applicant else f"{event.actor_name}（{_role_label(event.actor_role)}）"
@@ -230,6 +233,13 @@ def notices(application: Application) -> list[dict]:
         object_type="applications.application", object_id=str(application.pk), data__has_key="notice"
     ).order_by("created_at", "id").values_list("data", flat=True)
     return [row["notice"] for row in rows]
+
+
+def timeline_and_notices(application: Application, *, for_applicant: bool = True) -> tuple[list[Step], list[dict]]:
+    """timeline() and notices() from one read of the audit log (the detail page shows both)."""
+    events = list(_events(application))
+    found = [event.data["notice"] for event in events if isinstance(event.data, dict) and "notice" in event.data]
+    return timeline(application, for_applicant=for_applicant, events=events), found
 
 
 # --- identities ----------------------------------------------------------------------------------------------
