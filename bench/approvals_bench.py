@@ -15,12 +15,20 @@
    yellow and red: colours as the sweep left them yesterday), the rest closed over the past five years.
    Due dates and timer days come from the portal's own working-day calendar. ANALYZE at the end. The data is
    reused by the next run with the same --cases/--open (--fresh rebuilds it).
-2. Figures. Queue page and take-next latency, p50/p95, 16 concurrent officers: over loopback against a real
-   gunicorn on a free port when the officers' pages are there, else in-process (selectors/services on 16
-   threads, said so in the table). The timer sweep over the open cases (time and SQL statement count), on the
-   full open set and on a 10x smaller one (in a rolled-back transaction), to show the count is constant.
-3. A summary table; targets (queue p95 < 50 ms, sweep < 1 s, constant statements) are reported, not asserted:
-   the exit status is non-zero only on errors.
+   The applicant side (issue 14): the online filers' accounts (~210 applications each at 1,000,000 cases)
+   represent applicants, every fourth is an agent filing with consents, one application in eight had a
+   supplement notice, and a few hundred submitted applications wait in the intake queue.
+2. Figures, over loopback against a real gunicorn on a free port (DEBUG off, 2 x CPUs + 1 sync workers) that
+   serves the portal's URLs plus a minimal view (bench/web/: one indexed query, 20 rows, a plain template):
+   the minimal view first and last, then 我的办件, the application detail, the guide index, an item's guide page,
+   the guide search, the officer's case page, the intake queue, the officers' queue page and take-next, each
+   for 16 users with real sessions, with think time (a new connection per request) and then back to back;
+   p50/p95, and throughput as a share of the minimal view's (a ratio survives a noisy machine). Without the
+   officers' pages the queue and take-next run in-process (selectors/services on 16 threads, said so). The
+   timer sweep (time and SQL statement count, in a rolled-back transaction) on the first working day from the
+   data's day (printed), on a 10x smaller open set, and a week of sweeps missed.
+3. A summary table; targets (我的办件 and detail p95 < 50 ms with think time, queue p95 < 50 ms, sweep < 1 s,
+   constant statements) are reported, not asserted: the exit status is non-zero only on errors.
 """
 from __future__ import annotations
 
@@ -46,6 +54,8 @@ CLERKS = 10
 LEGAL_REVIEWERS = 3
 FILERS = 2000  # online applicants' accounts (window applications are filed by clerks)
 PAGE_SIZE = 20
+APPLICANT_SIDE = "3"  # version of what _applicant_side() adds (a stored database without it is rebuilt)
+AGENT_EVERY = 4  # every 4th online filer is an agent (代办员) filing with its clients' recorded consents
 
 TARGET_QUEUE_P95_MS = 50.0
 TARGET_SWEEP_S = 1.0
@@ -561,9 +571,6 @@ def generate(cases: int, open_cases: int, today: date, out=say) -> dict[str, int
     out(f"generated {cases:,} cases ({open_cases:,} open) in {time.perf_counter() - started:.0f} s")
     return counts
 
-
-APPLICANT_SIDE = "3"  # version of what generate_applicant_side() adds (a stored database without it is rebuilt)
-AGENT_EVERY = 4  # every 4th online filer is an agent (代办员) filing with its clients' recorded consents
 
 
 def _applicant_side(cursor, today: date, run) -> dict[str, int]:
@@ -1408,7 +1415,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="only the queue page and take-next (not the minimal view and issue 14's pages)")
     parser.add_argument("--mode", choices=("auto", "http", "in-process"), default="auto")
     parser.add_argument("--workers", type=int, default=0, help="gunicorn workers (0: 2 x CPUs + 1)")
-    parser.add_argument("--explain", action="store_true", help="print EXPLAIN ANALYZE of the queue, take-next, sweep")
+    parser.add_argument("--explain", action="store_true",
+                        help="print EXPLAIN ANALYZE of the queue, take-next, the sweep, 我的办件 and the detail")
     parser.add_argument("--skip-latency", action="store_true")
     parser.add_argument("--skip-sweep", action="store_true")
     parser.add_argument("--repeats", type=int, default=3, help="sweep runs per measure (the median is shown)")
