@@ -712,8 +712,8 @@ def generate_applicant_side(today: date, out=say) -> dict[str, int]:
                        f"ON CONFLICT (key) DO UPDATE SET value = excluded.value", [APPLICANT_SIDE])
     with connection.cursor() as cursor:
         cursor.execute("VACUUM (ANALYZE) applications_application, applications_representation, "
-                       "applications_agentconsent, applications_applicationitem, approvals_intakeclaim, portal_user_groups, "
-                       "applications_supplementrequest")
+                       "applications_agentconsent, applications_applicationitem, approvals_intakeclaim, "
+                       "portal_user_groups, applications_supplementrequest")
     return counts
 
 
@@ -1530,7 +1530,8 @@ def main(argv: list[str] | None = None) -> int:
         full = measure_sweep(day, label=f"daily sweep {day:%a %m-%d}, all open", repeats=args.repeats)
         figures["sweeps"].append(median_run(full))
         vacuum_cases()
-        figures["sweeps"].append(median_run(measure_sweep(day, shrink=10, label=f"daily sweep {day:%a %m-%d}, 1/10 open",
+        figures["sweeps"].append(median_run(measure_sweep(day, shrink=10,
+                                                          label=f"daily sweep {day:%a %m-%d}, 1/10 open",
                                                           repeats=args.repeats)))
         vacuum_cases()
         figures["sweeps"].append(median_run(measure_sweep(late, label=f"a week of sweeps missed ({late:%a %m-%d})",
