@@ -4,8 +4,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -33,11 +34,16 @@ from portal.roles import Role
 
 
 def my_applications(user: User, *, status: str = "", query: str = "") -> QuerySet[Application]:
-    """The list page: a fixed number of queries whatever its length (no per-row lookups)."""
+    """The list page: a fixed number of queries whatever its length (no per-row lookups).
+
+    `open_supplements` (0 or 1: one open notice at most) is a correlated EXISTS on the partial unique index of
+    open notices, not a COUNT over a join: no GROUP BY, so the paginator's count is the visibility filter alone
+    (two bitmap index scans) and the page joins its applicants after the top-20 sort (issue 14)."""
+    open_notice = SupplementRequest.objects.filter(application=OuterRef("pk"), answered_at__isnull=True,
+                                                   lapsed_at__isnull=True)
     applications = visible_applications(user).select_related("applicant").annotate(
         project_name=KT("form_data__project_name"),  # tells two drafts of one item apart
-        open_supplements=Count("supplement_requests", filter=Q(supplement_requests__answered_at__isnull=True,
-                                                              supplement_requests__lapsed_at__isnull=True)),
+        open_supplements=Cast(Exists(open_notice), IntegerField()),
     )
     if status == "open":
         applications = applications.exclude(status__in=[Status.DRAFT, Status.CLOSED, Status.REFUSED,
@@ -201,14 +207,17 @@ def _role_label(role: str) -> str:
         return "—"
 
 
-def timeline(application: Application, *, for_applicant: bool = True) -> list[Step]:
-    """Every step of the application from the audit log, oldest first; "who" is a role, not a name, for the
-    applicant (staff names are not the applicant's business; the clerk's view shows names)."""
-    events = AuditEvent.objects.filter(object_type="applications.application", object_id=str(application.pk)).order_by(
+def _events(application: Application):
+    return AuditEvent.objects.filter(object_type="applications.application", object_id=str(application.pk)).order_by(
         "created_at", "id"
     )
+
+
+def timeline(application: Application, *, for_applicant: bool = True, events=None) -> list[Step]:
+    """Every step of the application from the audit log, oldest first; "who" is a role, not a name, for the
+    applicant (staff names are not the applicant's business; the clerk's view shows names)."""
     steps = []
-    for event in events:
+    for event in _events(application) if events is None else events:
         if for_applicant and event.action in APPLICANT_HIDDEN:
             continue
         who = _role_label(event.actor_role) if for_applicant else f"{event.actor_name}（{_role_label(event.actor_role)}）"
@@ -227,6 +236,13 @@ def notices(application: Application) -> list[dict]:
         object_type="applications.application", object_id=str(application.pk), data__has_key="notice"
     ).order_by("created_at", "id").values_list("data", flat=True)
     return [row["notice"] for row in rows]
+
+
+def timeline_and_notices(application: Application, *, for_applicant: bool = True) -> tuple[list[Step], list[dict]]:
+    """timeline() and notices() from one read of the audit log (the detail page shows both)."""
+    events = list(_events(application))
+    found = [event.data["notice"] for event in events if isinstance(event.data, dict) and "notice" in event.data]
+    return timeline(application, for_applicant=for_applicant, events=events), found
 
 
 # --- identities ----------------------------------------------------------------------------------------------

@@ -564,12 +564,13 @@ def application_detail(request, pk: int):
             material = by_pk.get(entry.material_id, entry.material)
             new_files = [f for f in material.files.all() if f.uploaded_at >= supplement.requested_at]
             to_supply.append({"entry": entry, "material": material, "new_files": new_files})
+    timeline, notices = selectors.timeline_and_notices(application)
     return render(request, "applications/detail.html", {
         "application": application,
         "items": list(application.items.all()),
         "materials": materials,
-        "timeline": selectors.timeline(application),
-        "notices": selectors.notices(application),
+        "timeline": timeline,
+        "notices": notices,
         # Certificates follow a decision, so none before acceptance (and no registry query).
         "licences": licences.of_application(application.pk) if application.accepted_at else [],
         "licences_url": navigation.action_url("my_licences"),

@@ -15,12 +15,20 @@
    yellow and red: colours as the sweep left them yesterday), the rest closed over the past five years.
    Due dates and timer days come from the portal's own working-day calendar. ANALYZE at the end. The data is
    reused by the next run with the same --cases/--open (--fresh rebuilds it).
-2. Figures. Queue page and take-next latency, p50/p95, 16 concurrent officers: over loopback against a real
-   gunicorn on a free port when the officers' pages are there, else in-process (selectors/services on 16
-   threads, said so in the table). The timer sweep over the open cases (time and SQL statement count), on the
-   full open set and on a 10x smaller one (in a rolled-back transaction), to show the count is constant.
-3. A summary table; targets (queue p95 < 50 ms, sweep < 1 s, constant statements) are reported, not asserted:
-   the exit status is non-zero only on errors.
+   The applicant side (issue 14): the online filers' accounts (~210 applications each at 1,000,000 cases)
+   represent applicants, every fourth is an agent filing with consents, one application in eight had a
+   supplement notice, and a few hundred submitted applications wait in the intake queue.
+2. Figures, over loopback against a real gunicorn on a free port (DEBUG off, 2 x CPUs + 1 sync workers) that
+   serves the portal's URLs plus a minimal view (bench/web/: one indexed query, 20 rows, a plain template):
+   the minimal view first and last, then 我的办件, the application detail, the guide index, an item's guide page,
+   the guide search, the officer's case page, the intake queue, the officers' queue page and take-next, each
+   for 16 users with real sessions, with think time (a new connection per request) and then back to back;
+   p50/p95, and throughput as a share of the minimal view's (a ratio survives a noisy machine). Without the
+   officers' pages the queue and take-next run in-process (selectors/services on 16 threads, said so). The
+   timer sweep (time and SQL statement count, in a rolled-back transaction) on the first working day from the
+   data's day (printed), on a 10x smaller open set, and a week of sweeps missed.
+3. A summary table; targets (我的办件 and detail p95 < 50 ms with think time, queue p95 < 50 ms, sweep < 1 s,
+   constant statements) are reported, not asserted: the exit status is non-zero only on errors.
 """
 from __future__ import annotations
 
@@ -36,7 +44,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 BENCH_DATABASE = "onewindow_bench"
@@ -46,6 +54,8 @@ CLERKS = 10
 LEGAL_REVIEWERS = 3
 FILERS = 2000  # online applicants' accounts (window applications are filed by clerks)
 PAGE_SIZE = 20
+APPLICANT_SIDE = "3"  # version of what _applicant_side() adds (a stored database without it is rebuilt)
+AGENT_EVERY = 4  # every 4th online filer is an agent (代办员) filing with its clients' recorded consents
 
 TARGET_QUEUE_P95_MS = 50.0
 TARGET_SWEEP_S = 1.0
@@ -541,6 +551,7 @@ def generate(cases: int, open_cases: int, today: date, out=say) -> dict[str, int
                    c.suspended_since + 20, NULL, c.suspended_since + time '10:00', c.id,
                    coalesce(c.assignee_id, c.reviewer_id, c.accepted_by_id)
               FROM approvals_approvalcase c WHERE c.suspended_since IS NOT NULL""")
+        counts.update(_applicant_side(cursor, today, run))
         for table in ("applications_applicant", "applications_application", "applications_applicationitem",
                       "approvals_approvalcase", "approvals_suspension", "portal_user"):
             cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
@@ -550,13 +561,159 @@ def generate(cases: int, open_cases: int, today: date, out=say) -> dict[str, int
         cursor.execute(f"CREATE TABLE IF NOT EXISTS {META_TABLE} (key text PRIMARY KEY, value text NOT NULL)")
         cursor.execute(f"DELETE FROM {META_TABLE}")
         cursor.execute(f"INSERT INTO {META_TABLE} VALUES ('cases', %s), ('open', %s), ('today', %s), "
-                       f"('generated_in', %s)", [str(cases), str(open_cases), today.isoformat(),
-                                                 f"{time.perf_counter() - started:.0f}"])
+                       f"('generated_in', %s), ('applicant_side', %s)",
+                       [str(cases), str(open_cases), today.isoformat(), f"{time.perf_counter() - started:.0f}",
+                        APPLICANT_SIDE])
     t0 = time.perf_counter()
     with connection.cursor() as cursor:
         cursor.execute("VACUUM (ANALYZE)")  # statistics, and the visibility map for index-only scans
     out(f"VACUUM ANALYZE: {time.perf_counter() - t0:.1f} s")
     out(f"generated {cases:,} cases ({open_cases:,} open) in {time.perf_counter() - started:.0f} s")
+    return counts
+
+
+
+def _applicant_side(cursor, today: date, run) -> dict[str, int]:
+    """What the applicant's pages need on top of the cases: the online filers (bench_user_N, ~210 applications
+    each at 1,000,000 cases) hold the applicant role and represent two applicants each (a person: themselves; a
+    firm: as its staff), every AGENT_EVERY-th is an agent whose applications carry their clients' consents, and
+    a few submitted applications wait in the intake queue (some claimed). Set-based, in the caller's
+    transaction."""
+    from django.contrib.auth.models import Group
+
+    from applications.models import AgentConsent, Application, ApplicationItem, Representation
+    from approvals.intake.models import IntakeClaim
+    from portal.models import User
+    from portal.roles import Role
+
+    counts = {}
+    groups_table = User.groups.through._meta.db_table
+    cursor.execute("SELECT array_agg(id ORDER BY id) FROM portal_user WHERE username LIKE 'bench\\_user\\_%%'")
+    filers = cursor.fetchone()[0] or []
+    cursor.execute("SELECT min(id) - 1, count(*) FROM applications_applicant")
+    base, persons = cursor.fetchone()
+    cursor.execute("SELECT id FROM portal_user WHERE username LIKE 'bench\\_clerk\\_%%' ORDER BY id")
+    clerks = [row[0] for row in cursor.fetchall()]
+    if not filers or not persons or not clerks:
+        return counts
+    agents = filers[AGENT_EVERY - 1::AGENT_EVERY]
+    tables = (Application, ApplicationItem, Representation, AgentConsent, IntakeClaim)
+    for table in tables:  # the generator writes ids itself: the sequences follow before rows are added here
+        cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table._meta.db_table}', 'id'), "
+                       f"(SELECT greatest(max(id), 1) FROM {table._meta.db_table}))")
+    applicant_group = Group.objects.get(name=Role.APPLICANT.value).pk
+    agent_group = Group.objects.get(name=Role.AGENT.value).pk
+    run("filers: applicant role", f"""
+        INSERT INTO {groups_table} (user_id, group_id) SELECT unnest(%s::bigint[]), {applicant_group}
+        ON CONFLICT DO NOTHING""", [filers])
+    run("filers: agent role", f"""
+        INSERT INTO {groups_table} (user_id, group_id) SELECT unnest(%s::bigint[]), {agent_group}
+        ON CONFLICT DO NOTHING""", [agents])
+    # Applicant p (1-based) is a person when p % 10 < 7 (the generator's rule): p = 10 (g - 1) + 1 is a person,
+    # p = 10 (g - 1) + 8 a firm.
+    counts["representations"] = run("representations (self and a firm's staff)", f"""
+        INSERT INTO {Representation._meta.db_table} (user_id, applicant_id, relation, created_at)
+        SELECT f.id, {base} + 1 + mod((f.g - 1) * 10 + r.k, {persons}), r.relation, now() - interval '400 days'
+          FROM unnest(%s::bigint[]) WITH ORDINALITY AS f(id, g)
+         CROSS JOIN (VALUES (0, 'self'), (7, 'staff')) AS r(k, relation)
+        ON CONFLICT DO NOTHING""", [filers])
+    counts["agent_consents"] = run("agent consents (one per agent and client)", f"""
+        INSERT INTO {AgentConsent._meta.db_table} (agent_id, applicant_id, item_id, bundle_id, purpose, valid_from,
+                                                   valid_until, granted_by_id, method, granted_at, revoked_at)
+        SELECT a.filed_by_id, a.applicant_id, NULL, NULL, '委托代办行政许可事项', %(since)s, %(until)s,
+               (%(clerks)s::bigint[])[1 + mod(a.applicant_id, {len(clerks)})], 'paper', %(granted)s, NULL
+          FROM (SELECT DISTINCT filed_by_id, applicant_id FROM applications_application
+                 WHERE filed_by_id = ANY(%(agents)s)) a""",
+        {"since": today - timedelta(days=6 * 366), "until": today + timedelta(days=365), "clerks": clerks,
+         "agents": agents, "granted": today - timedelta(days=6 * 366)})
+    run("agents' applications: their consent", f"""
+        UPDATE {Application._meta.db_table} a SET agent_consent_id = c.id
+          FROM {AgentConsent._meta.db_table} c
+         WHERE c.agent_id = a.filed_by_id AND c.applicant_id = a.applicant_id AND a.filed_by_id = ANY(%s)""",
+        [agents])
+
+    # The intake queue: submitted applications received over the last few working days, one in three claimed.
+    days, t_idx = _working_days(today, back_days=20, ahead_days=20)
+    received = days[max(0, t_idx - 3):t_idx + 1]
+    due = [days[min(len(days) - 1, days.index(d) + 5)] for d in received]
+    waiting = max(20, len(filers) // 5)
+    listings = """SELECT row_number() OVER (ORDER BY i.sort_order, i.id) - 1 AS k, count(*) OVER () AS n,
+                         i.id AS item_id, l.version_id, i.implementation_code AS code, v.snapshot->>'name' AS name
+                    FROM catalog_listing l
+                    JOIN catalog_edition e ON e.id = l.edition_id AND e.is_current
+                    JOIN catalog_item i ON i.id = l.item_id
+                    JOIN catalog_itemversion v ON v.id = l.version_id
+                   WHERE l.status = 'published'"""
+    cursor.execute(f"SELECT coalesce(max(id), 0) FROM {Application._meta.db_table}")
+    off_a = cursor.fetchone()[0]
+    counts["submitted"] = run("submitted applications (intake queue)", f"""
+        INSERT INTO {Application._meta.db_table} (
+            id, case_number, channel, title, form_data, last_step, status, created_at, updated_at, submitted_at,
+            received_at, intake_due_date, accepted_at, deemed_accepted, promised_due_date, decided_at, finished_at,
+            end_reason, agent_consent_id, applicant_id, bundle_id, filed_by_id)
+        SELECT {off_a} + g, it.code || to_char(rd.day, 'YYYYMMDD') || 'S' || lpad(g::text, 7, '0'), '2', it.name,
+               '{{}}'::jsonb, 'done', 'submitted', t.at, t.at, t.at, t.at, rd.due, NULL, false, NULL, NULL, NULL, '',
+               NULL, {base} + 1 + mod(g::bigint * 104729, {persons}), NULL,
+               (%(filers)s::bigint[])[1 + mod(g, {len(filers)})]
+          FROM generate_series(1, {waiting}) g
+          JOIN ({listings}) it ON it.k = mod(g, it.n)
+          JOIN unnest(%(received)s::date[], %(due)s::date[]) WITH ORDINALITY AS rd(day, due, j)
+            ON rd.j = 1 + mod(g, {len(received)})
+         CROSS JOIN LATERAL (SELECT ((rd.day + time '09:00') AT TIME ZONE 'Asia/Shanghai')
+                                    + mod(g, 480) * interval '1 minute' AS at) t""",
+        {"filers": filers, "received": received, "due": due})
+    run("their items", f"""
+        INSERT INTO {ApplicationItem._meta.db_table} (sort_order, application_id, item_id, item_version_id)
+        SELECT 1, a.id, it.item_id, it.version_id
+          FROM {Application._meta.db_table} a
+          JOIN ({listings}) it ON it.k = mod(a.id - {off_a}, it.n)
+         WHERE a.id > {off_a}""")
+    run("intake claims", f"""
+        INSERT INTO {IntakeClaim._meta.db_table} (application_id, clerk_id, claimed_at)
+        SELECT a.id, (%s::bigint[])[1 + mod(a.id, {len(clerks)})], a.received_at + interval '30 minutes'
+          FROM {Application._meta.db_table} a WHERE a.id > {off_a} AND mod(a.id, 3) = 0""", [clerks])
+    counts["supplements"] = _supplements(cursor, clerks, run)
+    for table in tables:
+        cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table._meta.db_table}', 'id'), "
+                       f"(SELECT greatest(max(id), 1) FROM {table._meta.db_table}))")
+    return counts
+
+
+def _supplements(cursor, clerks: list[int], run) -> int:
+    """One application in eight was asked for supplements once (一次性告知补正) and answered two days later: the
+    rows 我的办件's "请补正" flag reads (an empty table would hide a bad plan)."""
+    from applications.models import Application, SupplementRequest
+
+    return run("supplement requests (answered)", f"""
+        INSERT INTO {SupplementRequest._meta.db_table} (application_id, requested_by_id, requested_at, due_date, note,
+                                                        answered_at, lapsed_at)
+        SELECT a.id, (%s::bigint[])[1 + mod(a.id, {len(clerks)})], a.received_at + interval '1 day',
+               (a.received_at + interval '16 days')::date, '', a.received_at + interval '3 days', NULL
+          FROM {Application._meta.db_table} a
+         WHERE mod(a.id, 8) = 0 AND a.accepted_at IS NOT NULL""", [clerks])
+
+
+@_as_owner
+def generate_applicant_side(today: date, out=say) -> dict[str, int]:
+    """_applicant_side() on a database generated before it existed (then ANALYZE); records it in the meta table."""
+    from django.db import connection, transaction
+
+    def run(label: str, sql: str, params=None) -> int:
+        t0 = time.perf_counter()
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            count = cursor.rowcount
+        out(f"  {label}: {count if count >= 0 else ''} ({time.perf_counter() - t0:.1f} s)")
+        return count
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        counts = _applicant_side(cursor, today, run)
+        cursor.execute(f"INSERT INTO {META_TABLE} VALUES ('applicant_side', %s) "
+                       f"ON CONFLICT (key) DO UPDATE SET value = excluded.value", [APPLICANT_SIDE])
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM (ANALYZE) applications_application, applications_representation, "
+                       "applications_agentconsent, applications_applicationitem, approvals_intakeclaim, "
+                       "portal_user_groups, applications_supplementrequest")
     return counts
 
 
@@ -621,6 +778,8 @@ class Timing:
     errors: list[str] = field(default_factory=list)
     wall: float = 0.0
     note: str = ""
+    think: float = 0.0  # mean think time of the run (0: back to back)
+    target_ms: float | None = None  # p95 target, when the page has one
 
     def quantile(self, q: float) -> float:
         """Nearest-rank quantile in milliseconds."""
@@ -674,7 +833,7 @@ def run_concurrently(label: str, mode: str, users: list[BenchUser], operation, r
 
     from django.db import connection
 
-    timing = Timing(label, mode)
+    timing = Timing(label, mode, think=think)
     barrier = threading.Barrier(len(users) + 1)
     lock = threading.Lock()
 
@@ -778,15 +937,18 @@ def free_port() -> int:
 
 
 class Gunicorn:
-    """gunicorn on a free loopback port against the bench database, DEBUG off (as in production, plain http)."""
+    """gunicorn on a free loopback port against the bench database, DEBUG off (as in production, plain http),
+    serving the portal's URLs plus the bench's minimal view (bench/web/settings.py)."""
 
-    def __init__(self, database_url: str, workers: int):
+    def __init__(self, database_url: str, workers: int, settings_module: str = "bench.web.settings"):
         self.port = free_port()
         self.workers = workers
         var_dir = PROJECT_DIR / "var" / "bench"
         self.env = {**os.environ, "DATABASE_URL": database_url, "DEBUG": "0", "ALLOWED_HOSTS": "127.0.0.1",
                     "SECURE_SSL_REDIRECT": "0", "SESSION_COOKIE_SECURE": "0", "SECURE_HSTS_SECONDS": "0",
-                    "ONEWINDOW_VAR_DIR": str(var_dir), "LOG_LEVEL": "WARNING", "PYTHONPATH": str(PROJECT_DIR)}
+                    "ONEWINDOW_VAR_DIR": str(var_dir), "LOG_LEVEL": "WARNING", "PYTHONPATH": str(PROJECT_DIR),
+                    # the portal's settings and URLs plus the minimal view (bench/web/)
+                    "DJANGO_SETTINGS_MODULE": settings_module}
         self.process: subprocess.Popen | None = None
 
     def __enter__(self) -> "Gunicorn":
@@ -823,25 +985,30 @@ class Gunicorn:
                 self.process.wait()
 
 
-class HttpOfficer:
-    """One officer's browser: a real session row (as after signing in) and a CSRF cookie."""
+class HttpClient:
+    """One browser: a real session row (as after signing in) for `user_id`, or anonymous (None); a CSRF cookie.
+    A new TCP connection per request, as a browser that thinks between pages: a kept-alive idle connection would
+    park one of gunicorn's sync workers for the whole think time (wrk-style keep-alive with think time lies)."""
 
-    def __init__(self, user: BenchUser, port: int):
+    def __init__(self, port: int, user_id: int | None = None, username: str = "anonymous"):
         from django.conf import settings
-        from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-        from django.contrib.sessions.backends.db import SessionStore
 
-        from portal.models import User
-
-        person = User.objects.get(pk=user.user_id)
-        session = SessionStore()
-        session[SESSION_KEY] = str(person.pk)
-        session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
-        session[HASH_SESSION_KEY] = person.get_session_auth_hash()
-        session.create()
+        self.port, self.username = port, username
         self.csrf = secrets.token_hex(16)  # a 32-character secret, sent back in the header
-        self.cookie = f"{settings.SESSION_COOKIE_NAME}={session.session_key}; {settings.CSRF_COOKIE_NAME}={self.csrf}"
-        self.port = port
+        self.cookie = f"{settings.CSRF_COOKIE_NAME}={self.csrf}"
+        if user_id is not None:
+            from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+            from django.contrib.sessions.backends.db import SessionStore
+
+            from portal.models import User
+
+            person = User.objects.get(pk=user_id)
+            session = SessionStore()
+            session[SESSION_KEY] = str(person.pk)
+            session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+            session[HASH_SESSION_KEY] = person.get_session_auth_hash()
+            session.create()
+            self.cookie = f"{settings.SESSION_COOKIE_NAME}={session.session_key}; {self.cookie}"
 
     def request(self, method: str, path: str, body: str = "", ok=(200,)) -> int:
         import http.client
@@ -862,6 +1029,114 @@ class HttpOfficer:
         return response.status
 
 
+class HttpOfficer(HttpClient):
+    """One officer's browser (the queue page and take-next)."""
+
+    def __init__(self, user: BenchUser, port: int):
+        super().__init__(port, user.user_id, user.username)
+
+
+# The pages of issue 14: each user GETs one of its own paths at random (a detail page of its own applications,
+# a case it holds...), so the pages read different rows as real users do.
+
+
+@dataclass
+class Visitor:
+    username: str
+    client: HttpClient
+    paths: list[str]
+    rng: object = None
+
+    def visit(self) -> int:
+        return self.client.request("GET", self.rng.choice(self.paths))
+
+
+@dataclass
+class Page:
+    label: str
+    visitors: list[Visitor]
+    target_ms: float | None = None  # p95 target with think time
+
+    @staticmethod
+    def operation(visitor: Visitor) -> int:
+        return visitor.visit()
+
+
+MINIMAL = "minimal view"
+TARGET_APPLICANT_P95_MS = 50.0
+APPLICANT_USERS = 16  # bench_user_1..16: 12 applicants' own accounts and 4 agents (every AGENT_EVERY-th)
+GUIDE_KEYWORDS = ["食品", "经营", "许可", "餐饮", "卫生", "建筑", "药品", "登记"]
+
+
+def applicant_users(count: int = APPLICANT_USERS) -> list[tuple[int, str]]:
+    from portal.models import User
+
+    return list(User.objects.filter(username__in=[f"bench_user_{g}" for g in range(1, count + 1)])
+                .order_by("id").values_list("id", "username"))
+
+
+def http_pages(staff: Staff, port: int, count: int) -> list[Page]:
+    """The minimal view, then the pages of issue 14, each with `count` users."""
+    import random
+
+    from django.db import connection
+    from django.urls import reverse
+
+    from applications.models import Application, Status
+    from approvals.models import CLOSED_STAGES, ApprovalCase
+    from portal.models import User
+
+    def visitors(people: list[tuple[int | None, str]], paths_of) -> list[Visitor]:
+        out = []
+        for i in range(count):
+            user_id, username = people[i % len(people)]
+            paths = paths_of(user_id)
+            if paths:
+                out.append(Visitor(username, HttpClient(port, user_id, username), paths, random.Random(i)))
+        return out
+
+    applicants = applicant_users(count)
+    anonymous = [(None, "anonymous")]
+    with connection.cursor() as cursor:
+        cursor.execute("""SELECT i.id, v.snapshot->>'name' FROM catalog_listing l
+                            JOIN catalog_edition e ON e.id = l.edition_id AND e.is_current
+                            JOIN catalog_item i ON i.id = l.item_id JOIN catalog_itemversion v ON v.id = l.version_id
+                           WHERE l.status = 'published' ORDER BY i.id""")
+        items = cursor.fetchall()
+    names = " ".join(name or "" for _pk, name in items)
+    keywords = [k for k in GUIDE_KEYWORDS if k in names] or [items[0][1][:2]]
+    guide = reverse("catalog:index")
+
+    def own_applications(user_id):
+        pks = (Application.objects.filter(filed_by_id=user_id).exclude(status=Status.DRAFT)
+               .order_by("-created_at").values_list("pk", flat=True)[:200])
+        return [reverse("applications:detail", args=[pk]) for pk in random.Random(user_id).sample(list(pks),
+                                                                                              min(20, len(pks)))]
+
+    names = dict(User.objects.values_list("id", "username"))
+    officers = [(ids[j], names[ids[j]]) for j in range(OFFICERS_PER_SECTION)  # across the sections
+                for _section, ids in sorted(staff.officers.items())]
+
+    def held_cases(user_id):
+        pks = (ApprovalCase.objects.filter(assignee_id=user_id).exclude(stage__in=CLOSED_STAGES)
+               .order_by("id").values_list("pk", flat=True)[:20])
+        return [reverse("approvals:case", args=[pk]) for pk in pks]
+
+    clerks = [(uid, names[uid]) for uid in staff.clerks]
+    return [
+        Page(MINIMAL, visitors(applicants, lambda _u: [reverse("bench_minimal", urlconf="bench.web.urls")])),
+        Page("我的办件 /applications/", visitors(applicants, lambda _u: [reverse("applications:list")]),
+             TARGET_APPLICANT_P95_MS),
+        Page("application detail", visitors(applicants, own_applications), TARGET_APPLICANT_P95_MS),
+        Page("guide index (anonymous)", visitors(anonymous, lambda _u: [guide])),
+        Page("guide item page", visitors(anonymous, lambda _u: [reverse("catalog:item", args=[pk])
+                                                                 for pk, _n in items])),
+        Page("guide search", visitors(anonymous, lambda _u: [f"{guide}?q={quote(k)}" for k in keywords])),
+        Page("officer's case page", visitors(officers, held_cases)),
+        Page("intake queue (clerk)", visitors(clerks, lambda _u: [reverse("approvals:queue")])),
+    ]
+
+
 # The sweep.
 
 
@@ -878,6 +1153,23 @@ class SweepRun:
     seconds: float
     statements: int
     kinds: list[str]
+
+
+def next_working_day(day: date) -> date:
+    """`day` when it is a working day of the portal's calendar, else the first working day after it."""
+    from portal import clock
+
+    while not clock.is_working_day(day):
+        day += timedelta(days=1)
+    return day
+
+
+def sweep_days(today: date) -> tuple[date, date]:
+    """The day of the daily sweep measure (the first working day from `today` on: on a weekend or a holiday the
+    sweep changes nothing, and a bench that sweeps a Sunday reports a target met on 0 rows) and the day of a week
+    of missed sweeps (the first working day from 7 days after it on)."""
+    day = next_working_day(today)
+    return day, next_working_day(day + timedelta(days=7))
 
 
 def measure_sweep(today: date, *, shrink: int = 1, label: str = "", repeats: int = 3) -> list[SweepRun]:
@@ -918,7 +1210,7 @@ def measure_sweep(today: date, *, shrink: int = 1, label: str = "", repeats: int
 def explain(today: date, users: list[BenchUser]) -> None:
     """EXPLAIN (ANALYZE, BUFFERS) of the queue page query, the take-next query and the sweep, rolled back."""
     from django.db import connection, transaction
-    from approvals.timers import _SWEEP_SQL
+    from approvals import timers
     from approvals.cases import selectors as case_selectors
     from approvals.cases.services import _eligible
     from portal.models import User
@@ -934,13 +1226,63 @@ def explain(today: date, users: list[BenchUser]) -> None:
                          .select_for_update(skip_locked=True, of=("self",)).values_list("pk", flat=True)[:1])
             print(f"\n--- EXPLAIN take-next candidate ({user.username}) ---")
             print(candidate.explain(analyze=True, buffers=True))
-            with connection.cursor() as cursor:
-                cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + _SWEEP_SQL, {"today": today})
-                print("\n--- EXPLAIN sweep ---")
-                print("\n".join(row[0] for row in cursor.fetchall()))
+            try:  # the sweep's private statement, as sweep_timers() sends it (its implementation may change)
+                sweep_sql = timers._SWEEP_SQL.format(address=timers.address_sql("ch.channel", "u"))
+                parameters = timers._sweep_parameters(today)
+            except (AttributeError, TypeError, KeyError) as exc:
+                print(f"\n--- EXPLAIN sweep: not available ({exc.__class__.__name__}: {exc}) ---")
+            else:
+                with connection.cursor() as cursor:
+                    cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sweep_sql, parameters)
+                    print("\n--- EXPLAIN sweep ---")
+                    print("\n".join(row[0] for row in cursor.fetchall()))
             raise _Rollback
     except _Rollback:
         pass
+
+
+def explain_statements(label: str, call) -> None:
+    """Run `call()` and EXPLAIN (ANALYZE, BUFFERS) every SELECT it sent, in order (the statements as sent)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        call()
+    print(f"\n--- {label}: {len(captured.captured_queries)} statements ---")
+    for number, query in enumerate(captured.captured_queries, 1):
+        sql = query["sql"]
+        if not sql.lstrip().upper().startswith("SELECT"):
+            continue
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql.replace("%", "%%"))
+            plan = [row[0] for row in cursor.fetchall()]
+        print(f"[{number}] {' '.join(sql.split())[:300]}")
+        print("    " + "\n    ".join(plan))
+
+
+def explain_applicant_pages() -> None:
+    """EXPLAIN ANALYZE of what 我的办件 and the application detail page ask, for an applicant's own account and
+    for an agent (bench_user_1 and bench_user_4): the selectors as the views call them."""
+    from django.core.paginator import Paginator
+
+    from applications import selectors
+    from portal.models import User
+
+    for user_id, username in applicant_users(AGENT_EVERY)[::AGENT_EVERY - 1]:
+        user = User.objects.get(pk=user_id)
+
+        def list_page():
+            page = Paginator(selectors.my_applications(user), PAGE_SIZE).get_page(1)
+            return [a.applicant.name for a in page.object_list]
+
+        explain_statements(f"我的办件, {username}", list_page)
+        pk = selectors.my_applications(user).exclude(status="draft").values_list("pk", flat=True).first()
+
+        def detail():
+            application = selectors.application_detail(user, pk)
+            return selectors.timeline(application), selectors.notices(application)
+
+        explain_statements(f"application detail {pk}, {username}", detail)
 
 
 # --- the run -------------------------------------------------------------------------------------------------------
@@ -1005,38 +1347,56 @@ def restore_waiting() -> int:
     return restored
 
 
+def minimal_baseline(timings: list[Timing], think: float) -> tuple[float, float] | None:
+    """The minimal view's throughput and p50 in runs with this think time (the mean of its runs: it is measured
+    first and last), or None when it was not measured."""
+    runs = [t for t in timings if t.label == MINIMAL and t.think == think and t.samples]
+    if not runs:
+        return None
+    return sum(t.throughput for t in runs) / len(runs), sum(t.p50 for t in runs) / len(runs)
+
+
 def summary(figures: dict, out=print) -> None:
     def verdict(ok: bool) -> str:
         return "met" if ok else "MISSED"
 
     out("")
-    out("=" * 96)
+    out("=" * 112)
     out(f"approvals benchmark — {figures['machine']}")
     out(f"data: {figures['cases']:,} cases, {figures['open']:,} open "
         f"({figures['spread_note']}); {figures['users']} concurrent users; {figures['mode_note']}")
-    out("-" * 96)
-    out(f"{'measure':<44}{'p50 ms':>10}{'p95 ms':>10}{'n':>8}{'req/s':>9}  target")
-    for timing in figures["timings"]:
-        target = ""
-        if timing.label.startswith("queue page"):
-            target = f"p95 < {TARGET_QUEUE_P95_MS:.0f} ms: {verdict(timing.p95 < TARGET_QUEUE_P95_MS)}"
-        out(f"{timing.label + ' [' + timing.mode + ']':<44}{timing.p50:>10.1f}{timing.p95:>10.1f}"
-            f"{len(timing.samples):>8}{timing.throughput:>9.0f}  {target}")
-        if timing.errors:
-            out(f"   {len(timing.errors)} errors, first: {timing.errors[0]}")
+    for think in sorted({t.think for t in figures["timings"]}, reverse=True):
+        out("-" * 112)
+        out(f"{'with %.1f s mean think time, a new connection per request' % think if think else 'back to back'}"
+            f"; share = req/s ÷ the minimal view's, ×p50 = p50 ÷ the minimal view's")
+        out(f"{'measure':<44}{'p50 ms':>9}{'p95 ms':>9}{'n':>7}{'req/s':>8}{'share':>8}{'×p50':>7}  target")
+        baseline = minimal_baseline(figures["timings"], think)
+        for timing in (t for t in figures["timings"] if t.think == think):
+            target = ""
+            limit = timing.target_ms or (TARGET_QUEUE_P95_MS if timing.label.startswith("queue page") else None)
+            if limit and (think or timing.target_ms is None):
+                target = f"p95 < {limit:.0f} ms: {verdict(timing.p95 < limit)}"
+            share = times = ""
+            if baseline and timing.samples:
+                share = f"{timing.throughput / baseline[0]:.0%}" if baseline[0] else ""
+                times = f"{timing.p50 / baseline[1]:.1f}" if baseline[1] else ""
+            out(f"{timing.label + ' [' + timing.mode + ']':<44}{timing.p50:>9.1f}{timing.p95:>9.1f}"
+                f"{len(timing.samples):>7}{timing.throughput:>8.1f}{share:>8}{times:>7}  {target}")
+            if timing.errors:
+                out(f"   {len(timing.errors)} errors, first: {timing.errors[0]}")
     if not figures["sweeps"]:
-        out("=" * 96)
+        out("=" * 112)
         return
-    out("-" * 96)
-    out(f"{'sweep':<34}{'open':>9}{'armed':>9}{'changed':>9}{'seconds':>9}{'SQL':>6}  target")
+    out("-" * 112)
+    out(f"{'sweep':<44}{'open':>9}{'armed':>9}{'changed':>9}{'seconds':>9}{'SQL':>6}  target")
     counts = set()
     for run in figures["sweeps"]:
         counts.add(run.statements) if run.changed else None
-        out(f"{run.label:<34}{run.open_cases:>9,}{run.armed:>9,}{run.changed:>9,}{run.seconds:>9.3f}{run.statements:>6}"
+        out(f"{run.label:<44}{run.open_cases:>9,}{run.armed:>9,}{run.changed:>9,}{run.seconds:>9.3f}{run.statements:>6}"
             f"  < {TARGET_SWEEP_S:.0f} s: {verdict(run.seconds < TARGET_SWEEP_S)}")
     constant = len(counts) <= 1
     out(f"statements per sweep that changes rows: {sorted(counts)} -> constant: {verdict(constant)}")
-    out("=" * 96)
+    out("=" * 112)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -1045,13 +1405,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--open", type=int, default=100_000, dest="open_cases")
     parser.add_argument("--fresh", action="store_true", help="rebuild the data even when it is already there")
     parser.add_argument("--users", type=int, default=16)
-    parser.add_argument("--requests", type=int, default=60, help="measured requests per user and measure")
+    parser.add_argument("--requests", type=int, default=30, help="measured requests per user and measure")
     parser.add_argument("--warmup", type=int, default=3)
-    parser.add_argument("--think", type=float, default=0.0,
-                        help="mean think time between a user's requests, seconds (0: back to back)")
+    parser.add_argument("--think", type=float, default=1.0,
+                        help="mean think time between a user's requests, seconds (0: back to back only)")
+    parser.add_argument("--no-back-to-back", action="store_false", dest="back_to_back",
+                        help="with --think, skip the back-to-back runs")
+    parser.add_argument("--skip-pages", action="store_true",
+                        help="only the queue page and take-next (not the minimal view and issue 14's pages)")
     parser.add_argument("--mode", choices=("auto", "http", "in-process"), default="auto")
     parser.add_argument("--workers", type=int, default=0, help="gunicorn workers (0: 2 x CPUs + 1)")
-    parser.add_argument("--explain", action="store_true", help="print EXPLAIN ANALYZE of the queue, take-next, sweep")
+    parser.add_argument("--explain", action="store_true",
+                        help="print EXPLAIN ANALYZE of the queue, take-next, the sweep, 我的办件 and the detail")
     parser.add_argument("--skip-latency", action="store_true")
     parser.add_argument("--skip-sweep", action="store_true")
     parser.add_argument("--repeats", type=int, default=3, help="sweep runs per measure (the median is shown)")
@@ -1060,7 +1425,8 @@ def main(argv: list[str] | None = None) -> int:
 
     url = bench_database_url()
     meta = None if args.fresh else stored_meta(url)
-    rebuild = meta is None or meta.get("cases") != str(args.cases) or meta.get("open") != str(args.open_cases)
+    rebuild = (meta is None or meta.get("cases") != str(args.cases) or meta.get("open") != str(args.open_cases)
+               or meta.get("applicant_side") != APPLICANT_SIDE)
     if rebuild:
         recreate_database(url)
     setup_django(url)
@@ -1098,6 +1464,9 @@ def main(argv: list[str] | None = None) -> int:
                             "in-process: case_selectors.queue + paginate + case_rows / case_services.take_next on threads "
                             + ("(--mode in-process)" if args.mode == "in-process" else
                                "(the officers' pages are not there yet)"))
+    # Each measure runs with think time (a new connection per request) and then back to back; the minimal view
+    # is measured first and last in each, and every page's throughput is given as a share of it.
+    thinks = [args.think] + ([0.0] if args.think and args.back_to_back else [])
     if args.skip_latency:
         figures["mode_note"] = "latency not measured (--skip-latency)"
     else:
@@ -1115,16 +1484,31 @@ def main(argv: list[str] | None = None) -> int:
                         browsers[user.user_id].request("POST", urls.take_next,
                                                        urls.take_next_body.format(queue=user.queue), ok=(302, 303))
 
+                    pages = [] if args.skip_pages else http_pages(staff, server.port, args.users)
                     figures["mode_note"] += f", {workers} sync workers"
-                    figures["timings"].append(run_concurrently("queue page", mode, users, queue_op, args.requests,
-                                                               args.warmup, args.think))
-                    figures["timings"].append(run_concurrently("take next", mode, users, take_op, args.requests,
-                                                               args.warmup, args.think))
+                    for think in thinks:
+                        say(f"measuring {'with %.1f s think time' % think if think else 'back to back'}")
+                        for page in pages:
+                            timing = run_concurrently(page.label, mode, page.visitors, Page.operation, args.requests,
+                                                      args.warmup, think)
+                            timing.target_ms = page.target_ms
+                            figures["timings"].append(timing)
+                            say(f"  {page.label}: p50 {timing.p50:.1f} ms, p95 {timing.p95:.1f} ms, "
+                                f"{timing.throughput:.1f}/s")
+                        figures["timings"].append(run_concurrently("queue page", mode, users, queue_op,
+                                                                   args.requests, args.warmup, think))
+                        figures["timings"].append(run_concurrently("take next", mode, users, take_op,
+                                                                   args.requests, args.warmup, think))
+                        if pages:  # the yardstick again, last: the machine's load drifts during a run
+                            figures["timings"].append(run_concurrently(MINIMAL, mode, pages[0].visitors,
+                                                                       Page.operation, args.requests, args.warmup,
+                                                                       think))
             else:
-                figures["timings"].append(run_concurrently("queue page", mode, users, queue_page_in_process,
-                                                           args.requests, args.warmup, args.think))
-                figures["timings"].append(run_concurrently("take next", mode, users, take_next_in_process,
-                                                           args.requests, args.warmup, args.think))
+                for think in thinks:
+                    figures["timings"].append(run_concurrently("queue page", mode, users, queue_page_in_process,
+                                                               args.requests, args.warmup, think))
+                    figures["timings"].append(run_concurrently("take next", mode, users, take_next_in_process,
+                                                               args.requests, args.warmup, think))
         finally:
             say(f"undid {restore_waiting():,} claims made by take-next")
             vacuum_cases()
@@ -1137,20 +1521,26 @@ def main(argv: list[str] | None = None) -> int:
         return sorted(runs, key=lambda r: r.seconds)[len(runs) // 2]
 
     if not args.skip_sweep:
+        # The daily sweep runs on working days: sweep the first working day from the data's day on (the data's
+        # colours are as the sweep of the day before left them), and a week of missed sweeps after it.
+        day, late = sweep_days(today)
+        say(f"sweep day: {day:%a %Y-%m-%d} (the data was generated for {today:%a %Y-%m-%d}); "
+            f"a week of sweeps missed: {late:%a %Y-%m-%d}")
         vacuum_cases()
-        full = measure_sweep(today, label="daily sweep, all open", repeats=args.repeats)
+        full = measure_sweep(day, label=f"daily sweep {day:%a %m-%d}, all open", repeats=args.repeats)
         figures["sweeps"].append(median_run(full))
         vacuum_cases()
-        figures["sweeps"].append(median_run(measure_sweep(today, shrink=10, label="daily sweep, 1/10 open",
+        figures["sweeps"].append(median_run(measure_sweep(day, shrink=10,
+                                                          label=f"daily sweep {day:%a %m-%d}, 1/10 open",
                                                           repeats=args.repeats)))
         vacuum_cases()
-        later = today + timedelta(days=7)
-        figures["sweeps"].append(median_run(measure_sweep(later, label="a week of sweeps missed",
+        figures["sweeps"].append(median_run(measure_sweep(late, label=f"a week of sweeps missed ({late:%a %m-%d})",
                                                           repeats=args.repeats)))
         vacuum_cases()
         say("statements of one sweep: " + " | ".join(full[0].kinds))
     if args.explain:
         explain(today, users)
+        explain_applicant_pages()
     figures["machine"] = machine()
     summary(figures)
     if errors:

@@ -7,6 +7,7 @@ from django.db import connection
 from django.utils import timezone
 
 from bench import approvals_bench as bench
+from portal import clock
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the measures run on threads with their own connections
 
@@ -22,6 +23,9 @@ def test_generator_spread_and_figures():
     assert counts["cases"] == 2000
     assert counts["application_items"] == 2000
     assert 0 < counts["applications"] <= 2000 and counts["applicants"] >= 50
+    # The applicant side (issue 14): filers represent applicants, agents file with consents, an intake queue.
+    assert counts["representations"] > 0 and counts["agent_consents"] > 0 and counts["submitted"] > 0
+    assert counts["supplements"] > 0
     facts = bench.spread()
     assert facts["cases"] == 2000 and facts["open"] == 200
     assert set(facts["stages"]) == OPEN_STAGES | CLOSED_STAGES, facts["stages"]
@@ -57,6 +61,9 @@ def test_generator_spread_and_figures():
     assert not queue.errors and not take.errors, (queue.errors, take.errors)
     assert len(queue.samples) == 8 and len(take.samples) == 8
 
+    # The sweep is measured on a working day (a weekend sweep changes nothing), a week late on one too.
+    day, late = bench.sweep_days(today)
+    assert today <= day < late and clock.is_working_day(day) and clock.is_working_day(late)
     full = bench.measure_sweep(today, label="daily sweep, all open", repeats=1)[0]
     small = bench.measure_sweep(today, shrink=10, label="daily sweep, 1/10 open", repeats=1)[0]
     later = bench.measure_sweep(today + timedelta(days=7), label="a week of sweeps missed", repeats=1)[0]
