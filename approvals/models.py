@@ -29,6 +29,7 @@ from approvals.cases.models import (  # noqa: F401 - the package's models belong
     LegalReview,
     Stage,
     Suspension,
+    TimerSweep,
 )
 from approvals.certificates.models import Certificate  # noqa: F401
 from approvals.intake.models import Handover, IntakeClaim  # noqa: F401

@@ -87,6 +87,24 @@ class Flow:
         return list(ApprovalCase.objects.filter(application=application).order_by("id"))
 
 
+def make_warned(case: ApprovalCase, colour: str = "red", *, alarm: bool = False) -> ApprovalCase:
+    """Tests only: move a case's dates so that today it is red (its promised date passed) or yellow (one working
+    day left), in statutory alarm when asked, with the timer days arm() gives those dates (the colour is derived
+    from them when read: no sweep needed)."""
+    from approvals import clockwork, timers
+    from portal import clock
+
+    today = clock.today()
+    promised = clock.subtract_working_days(today, 1) if colour == "red" else clock.add_working_days(today, 1)
+    statutory = clock.add_working_days(today, 1) if alarm else case.statutory_due_date
+    armed = clockwork.timers(clock.work_calendar(), clockwork.DueDates(statutory, promised),
+                             timers.yellow_working_days(), timers.alarm_working_days())
+    ApprovalCase.objects.filter(pk=case.pk).update(
+        promised_due_date=promised, statutory_due_date=statutory, yellow_from=armed.yellow_from,
+        red_from=armed.red_from, statutory_alarm_from=armed.statutory_alarm_from)
+    return ApprovalCase.objects.get(pk=case.pk)
+
+
 def visit_day_arrives(visit):
     """Tests only: the visit's date has come (moves a future visit to today, as if the calendar had turned)."""
     from approvals.models import Inspection

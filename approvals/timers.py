@@ -1,7 +1,7 @@
 """The clock of the staff side, shared by intake (which opens cases with their due dates) and the staged
 workflow (which moves them on extension and suspension): due dates from acceptance, the timer days a case's
-colour changes on (armed while its clock runs), and the daily sweep that turns cases yellow / red / statutory
-alarm and tells the people concerned. The pure arithmetic is approvals.clockwork over portal.workdays.
+colour changes on (armed while its clock runs; the colour is derived from them when read), and the daily sweep
+that tells the people concerned when a case turns yellow / red / statutory alarm. The pure arithmetic is approvals.clockwork over portal.workdays.
 """
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from datetime import date, datetime
 from django.conf import settings
 from django.db import connection, transaction
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from applications.models import Application
@@ -105,11 +104,10 @@ def clock_suspensions(case: ApprovalCase) -> list[ClockSuspension]:
     return rows
 
 
-def arm(case: ApprovalCase, due: clockwork.DueDates | None = None, *, today: date | None = None) -> None:
-    """Set the timer days from the due dates (open, running cases only; NULL otherwise). A new case gets today's
-    colour at once; afterwards the colour only improves here (an extension or suspension moved the dates later)
-    and the sweep makes it worse and tells people."""
-    today = today or clock.today()
+def arm(case: ApprovalCase, due: clockwork.DueDates | None = None) -> None:
+    """Set the timer days from the due dates (open, running cases only; NULL otherwise). The colour is derived
+    from them when read, so a new case shows today's colour from the first minute and a later date (an
+    extension, a suspension) shows at once; the sweep only tells people on the days they say."""
     if due is None:
         due = clockwork.DueDates(case.statutory_due_date, case.promised_due_date)
     if case.stage in CLOSED_STAGES or case.suspended_since is not None:
@@ -118,12 +116,6 @@ def arm(case: ApprovalCase, due: clockwork.DueDates | None = None, *, today: dat
     timers = clockwork.timers(clock.work_calendar(), due, yellow_working_days(), alarm_working_days())
     case.yellow_from, case.red_from, case.statutory_alarm_from = (timers.yellow_from, timers.red_from,
                                                                   timers.statutory_alarm_from)
-    computed = clockwork.colour_on(timers, today)
-    if case.pk is None or computed > case.colour:  # a new case starts with today's colour
-        case.colour = computed
-        case.colour_changed_at = timezone.now()
-    if case.statutory_alarm and not clockwork.alarm_on(timers, today):
-        case.statutory_alarm = False
 
 
 def disarm(case: ApprovalCase) -> None:
@@ -132,7 +124,7 @@ def disarm(case: ApprovalCase) -> None:
     case.claimed_at = None
 
 
-TIMER_FIELDS = ["yellow_from", "red_from", "statutory_alarm_from", "colour", "statutory_alarm", "colour_changed_at"]
+TIMER_FIELDS = ["yellow_from", "red_from", "statutory_alarm_from"]
 
 
 def recompute_due_dates(case: ApprovalCase) -> clockwork.DueDates:
@@ -197,48 +189,42 @@ COLOUR_WORDS = {Colour.RED: _("红色预警"), Colour.YELLOW: _("黄色预警")}
 
 
 _SWEEP_SQL = """
-WITH due AS (
-    SELECT id, colour AS old_colour, statutory_alarm AS old_alarm
-      FROM approvals_approvalcase
-     WHERE (colour = 2 AND yellow_from IS NOT NULL AND yellow_from <= %(today)s)
-        OR (colour > 0 AND red_from IS NOT NULL AND red_from <= %(today)s)
-        OR (statutory_alarm = FALSE AND statutory_alarm_from IS NOT NULL AND statutory_alarm_from <= %(today)s)
-     ORDER BY id
-       FOR UPDATE SKIP LOCKED
-), changed AS (
-    UPDATE approvals_approvalcase AS c
-       SET colour = CASE WHEN c.red_from <= %(today)s THEN 0 WHEN c.yellow_from <= %(today)s THEN 1 ELSE 2 END,
-           statutory_alarm = c.statutory_alarm OR c.statutory_alarm_from <= %(today)s,
-           colour_changed_at = now()
-      FROM due
-     WHERE c.id = due.id
- RETURNING c.id, due.old_colour, c.colour, due.old_alarm, c.statutory_alarm, c.assignee_id, c.section_id,
-           c.application_id, c.promised_due_date, c.statutory_due_date
-), info AS (
-    SELECT ch.*, s.head_id, a.case_number
-      FROM changed ch
-      JOIN catalog_section s ON s.id = ch.section_id
-      JOIN applications_application a ON a.id = ch.application_id
-), events AS (
-    SELECT i.id, i.case_number, i.assignee_id, i.head_id,
-           CASE i.colour WHEN 0 THEN 'red' ELSE 'yellow' END || ':' || i.promised_due_date AS key,
-           CASE i.colour WHEN 0 THEN %(red_0)s || i.case_number || %(red_1)s
-                         ELSE %(yellow_0)s || i.case_number || %(yellow_1)s END AS title,
-           %(promised_0)s || i.promised_due_date || %(promised_1)s AS body
-      FROM info i WHERE i.colour < i.old_colour
+WITH last AS (
+    -- the last day swept before today (none yet: every day up to today)
+    SELECT coalesce(max(day), '-infinity'::date) AS since FROM approvals_timersweep WHERE day < %(today)s
+), due AS (
+    -- The warnings whose day lies after the last day swept and up to today (through the partial indexes on the
+    -- timer days: the rows read are the warnings sent). A case that passed both thresholds is told red only.
+    SELECT c.id, 'red' AS kind FROM approvals_approvalcase c
+     WHERE c.red_from > (SELECT since FROM last) AND c.red_from <= %(today)s
     UNION ALL
-    SELECT i.id, i.case_number, i.assignee_id, i.head_id, 'alarm:' || i.statutory_due_date,
-           %(alarm_0)s || i.case_number || %(alarm_1)s, %(statutory_0)s || i.statutory_due_date || %(statutory_1)s
-      FROM info i WHERE i.statutory_alarm AND NOT i.old_alarm
+    SELECT c.id, 'yellow' FROM approvals_approvalcase c
+     WHERE c.yellow_from > (SELECT since FROM last) AND c.yellow_from <= %(today)s AND c.red_from > %(today)s
+    UNION ALL
+    SELECT c.id, 'alarm' FROM approvals_approvalcase c
+     WHERE c.statutory_alarm_from > (SELECT since FROM last) AND c.statutory_alarm_from <= %(today)s
+), events AS (
+    SELECT c.id, a.case_number, c.assignee_id, s.head_id,
+           'approvals:case:' || c.id || ':' || d.kind || ':'
+           || CASE d.kind WHEN 'alarm' THEN c.statutory_due_date ELSE c.promised_due_date END AS key,
+           CASE d.kind WHEN 'red' THEN %(red_0)s || a.case_number || %(red_1)s
+                       WHEN 'yellow' THEN %(yellow_0)s || a.case_number || %(yellow_1)s
+                       ELSE %(alarm_0)s || a.case_number || %(alarm_1)s END AS title,
+           CASE d.kind WHEN 'alarm' THEN %(statutory_0)s || c.statutory_due_date || %(statutory_1)s
+                       ELSE %(promised_0)s || c.promised_due_date || %(promised_1)s END AS body
+      FROM due d
+      JOIN approvals_approvalcase c ON c.id = d.id
+      JOIN catalog_section s ON s.id = c.section_id
+      JOIN applications_application a ON a.id = c.application_id
 ), notes AS (
-    -- the holder (or the section head when nobody holds the case) and the section head, once per key
+    -- the holder (or the section head when nobody holds the case) and the section head, once per key: a
+    -- second run (the same day, or over days already swept) finds the keys there and sends nothing
     INSERT INTO portal_notification (recipient_id, title, body, url, dedupe_key, created_at)
-    SELECT DISTINCT r.user_id, left(e.title, 200), e.body, %(url_0)s || e.id || %(url_1)s,
-           'approvals:case:' || e.id || ':' || e.key, now()
+    SELECT DISTINCT r.user_id, left(e.title, 200), e.body, %(url_0)s || e.id || %(url_1)s, e.key, now()
       FROM events e CROSS JOIN LATERAL (VALUES (coalesce(e.assignee_id, e.head_id)), (e.head_id)) AS r(user_id)
      WHERE r.user_id IS NOT NULL
     ON CONFLICT DO NOTHING
- RETURNING id, recipient_id
+ RETURNING id, recipient_id, dedupe_key
 ), copies AS (
     INSERT INTO portal_notificationdelivery (notification_id, channel, address, status, attempts, last_error,
                                              created_at)
@@ -247,14 +233,20 @@ WITH due AS (
      WHERE coalesce({address}, '') <> ''
  RETURNING id
 ), audit AS (
+    -- one audit row per warning sent
     INSERT INTO portal_auditevent (created_at, actor_name, actor_role, action, object_type, object_id, object_repr,
                                    from_state, to_state, opinion, data)
     SELECT now(), %(system)s, 'system', 'case_warning', 'approvals.approvalcase', e.id::text, e.case_number, '', '',
            e.title || '（' || e.body || '）', '{{}}'::jsonb
-      FROM events e
+      FROM events e WHERE e.key IN (SELECT dedupe_key FROM notes)
+ RETURNING object_id
+), swept AS (
+    INSERT INTO approvals_timersweep (day, swept_at, warnings) VALUES (%(today)s, now(), (SELECT count(*) FROM audit))
+    ON CONFLICT (day) DO UPDATE SET swept_at = excluded.swept_at,
+                                    warnings = approvals_timersweep.warnings + excluded.warnings
  RETURNING 1
 )
-SELECT (SELECT count(*) FROM info), (SELECT array_agg(id) FROM copies), (SELECT count(*) FROM audit)
+SELECT (SELECT count(DISTINCT object_id) FROM audit), (SELECT array_agg(id) FROM copies), (SELECT count(*) FROM swept)
 """
 
 
@@ -282,18 +274,20 @@ def _sweep_parameters(today: date) -> dict:
 
 @transaction.atomic
 def sweep_timers(today: date | None = None) -> int:
-    """Mark cases yellow / red / statutory alarm on the day their timer says, and tell the holder (or the section
-    head when nobody holds it) and the section head once per change (a dedupe key per case, colour and date),
-    in the bell and by the outside channels, with an audit row per change: all in ONE statement over the armed
-    timers (partial indexes: the cost follows the rows that change; no per-row Python; bench/approvals_bench.py).
-    Safe to run twice: nothing changes the second time. Rows an officer is writing right now are skipped
-    (SKIP LOCKED) and caught by the next run. Returns how many cases changed."""
+    """Tell people about the warnings whose day has come: yellow, red (the day after the promised date) and the
+    statutory alarm, for every day since the last day swept (approvals.TimerSweep) up to `today`, so a week of
+    missed sweeps still sends each warning once. The holder (or the section head when nobody holds the case) and
+    the section head get it in the bell and by the outside channels, once per key (case, kind, date), with an
+    audit row per warning sent: ONE statement over the partial indexes on the timer days. Nothing is written to
+    the case table (the colour is derived when read, approvals.cases.models.colour_of / colour_sql), so the cost
+    follows the warnings sent. Safe to run twice: the second run finds the keys and sends nothing. Returns how
+    many cases were warned."""
     today = today or clock.today()
     with connection.cursor() as cursor:
         cursor.execute(_SWEEP_SQL.format(address=address_sql("ch.channel", "u")), _sweep_parameters(today))
-        changed, copies, _audited = cursor.fetchone()
+        warned, copies, _swept = cursor.fetchone()
     if copies:
         transaction.on_commit(lambda: enqueue_deliveries(copies))
-    if changed:
-        log.info("timer sweep %s: %d cases changed colour or alarm", today, changed)
-    return changed
+    if warned:
+        log.info("timer sweep %s: %d cases warned", today, warned)
+    return warned

@@ -12,7 +12,7 @@
    (a head and officers per section, clerks, legal reviewers), then set-based SQL (INSERT ... SELECT over
    generate_series, no ORM row by row) for applicants, applications with their items, and approval cases:
    `--open` open cases spread over the stages, sections, holders and due dates around today (so some are
-   yellow and red: colours as the sweep left them yesterday), the rest closed over the past five years.
+   yellow and red: the colours are derived from the timer days when read), the rest closed over the past five years.
    Due dates and timer days come from the portal's own working-day calendar. ANALYZE at the end. The data is
    reused by the next run with the same --cases/--open (--fresh rebuilds it).
    The applicant side (issue 14): the online filers' accounts (~210 applications each at 1,000,000 cases)
@@ -500,8 +500,8 @@ def generate(cases: int, open_cases: int, today: date, out=say) -> dict[str, int
             INSERT INTO approvals_approvalcase (
                 id, stage, accepted_at, statutory_due_date, promised_due_date, by_commitment, decided_at, closed_at,
                 created_at, accepted_by_id, application_id, decided_by_id, item_id, item_version_id, section_id,
-                assignee_id, claimed_at, colour, colour_changed_at, extension_days, inspection_requested,
-                legal_reviewer_id, red_from, review_opinion, reviewed_at, reviewer_id, statutory_alarm,
+                assignee_id, claimed_at, extension_days, inspection_requested,
+                legal_reviewer_id, red_from, review_opinion, reviewed_at, reviewer_id,
                 statutory_alarm_from, suspended_since, version, yellow_from)
             SELECT {off_c} + c.n, c.stage, t.accepted_at, c.statutory, c.promised, false,
                    CASE WHEN c.stage IN ('approved', 'denied') THEN t.closed_at END,
@@ -510,13 +510,12 @@ def generate(cases: int, open_cases: int, today: date, out=say) -> dict[str, int
                    CASE WHEN c.stage IN ('approved', 'denied') THEN c.certifier_id END,
                    c.item_id, c.version_id, c.section_id,
                    h.assignee_id, CASE WHEN h.assignee_id IS NOT NULL THEN t.accepted_at + interval '2 hours' END,
-                   col.colour, CASE WHEN col.colour < 2 THEN t.accepted_at END, 0, c.inspection_requested,
+                   0, c.inspection_requested,
                    CASE WHEN c.legal AND c.stage IN ('decision', 'approved', 'denied') THEN c.legal_id END,
                    CASE WHEN armed THEN c.red_from END,
                    CASE WHEN past_review THEN '经审查，申请材料齐全，符合法定形式，同意进入下一环节。' ELSE '' END,
                    CASE WHEN past_review THEN t.accepted_at + interval '1 day' END,
                    CASE WHEN past_review THEN c.reviewer_id END,
-                   c.is_open AND c.alarm_from <= %(yesterday)s,
                    CASE WHEN armed THEN c.alarm_from END,
                    CASE WHEN suspended THEN %(today)s - mod(c.n, 10)::int END,
                    CASE WHEN c.is_open THEN mod(c.n, 4)::int ELSE 3 END,
@@ -536,13 +535,8 @@ def generate(cases: int, open_cases: int, today: date, out=say) -> dict[str, int
                               WHEN c.stage = 'review' THEN c.reviewer_id
                               WHEN c.stage = 'inspection' THEN c.inspector_id
                               WHEN c.stage = 'legal_review' THEN c.legal_id
-                              ELSE c.certifier_id END AS assignee_id) h
-              CROSS JOIN LATERAL (
-                  SELECT CASE WHEN c.is_open THEN
-                                  CASE WHEN c.red_from <= %(yesterday)s THEN 0 WHEN c.yellow_from <= %(yesterday)s THEN 1
-                                       ELSE 2 END
-                              WHEN c.decided_day > c.promised THEN 0 ELSE 2 END AS colour) col""",
-            {"today": today, "yesterday": yesterday})
+                              ELSE c.certifier_id END AS assignee_id) h""",
+            {"today": today})
         counts["suspensions"] = run("suspensions (open ones)", """
             INSERT INTO approvals_suspension (kind, reason, start, expected_end, "end", created_at, case_id,
                                               started_by_id)
@@ -558,6 +552,9 @@ def generate(cases: int, open_cases: int, today: date, out=say) -> dict[str, int
                            f"(SELECT greatest(max(id), 1) FROM {table}))")
         cursor.execute("DROP TABLE bench_plan, bench_case, bench_app, bench_app_due, bench_item, bench_bundle, "
                        "bench_officer")
+        # The timer sweep ran yesterday: the next one sends the warnings from today on (approvals.timers).
+        cursor.execute("INSERT INTO approvals_timersweep (day, swept_at, warnings) VALUES (%s, now(), 0) "
+                       "ON CONFLICT (day) DO NOTHING", [yesterday])
         cursor.execute(f"CREATE TABLE IF NOT EXISTS {META_TABLE} (key text PRIMARY KEY, value text NOT NULL)")
         cursor.execute(f"DELETE FROM {META_TABLE}")
         cursor.execute(f"INSERT INTO {META_TABLE} VALUES ('cases', %s), ('open', %s), ('today', %s), "
@@ -742,20 +739,26 @@ def check_clock(sample: int = 300) -> int:
 
 
 def spread() -> dict:
-    """How the cases spread: by stage, colour, section, holder (what the smoke test checks)."""
+    """How the cases spread: by stage, colour (today's), section, holder (what the smoke test checks)."""
     from django.db import connection
+
+    from portal import clock
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT stage, count(*) FROM approvals_approvalcase GROUP BY stage ORDER BY stage")
         stages = dict(cursor.fetchall())
-        cursor.execute("""SELECT colour, count(*) FROM approvals_approvalcase
-                           WHERE stage NOT IN ('approved', 'denied', 'withdrawn', 'terminated') GROUP BY colour""")
+        cursor.execute("""SELECT CASE WHEN red_from <= %(d)s THEN 0 WHEN yellow_from <= %(d)s THEN 1 ELSE 2 END, count(*)
+                            FROM approvals_approvalcase
+                           WHERE stage NOT IN ('approved', 'denied', 'withdrawn', 'terminated') GROUP BY 1""",
+                       {"d": clock.today()})
         colours = dict(cursor.fetchall())
-        cursor.execute("""SELECT count(*) FILTER (WHERE statutory_alarm), count(*) FILTER (WHERE suspended_since IS NOT NULL),
+        cursor.execute("""SELECT count(*) FILTER (WHERE statutory_alarm_from <= %(d)s),
+                                 count(*) FILTER (WHERE suspended_since IS NOT NULL),
                                  count(*) FILTER (WHERE assignee_id IS NULL), count(DISTINCT section_id),
                                  count(DISTINCT item_id), count(DISTINCT application_id), count(*)
                             FROM approvals_approvalcase
-                           WHERE stage NOT IN ('approved', 'denied', 'withdrawn', 'terminated')""")
+                           WHERE stage NOT IN ('approved', 'denied', 'withdrawn', 'terminated')""",
+                       {"d": clock.today()})
         alarm, suspended, waiting, sections, items, applications, open_ = cursor.fetchone()
         cursor.execute("SELECT count(*), count(DISTINCT application_id) FROM approvals_approvalcase")
         total, all_applications = cursor.fetchone()
@@ -1222,7 +1225,7 @@ def explain(today: date, users: list[BenchUser]) -> None:
     print(page.explain(analyze=True, buffers=True))
     try:
         with transaction.atomic():
-            candidate = (_eligible(user.queue, officer).order_by("colour", "promised_due_date", "id")
+            candidate = (_eligible(user.queue, officer).order_by("promised_due_date", "id")
                          .select_for_update(skip_locked=True, of=("self",)).values_list("pk", flat=True)[:1])
             print(f"\n--- EXPLAIN take-next candidate ({user.username}) ---")
             print(candidate.explain(analyze=True, buffers=True))

@@ -10,8 +10,8 @@ from applications import testing as app_testing
 from applications.models import Application, Status
 from applications.testing import JPEG_BYTES
 from approvals.cases import services as case_services
-from approvals.models import ApprovalCase, Colour, ExtensionRequest, Inspection, Stage
-from approvals.testing import Flow, make_person
+from approvals.models import ApprovalCase, ExtensionRequest, Inspection, Stage
+from approvals.testing import Flow, make_person, make_warned
 from catalog.testing import make_section
 from portal import clock
 from portal.roles import Role
@@ -40,7 +40,7 @@ def fresh(case):
 
 def test_queue_lists_own_sections_cases_by_urgency_with_days_left(client, flow, django_assert_max_num_queries):
     calm, late = flow.case(), flow.case()
-    ApprovalCase.objects.filter(pk=late.pk).update(colour=Colour.RED)
+    make_warned(late, "red")
     elsewhere = Flow.build(make_section()).case()
     for _ in range(5):
         flow.case()
@@ -222,7 +222,7 @@ def test_send_back_suspend_resume_and_extension_through_the_api(client, flow):
 
 def test_overview_for_leaders_and_heads_only(client, flow, django_assert_max_num_queries):
     red = flow.case()
-    ApprovalCase.objects.filter(pk=red.pk).update(colour=Colour.RED, statutory_alarm=True)
+    make_warned(red, "red", alarm=True)
     c = as_user(client, flow.leader)
     with django_assert_max_num_queries(6):
         response = c.get(f"{BASE}/overview/")

@@ -9,8 +9,8 @@ from django.urls import reverse
 from applications.models import Application, Status
 from applications.testing import JPEG_BYTES, PNG_BYTES
 from approvals.cases import services as case_services
-from approvals.models import ApprovalCase, Colour, ExtensionRequest, Inspection, Stage
-from approvals.testing import Flow, make_person, record_and_cosign, visit_day_arrives
+from approvals.models import ApprovalCase, ExtensionRequest, Inspection, Stage
+from approvals.testing import Flow, make_person, record_and_cosign, make_warned, visit_day_arrives
 from catalog.testing import make_section
 from portal import clock
 from portal.roles import Role
@@ -51,8 +51,8 @@ def other_section_officer():
 
 def test_queue_lists_the_sections_cases_most_urgent_first_with_working_days_left(client, flow):
     late, soon, calm = flow.case(), flow.case(), flow.case()
-    ApprovalCase.objects.filter(pk=late.pk).update(colour=Colour.RED)
-    ApprovalCase.objects.filter(pk=soon.pk).update(colour=Colour.YELLOW)
+    make_warned(late, "red")
+    make_warned(soon, "yellow")
     elsewhere = Flow.build(make_section()).case()
     response = as_user(client, flow.reviewer).get(reverse("approvals:case_queue"))
     assert response.status_code == 200
@@ -113,7 +113,7 @@ def test_legal_reviewer_sees_only_the_legal_review_queue(client, flow):
 
 def test_take_next_claims_the_most_urgent_case_and_two_officers_get_different_ones(client, flow):
     first, second = flow.case(), flow.case()
-    ApprovalCase.objects.filter(pk=second.pk).update(colour=Colour.RED)
+    make_warned(second, "red")
     response = as_user(client, flow.reviewer).post(reverse("approvals:case_take_next"), {"stage": "review"})
     assert response.status_code == 302 and response["Location"] == case_url(second)
     other = make_person(Role.APPROVAL_OFFICER, "另一审查", section=flow.section)
@@ -379,10 +379,10 @@ def test_suspend_and_resume_on_the_case_page(client, flow):
 
 def test_leader_overview_counts_and_lists_warned_cases_across_sections(client, flow, django_assert_max_num_queries):
     red, calm = flow.case(), flow.case()
-    ApprovalCase.objects.filter(pk=red.pk).update(colour=Colour.RED)
+    make_warned(red, "red")
     other = Flow.build(make_section(name="建设审批科"))
     alarm = other.case()
-    ApprovalCase.objects.filter(pk=alarm.pk).update(colour=Colour.YELLOW, statutory_alarm=True)
+    make_warned(alarm, "yellow", alarm=True)
     c = as_user(client, flow.leader)
     with django_assert_max_num_queries(10):
         response = c.get(reverse("approvals:case_overview"))
@@ -427,7 +427,7 @@ def test_home_panels_and_navigation_per_role(client, flow):
     case = flow.case()
     case_services.take_next(flow.reviewer, "review")
     case_services.request_extension(case, flow.reviewer, "需要征求意见")
-    ApprovalCase.objects.filter(pk=case.pk).update(colour=Colour.RED)
+    make_warned(case, "red")
     home = reverse("portal:home")
     body = text(as_user(client, flow.reviewer).get(home))
     assert 'data-testid="panel-officer-cases"' in body and case.application.case_number in body

@@ -4,8 +4,7 @@ import pytest
 
 from approvals.cases import selectors as case_selectors
 from approvals.cases import services as case_services
-from approvals.models import ApprovalCase, Colour
-from approvals.testing import Flow, make_person, record_and_cosign
+from approvals.testing import Flow, make_person, make_warned, record_and_cosign
 from portal import clock
 from portal.roles import Role
 
@@ -19,8 +18,8 @@ def flow(db):
 
 def test_queue_orders_red_then_yellow_then_the_promised_date_with_working_days_left(flow, django_assert_max_num_queries):
     late, soon, calm = flow.case(promised=3), flow.case(promised=12), flow.case(promised=8)
-    ApprovalCase.objects.filter(pk=soon.pk).update(colour=Colour.RED)
-    ApprovalCase.objects.filter(pk=calm.pk).update(colour=Colour.YELLOW)
+    make_warned(soon, "red")  # its promised date passed: first
+    make_warned(calm, "yellow")  # one working day left: before `late`'s three
     with django_assert_max_num_queries(3):
         page = list(case_selectors.queue("review", officer=flow.reviewer)[:20])
         rows = case_selectors.case_rows(page)
@@ -39,8 +38,8 @@ def test_queue_orders_red_then_yellow_then_the_promised_date_with_working_days_l
 
 def test_leader_overview_groups_warnings_by_section(flow, django_assert_max_num_queries):
     red, yellow, _green = flow.case(), flow.case(), flow.case()
-    ApprovalCase.objects.filter(pk=red.pk).update(colour=Colour.RED, statutory_alarm=True)
-    ApprovalCase.objects.filter(pk=yellow.pk).update(colour=Colour.YELLOW)
+    make_warned(red, "red", alarm=True)
+    make_warned(yellow, "yellow")
     with django_assert_max_num_queries(2):
         overview = case_selectors.leader_overview()
         warned = list(overview.cases[:20])

@@ -1,6 +1,7 @@
 """The timers on the legal clock: yellow on the right working day before the promised date, red the day after
-it, the statutory alarm; each change told once (sweeping twice tells nobody twice); the sweep's statement count
-does not grow with the number of cases; rectification deadlines; the beat schedule."""
+it, the statutory alarm; the colour derived from the timer days when read (Python and SQL agree); each warning
+told once (sweeping twice, or after a week of missed sweeps, tells nobody twice); the sweep writes no case and its
+statement count does not grow with the number of cases; rectification deadlines; the beat schedule."""
 import copy
 from datetime import timedelta
 
@@ -12,7 +13,8 @@ from django.test.utils import CaptureQueriesContext
 from applications.models import Application
 from approvals import tasks, timers
 from approvals.cases import services as case_services
-from approvals.models import ApprovalCase, Colour, Inspection
+from approvals.cases.models import colour_of, colour_sql
+from approvals.models import ApprovalCase, Colour, Inspection, TimerSweep
 from approvals.testing import Flow, record_and_cosign
 from portal import clock
 from portal.models import AuditEvent, Notification, NotificationDelivery, User
@@ -51,10 +53,10 @@ def test_yellow_on_the_working_day_the_threshold_says_red_the_day_after_the_prom
 
     assert timers.sweep_timers(previous_working_day(yellow_day)) == 0
     assert timers.sweep_timers(yellow_day - ONE_DAY) == 0
-    assert ApprovalCase.objects.get(pk=case.pk).colour == Colour.GREEN
+    assert ApprovalCase.objects.get(pk=case.pk).colour_on(yellow_day - ONE_DAY) == Colour.GREEN
 
     assert timers.sweep_timers(yellow_day) == 1
-    assert ApprovalCase.objects.get(pk=case.pk).colour == Colour.YELLOW
+    assert ApprovalCase.objects.get(pk=case.pk).colour_on(yellow_day) == Colour.YELLOW
     assert timers.sweep_timers(yellow_day) == 0  # the same day again: nothing changes, nobody is told twice
     assert timers.sweep_timers(promised) == 0  # still yellow on the promised day itself
     assert warnings_to(flow.reviewer, "黄色预警") == 1  # the holder
@@ -65,7 +67,7 @@ def test_yellow_on_the_working_day_the_threshold_says_red_the_day_after_the_prom
     assert sorted(sms.values_list("address", flat=True)) == ["13900000011", "13900000012"]
 
     assert timers.sweep_timers(promised + ONE_DAY) == 1
-    assert ApprovalCase.objects.get(pk=case.pk).colour == Colour.RED
+    assert ApprovalCase.objects.get(pk=case.pk).colour_on(promised + ONE_DAY) == Colour.RED
     assert timers.sweep_timers(promised + ONE_DAY) == 0
     assert timers.sweep_timers(promised + 3 * ONE_DAY) == 0
     assert warnings_to(flow.reviewer, "红色预警") == 1 and warnings_to(flow.head, "红色预警") == 1
@@ -85,10 +87,11 @@ def test_the_statutory_alarm(flow, settings):
     alarm_day = clock.subtract_working_days(case.statutory_due_date, 3)
     assert case.statutory_alarm_from == alarm_day
     timers.sweep_timers(previous_working_day(alarm_day))
-    assert not ApprovalCase.objects.get(pk=case.pk).statutory_alarm
+    assert not ApprovalCase.objects.get(pk=case.pk).statutory_alarm_on(previous_working_day(alarm_day))
+    assert warnings_to(flow.head, "法定时限告警") == 0
     timers.sweep_timers(alarm_day)
     case = ApprovalCase.objects.get(pk=case.pk)
-    assert case.statutory_alarm and case.colour == Colour.RED
+    assert case.statutory_alarm_on(alarm_day) and case.colour_on(alarm_day) == Colour.RED
     assert warnings_to(flow.head, "法定时限告警") == 1
     timers.sweep_timers(alarm_day + ONE_DAY)
     assert warnings_to(flow.head, "法定时限告警") == 1
@@ -97,7 +100,7 @@ def test_the_statutory_alarm(flow, settings):
 def test_an_extension_turns_a_red_case_green_and_it_can_warn_again_on_the_new_dates(flow):
     case = flow.case()
     timers.sweep_timers(case.red_from)
-    assert ApprovalCase.objects.get(pk=case.pk).colour == Colour.RED
+    assert ApprovalCase.objects.get(pk=case.pk).colour_on(case.red_from) == Colour.RED
     extension = case_services.request_extension(case, flow.reviewer, "需要会商")
     case_services.decide_extension(extension, flow.head, True, "同意")
     case = ApprovalCase.objects.get(pk=case.pk)
@@ -196,3 +199,57 @@ def test_a_new_case_shows_todays_colour_from_the_first_minute():
     case = flow.case(statutory=2, promised=2)
     assert case.colour == Colour.YELLOW  # 2 working days left = the yellow threshold
     assert ApprovalCase.objects.get(pk=case.pk).yellow_from <= clock.today()
+
+
+def test_a_week_of_missed_sweeps_sends_each_warning_once(flow):
+    """The sweep sends every warning whose day lies after the last day swept: nothing is lost when the beat
+    stopped for a week, nothing is sent twice when it runs every day again (or twice a day)."""
+    cases = [flow.case(statutory=10, promised=2), flow.case(statutory=20, promised=4),
+             flow.case(statutory=20, promised=8), flow.case(statutory=40, promised=30)]
+    start = clock.today()
+    already = Notification.objects.count()
+    days = [start, start + 7 * ONE_DAY] + [start + n * ONE_DAY for n in range(8, 30)]  # a week missed, then daily
+    for day in days:
+        timers.sweep_timers(day)
+        assert timers.sweep_timers(day) == 0  # twice the same day: nobody is told twice
+
+    def covered_by(threshold):
+        return next((day for day in days if day >= threshold), None)
+
+    expected_total = 0
+    for case in cases:
+        case = ApprovalCase.objects.get(pk=case.pk)
+        told = {word: Notification.objects.filter(recipient=flow.head, url__endswith=f"/{case.pk}/",
+                                                  title__startswith=word).count()
+                for word in ("黄色预警", "红色预警", "法定时限告警")}
+        yellow_day = covered_by(case.yellow_from)
+        expected = {"黄色预警": int(yellow_day is not None and case.red_from > yellow_day),
+                    "红色预警": int(covered_by(case.red_from) is not None),
+                    "法定时限告警": int(covered_by(case.statutory_alarm_from) is not None)}
+        assert told == expected, (case.yellow_from, case.red_from, case.statutory_alarm_from)
+        expected_total += sum(expected.values())
+        assert AuditEvent.objects.filter(action="case_warning", object_id=str(case.pk)).count() == sum(expected.values())
+    assert Notification.objects.count() - already == expected_total >= 6  # the head only: nobody holds them
+    assert TimerSweep.objects.filter(day=days[1]).exists()
+
+
+def test_the_sweep_writes_no_case_and_tells_nobody_on_a_day_without_thresholds(flow):
+    case = flow.case()
+    with CaptureQueriesContext(connection) as queries:
+        assert timers.sweep_timers(case.yellow_from) == 1
+    assert all("UPDATE APPROVALS_APPROVALCASE" not in q["sql"].upper() for q in queries.captured_queries)
+    assert ApprovalCase.objects.get(pk=case.pk).version == case.version
+    assert timers.sweep_timers(case.yellow_from + ONE_DAY) == 0
+
+
+def test_the_colour_in_python_and_in_sql_agree(flow):
+    case = flow.case(statutory=20, promised=10)
+    days = [case.yellow_from - ONE_DAY, case.yellow_from, case.promised_due_date, case.red_from,
+            case.red_from + 5 * ONE_DAY]
+    for day in days:
+        in_sql = ApprovalCase.objects.filter(pk=case.pk).annotate(c=colour_sql(day)).values_list("c", flat=True)[0]
+        assert in_sql == colour_of(case.yellow_from, case.red_from, day) == case.colour_on(day)
+    assert [case.colour_on(d) for d in days] == [Colour.GREEN, Colour.YELLOW, Colour.YELLOW, Colour.RED, Colour.RED]
+    ApprovalCase.objects.filter(pk=case.pk).update(yellow_from=None, red_from=None, statutory_alarm_from=None)
+    assert ApprovalCase.objects.filter(pk=case.pk).annotate(c=colour_sql(days[-1])).values_list("c", flat=True)[0] \
+        == Colour.GREEN

@@ -1,5 +1,6 @@
 """Read-only admin of the staged workflow's records (every change goes through approvals.cases.services)."""
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from approvals.cases.models import (
     ApprovalCase,
@@ -9,18 +10,27 @@ from approvals.cases.models import (
     InspectionEvidence,
     LegalReview,
     Suspension,
+    TimerSweep,
 )
 from portal.admin import ReadOnlyAdmin
 
 
 @admin.register(ApprovalCase)
 class ApprovalCaseAdmin(ReadOnlyAdmin):
-    list_display = ["id", "application", "item_version", "section", "stage", "assignee", "colour", "statutory_alarm",
-                    "promised_due_date", "statutory_due_date"]
-    list_filter = ["stage", "colour", "statutory_alarm", "section"]
+    list_display = ["id", "application", "item_version", "section", "stage", "assignee", "warning",
+                    "statutory_alarm_now", "promised_due_date", "statutory_due_date"]
+    list_filter = ["stage", "section"]
     search_fields = ["application__case_number", "application__title"]
     list_select_related = ["application", "item_version", "section", "assignee"]
     raw_id_fields = ["application"]
+
+    @admin.display(description=_("预警"))
+    def warning(self, case):
+        return case.colour.label
+
+    @admin.display(description=_("法定时限告警"), boolean=True)
+    def statutory_alarm_now(self, case):
+        return case.statutory_alarm
 
 
 @admin.register(Inspection)
@@ -61,3 +71,8 @@ class SuspensionAdmin(ReadOnlyAdmin):
     list_display = ["case", "kind", "start", "expected_end", "end"]
     list_filter = ["kind"]
     list_select_related = ["case__application", "case__item_version"]
+
+
+@admin.register(TimerSweep)
+class TimerSweepAdmin(ReadOnlyAdmin):
+    list_display = ["day", "swept_at", "warnings"]

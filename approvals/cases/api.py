@@ -16,7 +16,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from approvals.cases import policy, selectors, services
-from approvals.cases.models import ApprovalCase, ExtensionRequest, Inspection, Stage, Suspension
+from approvals.cases.models import COLOUR_NAMES, ApprovalCase, ExtensionRequest, Inspection, Stage, Suspension
 from approvals.cases.policy import QUEUES
 from portal.api import LINK, SingleObjectSchema, query_choice
 from portal.models import User
@@ -72,6 +72,7 @@ class OfficerCaseRowSerializer(serializers.ModelSerializer):
     stage_label = serializers.CharField(source="get_stage_display")
     queue = serializers.CharField(source="queue_name", allow_null=True)
     colour = serializers.SerializerMethodField(help_text="red 已超承诺时限；yellow 临近；green 正常")
+    statutory_alarm = serializers.BooleanField(read_only=True, help_text="已进入法定时限告警期")
     days_left = serializers.SerializerMethodField(help_text="距承诺办结期限的剩余工作日（负数为已超期）")
     statutory_days_left = serializers.SerializerMethodField(help_text="距法定办结期限的剩余工作日")
     assignee = OfficerPersonSerializer(allow_null=True)
@@ -87,7 +88,7 @@ class OfficerCaseRowSerializer(serializers.ModelSerializer):
         return case.application.bundle_id is not None
 
     def get_colour(self, case) -> str:
-        return {0: "red", 1: "yellow"}.get(case.colour, "green")
+        return COLOUR_NAMES[case.colour]
 
     def get_days_left(self, case) -> int:
         return _days(case)[0]

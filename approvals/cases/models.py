@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
@@ -49,6 +49,44 @@ class Colour(models.IntegerChoices):
     RED = 0, _("红色预警（已超承诺时限）")
     YELLOW = 1, _("黄色预警（临近承诺时限）")
     GREEN = 2, _("正常")
+
+
+COLOUR_NAMES = {0: "red", 1: "yellow", 2: "green"}  # the CSS classes and the API's words
+
+
+def colour_of(yellow_from, red_from, day) -> Colour:
+    """The warning colour on `day` from a case's timer days (NULL: disarmed, closed or suspended: green).
+    The one rule, with colour_sql below its SQL twin: every page, API, panel and the overview read one of them."""
+    if red_from is not None and red_from <= day:
+        return Colour.RED
+    if yellow_from is not None and yellow_from <= day:
+        return Colour.YELLOW
+    return Colour.GREEN
+
+
+def colour_sql(day) -> Case:
+    """colour_of in SQL, for annotations, filters and counts: red from `red_from`, yellow from `yellow_from`."""
+    return Case(When(red_from__lte=day, then=Value(Colour.RED.value)),
+                When(yellow_from__lte=day, then=Value(Colour.YELLOW.value)),
+                default=Value(Colour.GREEN.value), output_field=models.PositiveSmallIntegerField())
+
+
+def colour_q(colour: int, day) -> Q:
+    """The cases of one colour on `day` (a filter the indexes on the timer days serve)."""
+    if colour == Colour.RED:
+        return Q(red_from__lte=day)
+    if colour == Colour.YELLOW:
+        return Q(yellow_from__lte=day, red_from__gt=day)
+    return Q(yellow_from__isnull=True) | Q(yellow_from__gt=day)
+
+
+def alarm_q(day) -> Q:
+    return Q(statutory_alarm_from__lte=day)
+
+
+def warned_q(day) -> Q:
+    """Yellow, red or in statutory alarm on `day` (red_from lies after yellow_from: yellow covers red)."""
+    return Q(yellow_from__lte=day) | Q(statutory_alarm_from__lte=day)
 
 
 class ApprovalCase(ConcurrentTransitionMixin, models.Model):
@@ -101,14 +139,13 @@ class ApprovalCase(ConcurrentTransitionMixin, models.Model):
     # from acceptance whenever a suspension or an extension changes.
     suspended_since = models.DateField(_("中止计时起始日"), null=True, blank=True)
     extension_days = models.PositiveSmallIntegerField(_("已延长工作日"), default=0)
-    # Timers: the days the colour changes, set while the case is open and its clock runs (NULL otherwise),
-    # so the sweep reads only armed rows through partial indexes.
+    # Timers: the days the colour changes, set while the case is open and its clock runs (NULL otherwise).
+    # The colour and the statutory alarm are derived from them when read (colour_sql / the `colour` property:
+    # one rule), so nothing writes the case when a day passes; the sweep only sends the day's warnings, found
+    # through partial indexes on these three dates.
     yellow_from = models.DateField(_("黄色预警起始日"), null=True, blank=True)
     red_from = models.DateField(_("红色预警起始日"), null=True, blank=True)
     statutory_alarm_from = models.DateField(_("法定时限告警起始日"), null=True, blank=True)
-    colour = models.PositiveSmallIntegerField(_("预警"), choices=Colour.choices, default=Colour.GREEN)
-    statutory_alarm = models.BooleanField(_("法定时限告警"), default=False)
-    colour_changed_at = models.DateTimeField(_("预警变化时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("审批案件")
@@ -126,7 +163,6 @@ class ApprovalCase(ConcurrentTransitionMixin, models.Model):
             ),
             models.CheckConstraint(condition=Q(claimed_at__isnull=False) | Q(assignee__isnull=True),
                                    name="approvalcase_assignee_has_claim_time"),
-            models.CheckConstraint(condition=Q(colour__in=[0, 1, 2]), name="approvalcase_colour_valid"),
             # Closed cases hold nobody and run no timers.
             models.CheckConstraint(
                 condition=~Q(stage__in=["approved", "denied", "withdrawn", "terminated"])
@@ -139,28 +175,25 @@ class ApprovalCase(ConcurrentTransitionMixin, models.Model):
             # Queues and deadline sweeps read open cases only; they stay a small part of a growing table.
             models.Index(fields=["section", "promised_due_date"], condition=~Q(stage__in=CLOSED_STAGES),
                          name="approvalcase_open_idx"),
-            # A stage queue in urgency order, and take-next (the same order among unassigned cases).
-            models.Index(fields=["section", "stage", "colour", "promised_due_date", "id"],
-                         condition=~Q(stage__in=CLOSED_STAGES), name="approvalcase_queue_idx"),
-            models.Index(fields=["section", "stage", "colour", "promised_due_date", "id"],
+            # A stage queue in urgency order (the promised date: red, then yellow, then the rest), and take-next
+            # (the same order among unassigned cases).
+            models.Index(fields=["section", "stage", "promised_due_date", "id"],
+                         condition=~Q(stage__in=CLOSED_STAGES), name="approvalcase_stage_queue_idx"),
+            models.Index(fields=["section", "stage", "promised_due_date", "id"],
                          condition=Q(assignee__isnull=True) & ~Q(stage__in=CLOSED_STAGES),
-                         name="approvalcase_waiting_idx"),
-            models.Index(fields=["assignee", "colour", "promised_due_date"], condition=Q(assignee__isnull=False),
-                         name="approvalcase_assignee_idx"),
+                         name="approvalcase_stage_waiting_idx"),
+            models.Index(fields=["assignee", "promised_due_date"], condition=Q(assignee__isnull=False),
+                         name="approvalcase_holder_idx"),
             # The legal-review queue is the bureau's, not a section's: urgency order over that stage alone.
-            models.Index(fields=["colour", "promised_due_date", "id"], condition=Q(stage="legal_review"),
-                         name="approvalcase_legal_queue_idx"),
-            # The sweep: only armed timers that have not fired yet (cost follows the rows that change).
-            models.Index(fields=["yellow_from"], condition=Q(colour=2, yellow_from__isnull=False),
-                         name="approvalcase_yellow_due_idx"),
-            models.Index(fields=["red_from"], condition=Q(colour__gt=0, red_from__isnull=False),
-                         name="approvalcase_red_due_idx"),
-            models.Index(fields=["statutory_alarm_from"],
-                         condition=Q(statutory_alarm=False, statutory_alarm_from__isnull=False),
-                         name="approvalcase_alarm_due_idx"),
-            # The leader's overview: everything warned about.
-            models.Index(fields=["colour", "section"], condition=Q(colour__lt=2) | Q(statutory_alarm=True),
-                         name="approvalcase_warned_idx"),
+            models.Index(fields=["promised_due_date", "id"], condition=Q(stage="legal_review"),
+                         name="approvalcase_legal_due_idx"),
+            # The sweep (the day's thresholds: its cost follows the warnings sent) and the warnings overview
+            # (everything yellow, red or in statutory alarm): armed timers only.
+            models.Index(fields=["yellow_from"], condition=Q(yellow_from__isnull=False),
+                         name="approvalcase_yellow_from_idx"),
+            models.Index(fields=["red_from"], condition=Q(red_from__isnull=False), name="approvalcase_red_from_idx"),
+            models.Index(fields=["statutory_alarm_from"], condition=Q(statutory_alarm_from__isnull=False),
+                         name="approvalcase_alarm_from_idx"),
             # The public listing of decisions (approvals.publicity): newest first, keyset pages; decided cases only,
             # so an entry is written once, when the case is decided.
             models.Index(fields=["decided_at", "id"], condition=Q(stage__in=["approved", "denied"]),
@@ -233,6 +266,25 @@ class ApprovalCase(ConcurrentTransitionMixin, models.Model):
     @property
     def is_open(self) -> bool:
         return self.stage not in CLOSED_STAGES
+
+    def colour_on(self, day) -> Colour:
+        return colour_of(self.yellow_from, self.red_from, day)
+
+    @property
+    def colour(self) -> Colour:
+        """Today's warning colour, from the timer days (colour_of; colour_sql is the same rule in SQL)."""
+        from portal import clock
+
+        return self.colour_on(clock.today())
+
+    def statutory_alarm_on(self, day) -> bool:
+        return self.statutory_alarm_from is not None and self.statutory_alarm_from <= day
+
+    @property
+    def statutory_alarm(self) -> bool:
+        from portal import clock
+
+        return self.statutory_alarm_on(clock.today())
 
     @property
     def is_suspended(self) -> bool:
@@ -544,3 +596,20 @@ class Suspension(models.Model):
     @property
     def is_open(self) -> bool:
         return self.end is None
+
+
+class TimerSweep(models.Model):
+    """One day the timer sweep ran for: the next sweep sends the warnings whose day lies after the last one swept
+    (so a week of missed sweeps still sends each warning once) and up to its own day."""
+
+    day = models.DateField(_("预警日期"), unique=True)
+    swept_at = models.DateTimeField(_("执行时间"))
+    warnings = models.PositiveIntegerField(_("发出预警"), default=0)
+
+    class Meta:
+        verbose_name = _("时限预警扫描")
+        verbose_name_plural = _("时限预警扫描")
+        ordering = ["-day"]
+
+    def __str__(self):
+        return f"{self.day} ({self.warnings})"

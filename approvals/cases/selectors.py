@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Prefetch, Q, QuerySet
 
 from applications.models import Application, ApplicationMaterial, UploadedFile
 from approvals.cases.models import (
     CLOSED_STAGES,
+    COLOUR_NAMES,
     QUEUE_STAGES,
     ApprovalCase,
     Colour,
@@ -19,6 +20,11 @@ from approvals.cases.models import (
     DecisionDraft,
     LegalReview,
     Suspension,
+    alarm_q,
+    colour_of,
+    colour_q,
+    colour_sql,
+    warned_q,
 )
 from approvals.cases.policy import section_ids, visible_cases
 from catalog.models import Section
@@ -32,7 +38,8 @@ CASE_RELATED = ("application__applicant", "application__bundle", "item_version",
 
 def queue(stage: str, *, officer: User | None = None, section: Section | int | None = None, mine: bool = False,
           waiting: bool = False, colour: int | None = None, query: str = "") -> QuerySet[ApprovalCase]:
-    """Open cases of one stage's queue, most urgent first (red, yellow, then the promised date): the officer's
+    """Open cases of one stage's queue, most urgent first: by the promised date, which orders red (past it),
+    yellow (near it) and green alike, with suspended cases where their dates stopped; the officer's
     sections (or one section; legal review: every flagged case). `mine`: held by the officer; `waiting`:
     held by nobody. One query for a page plus one count (select_related, no per-row queries)."""
     cases = ApprovalCase.objects.filter(stage__in=QUEUE_STAGES[stage]).select_related(*CASE_RELATED)
@@ -46,18 +53,18 @@ def queue(stage: str, *, officer: User | None = None, section: Section | int | N
     if waiting:
         cases = cases.filter(assignee__isnull=True)
     if colour is not None:
-        cases = cases.filter(colour=colour)
+        cases = cases.filter(colour_q(colour, clock.today()))
     if query:
         query = query.strip()
         cases = cases.filter(Q(application__case_number__icontains=query) | Q(application__title__icontains=query)
                              | Q(application__applicant__name__icontains=query))
-    return cases.order_by("colour", "promised_due_date", "id")
+    return cases.order_by("promised_due_date", "id")
 
 
 def my_cases(officer: User) -> QuerySet[ApprovalCase]:
     """Every open case the officer holds, across stages, most urgent first."""
     return (ApprovalCase.objects.filter(assignee=officer).exclude(stage__in=CLOSED_STAGES)
-            .select_related(*CASE_RELATED).order_by("colour", "promised_due_date", "id"))
+            .select_related(*CASE_RELATED).order_by("promised_due_date", "id"))
 
 
 @dataclass
@@ -65,10 +72,8 @@ class CaseRow:
     case: ApprovalCase
     days_left: int  # working days to the promised date (0 on the day, negative once passed)
     statutory_days_left: int
-
-    @property
-    def colour(self) -> str:
-        return {Colour.RED: "red", Colour.YELLOW: "yellow"}.get(self.case.colour, "green")
+    colour: str  # "red" / "yellow" / "green" on the day the rows were made for
+    statutory_alarm: bool
 
     @property
     def suspended(self) -> bool:
@@ -76,13 +81,16 @@ class CaseRow:
 
 
 def case_rows(cases, on: date | None = None) -> list[CaseRow]:
-    """Working days left per row from the cached calendar (no queries). A suspended case shows the days left
-    when it stopped (its dates move when it resumes)."""
+    """Working days left and the colour per row from the cached calendar (no queries). A suspended case shows
+    the days left when it stopped (its dates move when it resumes)."""
+    today = on or clock.today()
     rows = []
     for case in cases:
         day = case.suspended_since or on
         rows.append(CaseRow(case, clock.working_days_left(case.promised_due_date, on=day),
-                            clock.working_days_left(case.statutory_due_date, on=day)))
+                            clock.working_days_left(case.statutory_due_date, on=day),
+                            COLOUR_NAMES[colour_of(case.yellow_from, case.red_from, today)],
+                            case.statutory_alarm_on(today)))
     return rows
 
 
@@ -93,23 +101,27 @@ class Overview:
     cases: QuerySet[ApprovalCase]  # everything red, yellow or in statutory alarm, most urgent first
 
 
-def leader_overview(*, sections=None) -> Overview:
-    """Everything overdue or near it across sections: grouped counts (one query) and the warned cases."""
+def leader_overview(*, sections=None, today: date | None = None) -> Overview:
+    """Everything overdue or near it across sections: grouped counts (one query) and the warned cases, their
+    colours derived from the timer days as every page does (approvals.cases.models.colour_q / colour_sql)."""
+    today = today or clock.today()
     open_cases_ = ApprovalCase.objects.exclude(stage__in=CLOSED_STAGES)
     if sections is not None:
         open_cases_ = open_cases_.filter(section__in=sections)
     grouped = list(
         open_cases_.values("section_id", "section__name").annotate(
-            red=Count("id", filter=Q(colour=Colour.RED)),
-            yellow=Count("id", filter=Q(colour=Colour.YELLOW)),
-            alarm=Count("id", filter=Q(statutory_alarm=True)),
+            red=Count("id", filter=colour_q(Colour.RED, today)),
+            yellow=Count("id", filter=colour_q(Colour.YELLOW, today)),
+            alarm=Count("id", filter=alarm_q(today)),
             suspended=Count("id", filter=Q(suspended_since__isnull=False)),
             open=Count("id"),
         ).order_by("section__name")
     )
     totals = {key: sum(row[key] for row in grouped) for key in ("red", "yellow", "alarm", "suspended", "open")}
-    warned = (open_cases_.filter(Q(colour__lt=Colour.GREEN) | Q(statutory_alarm=True)).select_related(*CASE_RELATED)
-              .order_by("-statutory_alarm", "colour", "promised_due_date", "id"))
+    warned = (open_cases_.filter(warned_q(today)).select_related(*CASE_RELATED)
+              .annotate(alarm_now=ExpressionWrapper(alarm_q(today), output_field=BooleanField()),
+                        colour_now=colour_sql(today))
+              .order_by("-alarm_now", "colour_now", "promised_due_date", "id"))
     return Overview(grouped, totals, warned)
 
 
@@ -231,16 +243,11 @@ def cases_of(application: Application) -> list[ApprovalCase]:
                                                                                   "accepted_by").order_by("id"))
 
 
-LIST_RELATED = ("application__applicant", "item_version", "section", "assignee")
-
-
 def case_page(cases: QuerySet[ApprovalCase], number, per_page: int = 20):
-    """One page of a queue: the page's ids first (an index-only scan in urgency order, with the count), then
-    those rows with what the table shows. Joining every case of the queue before the top-N sort costs several
-    times more on a large queue (bench/approvals_bench.py)."""
+    """One page of a queue's case ids (an index-only scan in urgency order, with the count): the table then
+    loads those rows (approvals.cases.table.rows_for). Joining every case of the queue before the top-N sort
+    costs several times more on a large queue (bench/approvals_bench.py)."""
 
     page = Paginator(cases.select_related(None).values_list("pk", flat=True), per_page).get_page(number)
-    ids = list(page.object_list)
-    by_pk = ApprovalCase.objects.select_related(*LIST_RELATED).in_bulk(ids)
-    page.object_list = [by_pk[pk] for pk in ids if pk in by_pk]
+    page.object_list = list(page.object_list)
     return page

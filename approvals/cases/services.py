@@ -217,10 +217,11 @@ def _eligible(queue: str, officer: User):
 
 @transaction.atomic
 def take_next(officer: User, stage: str, *, request=None) -> ApprovalCase | None:
-    """Claim the most urgent waiting case of the stage's queue among the officer's sections (red, yellow, then
-    the promised date). SELECT ... FOR UPDATE SKIP LOCKED: two officers at once never get the same case."""
+    """Claim the most urgent waiting case of the stage's queue among the officer's sections (the earliest
+    promised date: red, then yellow, then the rest). SELECT ... FOR UPDATE SKIP LOCKED: two officers at once
+    never get the same case."""
     policy.may_take_from(officer, stage).enforce()
-    candidate = (_eligible(stage, officer).order_by("colour", "promised_due_date", "id")
+    candidate = (_eligible(stage, officer).order_by("promised_due_date", "id")
                  .select_for_update(skip_locked=True, of=("self",)).values_list("pk", flat=True)[:1])
     pks = list(candidate)
     if not pks:

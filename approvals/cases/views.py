@@ -15,13 +15,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from approvals.certificates import selectors as certificate_selectors
-from approvals.cases import forms, policy, selectors, services
+from approvals.cases import forms, policy, selectors, services, table
 from approvals.cases.models import DecisionDraft, ExtensionRequest, Inspection, Stage
 from approvals.notices import appeal_rights_text, notices_of
 from portal.errors import Conflict
@@ -77,13 +78,20 @@ def queue(request):
         raise PermissionDenied(_("您没有查看该环节队列的权限。"))
     officer = None if policy.sees_all(user) else user
     page = selectors.case_page(selectors.queue(stage, officer=officer, **filters), request.GET.get("page"), PAGE_SIZE)
+    may_take = bool(policy.may_take_from(user, stage))
     return render(request, "approvals/cases/queue.html", {
-        "form": form, "page": page, "rows": selectors.case_rows(page.object_list), "stage": stage,
+        "form": form, "page": page, "rows": _table(request, page.object_list, claimable=may_take), "stage": stage,
         "stage_label": QUEUE_LABELS[stage],
         "tabs": [(name, label) for name, label in forms.QUEUE_CHOICES if policy.may_view_queue(user, name)],
         "filtering": bool(filters["mine"] or filters["waiting"] or filters["colour"] is not None or filters["query"]),
-        "query_string": querystring_without_page(request), "may_take": bool(policy.may_take_from(user, stage)),
+        "query_string": querystring_without_page(request), "may_take": may_take,
     })
+
+
+def _table(request, ids, *, claimable: bool):
+    """The rows of the case table for these ids (one query; approvals.cases.table)."""
+    return table.render_rows(table.rows_for(ids), user_id=request.user.pk, claimable=claimable,
+                             csrf_token=get_token(request))
 
 
 @require_GET
@@ -92,7 +100,8 @@ def mine(request):
     """Every open case the person holds, across stages."""
     page = selectors.case_page(selectors.my_cases(request.user), request.GET.get("page"), PAGE_SIZE)
     return render(request, "approvals/cases/mine.html", {
-        "page": page, "rows": selectors.case_rows(page.object_list), "query_string": querystring_without_page(request),
+        "page": page, "rows": _table(request, page.object_list, claimable=False),
+        "query_string": querystring_without_page(request),
     })
 
 
@@ -490,7 +499,7 @@ def overview(request):
     user = request.user
     sections = None if policy.sees_all(user) else list(user.headed_sections.values_list("id", flat=True))
     found = selectors.leader_overview(sections=sections)
-    page = Paginator(found.cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(found.cases.values_list("pk", flat=True), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "approvals/cases/overview.html", {
-        "overview": found, "page": page, "rows": selectors.case_rows(page.object_list),
+        "overview": found, "page": page, "rows": _table(request, list(page.object_list), claimable=False),
         "query_string": querystring_without_page(request)})
