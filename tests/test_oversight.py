@@ -413,12 +413,22 @@ def test_dashboard_and_hall_query_counts(client, flow, decided, django_assert_ma
     assert '<meta http-equiv="refresh" content="60">' in page.content.decode()
 
 
-def test_home_panels_for_heads_and_leaders(client, flow):
+def test_home_panels_for_heads_and_leaders(client, flow, decided, make_user):
+    """The panel is on the home page at no cost; its figures come after it (htmx) for the person's scope."""
+    month = reverse("approvals:oversight_month")
     client.force_login(flow.head)
     assert 'data-testid="panel-oversight"' in client.get("/").content.decode()
+    assert "办结 0 件" in client.get(month).content.decode()  # this month (November): nothing decided yet
+    ApprovalCase.objects.filter(pk=decided["cases"][0].pk).update(decided_at=timezone.now())
+    assert "办结 1 件" in client.get(month).content.decode()
     client.force_login(flow.leader)
     body = client.get("/").content.decode()
-    assert 'data-testid="panel-oversight"' in body and reverse("portal:oversight") in body
+    assert 'data-testid="panel-oversight"' in body and reverse("portal:oversight") in body and month in body
+    assert "按时办结率" in client.get(month).content.decode()
+    client.force_login(flow.clerk)
+    assert client.get(month).status_code == 403
+    client.force_login(make_user(Role.SECTION_HEAD))
+    assert "按科室查看" in client.get(month).content.decode()
 
 
 def test_navigation_entries(client, flow):

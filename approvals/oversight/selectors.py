@@ -170,7 +170,7 @@ class Timeliness:
     max_working_days: int | None
 
 
-def timeliness(filters: Filters) -> list[Timeliness]:
+def timeliness(filters: Filters, *, names: bool = True) -> list[Timeliness]:
     """Per item, per section and overall (GROUPING SETS, one statement): cases decided in the period, how many by
     their promised and statutory dates, and the working days taken from acceptance to decision."""
     lookback = filters.start - timedelta(days=CALENDAR_LOOKBACK_DAYS)
@@ -195,8 +195,8 @@ def timeliness(filters: Filters) -> list[Timeliness]:
           LEFT JOIN days da ON da.day = d.accepted_on
          GROUP BY GROUPING SETS ((d.item_id), (d.section_id), ())"""
     rows = _fetch(sql, _params(filters, lo=lookback, hi=filters.end))
-    item_ids = [r[1] for r in rows if r[0] == "item"]
-    section_ids = [r[1] for r in rows if r[0] == "section"]
+    item_ids = [r[1] for r in rows if r[0] == "item"] if names else []
+    section_ids = [r[1] for r in rows if r[0] == "section"] if names else []
     from catalog.models import Item, Section
 
     items = {i["id"]: i for i in Item.objects.filter(id__in=item_ids).values("id", "name", "statutory_limit",
