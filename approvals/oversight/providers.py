@@ -90,8 +90,8 @@ def timeliness(filters: Filters) -> SectionData:
 # --- 超期与预警 ------------------------------------------------------------------------------------------------------
 
 
-def _list_table(filters: Filters, which: str, title: str, days_header: str, note: str) -> Table:
-    total, rows = selectors.warning_list(filters, which)
+def _list_table(filters: Filters, which: str, title: str, days_header: str, note: str, total: int) -> Table:
+    _none, rows = selectors.warning_list(filters, which, count=False)
     labels = dict(Stage.choices)
     shaped = [[number, item, section, str(labels.get(stage, stage)), holder or _("待认领"), accepted, promised,
                statutory, days if which != "yellow" or days is None else -days]
@@ -122,11 +122,11 @@ def warnings(filters: Filters) -> SectionData:
                Figure(_("中止计时"), suspended), Figure(_("在办"), open_)]
     tables = [by_section,
               _list_table(filters, "overdue", _("超期案件（已超承诺时限）"), _("已超期（工作日）"),
-                          _("承诺办结期限已过、仍未办结的案件，最早到期的在前。")),
+                          _("承诺办结期限已过、仍未办结的案件，最早到期的在前。"), red),
               _list_table(filters, "yellow", _("预警案件（临近承诺时限）"), _("剩余（工作日）"),
-                          _("已进入黄色预警期、尚未超期的案件。")),
+                          _("已进入黄色预警期、尚未超期的案件。"), yellow),
               _list_table(filters, "statutory", _("法定时限告警案件"), _("较承诺期限（工作日）"),
-                          _("临近或已超过法定办结期限的案件，须优先处理。"))]
+                          _("临近或已超过法定办结期限的案件，须优先处理。"), alarm)]
     return SectionData(figures, tables)
 
 
