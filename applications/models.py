@@ -312,6 +312,11 @@ class Application(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["issue_due_on", "id"], condition=Q(status="decided"), name="application_issuing_idx"),
             models.Index(fields=["applicant", "-created_at"], name="application_applicant_idx"),
             models.Index(fields=["filed_by", "-created_at"], name="application_filer_idx"),
+            # The dashboards count applications received and accepted in a period (approvals/oversight).
+            models.Index(fields=["submitted_at"], condition=Q(submitted_at__isnull=False),
+                         name="application_submitted_idx"),
+            models.Index(fields=["accepted_at"], condition=Q(accepted_at__isnull=False),
+                         name="application_accepted_idx"),
         ]
 
     def __str__(self):
@@ -536,6 +541,7 @@ class SupplementRequest(models.Model):
         indexes = [
             models.Index(fields=["due_date"], condition=Q(answered_at__isnull=True, lapsed_at__isnull=True),
                          name="supplement_open_due_idx"),
+            models.Index(fields=["requested_at"], name="supplement_requested_idx"),  # the dashboards' period counts
         ]
 
     def __str__(self):

@@ -36,8 +36,35 @@ class ApprovalsConfig(AppConfig):
         self._register_licence_registry(navigation, dashboard, Role)
         outbox.subscribe(WITHDRAWN_TOPIC, close_cases_on_withdrawal)
         self._register_renewals()
+        self._register_oversight(navigation, dashboard, Role)
         calendar_changed.connect(recompute_for_calendar, dispatch_uid="approvals.recompute_for_calendar")
         # The sweeps' beat schedule is in portal/settings.py (CELERY_BEAT_SCHEDULE).
+
+    @staticmethod
+    def _register_oversight(navigation, dashboard, Role):
+        """The dashboards' case and intake sections, who may filter by what, and the hall screen's sections
+        (portal/oversight.py; the figures' SQL is in approvals/oversight/selectors.py)."""
+        from approvals.oversight import providers
+        from portal import oversight
+        from portal.roles import STAFF_ROLES
+
+        leaders = [Role.SECTION_HEAD, Role.BUREAU_LEADER, Role.ADMINISTRATOR]
+        oversight.register_scope(providers.scope)
+        oversight.register_section("intake", _("办件量"), providers.intake, order=10, roles=leaders)
+        oversight.register_section("timeliness", _("按时办结率与承诺时限压缩"), providers.timeliness, order=20,
+                                   roles=leaders)
+        oversight.register_section("warnings", _("超期与预警"), providers.warnings, order=30, roles=leaders)
+        hall = "portal/oversight/hall_section.html"
+        oversight.register_section("hall_intake", _("今日办件"), providers.hall_intake, hall, order=10,
+                                   roles=STAFF_ROLES, board=oversight.HALL)
+        oversight.register_section("hall_queues", _("窗口排队"), providers.hall_queues, hall, order=20,
+                                   roles=STAFF_ROLES, board=oversight.HALL)
+        oversight.register_section("hall_warnings", _("时限预警"), providers.hall_warnings, hall, order=30,
+                                   roles=STAFF_ROLES, board=oversight.HALL)
+        navigation.register(_("统计分析"), "portal:oversight", roles=leaders, order=50)
+        navigation.register(_("大厅屏"), "portal:hall", roles=STAFF_ROLES, order=51)
+        for role in (Role.SECTION_HEAD, Role.BUREAU_LEADER):
+            dashboard.register_panel(role, "approvals/oversight/panel.html", providers.month_panel, order=5)
 
     @staticmethod
     def _register_renewals():

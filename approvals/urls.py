@@ -7,6 +7,7 @@ from approvals import views
 from approvals.cases import urls as case_urls
 from approvals.certificates import views as certificate_views
 from approvals.intake import urls as intake_urls
+from approvals.oversight import views as oversight_views
 from approvals.renewals import urls as renewal_urls
 
 app_name = "approvals"
@@ -18,6 +19,7 @@ office_patterns = [
     path("certificates/<uuid:public_id>/pdf/", certificate_views.certificate_pdf, name="certificate_pdf"),
     path("certificates/<uuid:public_id>/manage/", certificate_views.manage, name="certificate_manage"),
     path("licences/", certificate_views.licence_search, name="licence_search"),
+    path("oversight/month/", oversight_views.month_figures, name="oversight_month"),
     *intake_urls.urlpatterns,
     *case_urls.urlpatterns,
 ]

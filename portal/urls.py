@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
-from portal import api, views
+from portal import api, oversight_views, views
 
 portal_patterns = (
     [
@@ -16,6 +16,12 @@ portal_patterns = (
         path("notifications/", views.notification_list, name="notifications"),
         path("notifications/read/", views.notification_mark_read, name="notifications_read"),
         path("display/", views.display_mode, name="display_mode"),
+        # Dashboards (统计分析) and the hall's wall screen: sections registered by the apps (portal/oversight.py).
+        path("oversight/", oversight_views.dashboard, name="oversight"),
+        path("oversight/export.xlsx", oversight_views.export_workbook, name="oversight_workbook"),
+        re_path(r"^oversight/(?P<key>[a-z0-9_-]+)/(?P<table>[a-z0-9_-]+)\.(?P<fmt>csv|xlsx)$",
+                oversight_views.export_table, name="oversight_export"),
+        path("hall/", oversight_views.hall, name="hall"),
     ],
     "portal",
 )

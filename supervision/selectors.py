@@ -76,3 +76,61 @@ def deliveries(user, *, status: str = "") -> QuerySet[Delivery]:
     if status in Delivery.Status.values:
         rows = rows.filter(status=status)
     return rows
+
+
+# --- dashboards (portal.oversight): handoff claim rates per department ------------------------------------------------
+
+
+def claim_rates(filters) -> list[tuple]:
+    """Handoffs pushed in the period per supervising department, in one statement (ROLLUP adds the total, name
+    None): (department id, name, pushed, claimed, claimed by the claim date, unclaimed and past it today,
+    unclaimed within time). `department_id` narrows to one supervising department; section and item by the
+    handoff's item; the officer filter does not apply (departments claim, not the bureau's officers)."""
+    from django.conf import settings
+    from django.db import connection
+
+    start, end = filters.bounds()
+    conditions = []
+    if filters.department_id is not None:
+        conditions.append("h.department_id = %(dept)s")
+    if filters.item_id is not None:
+        conditions.append("h.item_id = %(item)s")
+    if filters.section_id is not None:
+        conditions.append("EXISTS (SELECT 1 FROM catalog_item i WHERE i.id = h.item_id AND i.section_id = %(section)s)")
+    sql = f"""
+        SELECT h.department_id, max(d.name), count(*), count(h.claimed_at),
+               count(*) FILTER (WHERE (h.claimed_at AT TIME ZONE %(tz)s)::date <= h.claim_due_on),
+               count(*) FILTER (WHERE h.claimed_at IS NULL AND h.claim_due_on < %(today)s),
+               count(*) FILTER (WHERE h.claimed_at IS NULL AND h.claim_due_on >= %(today)s)
+          FROM supervision_handoff h JOIN catalog_department d ON d.id = h.department_id
+         WHERE h.created_at >= %(s)s AND h.created_at < %(e)s {''.join(' AND ' + c for c in conditions)}
+         GROUP BY ROLLUP (h.department_id) ORDER BY h.department_id NULLS LAST"""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"s": start, "e": end, "tz": settings.TIME_ZONE, "today": filters.today or clock.today(),
+                             "dept": filters.department_id, "item": filters.item_id, "section": filters.section_id})
+        return cursor.fetchall()
+
+
+def claim_rates_section(filters):
+    """The dashboards' 审管联动 section (registered in SupervisionConfig.ready)."""
+    from django.utils.translation import gettext as _
+
+    from portal.oversight import INT, PCT, Chart, Figure, SectionData, Table, rate
+
+    found = claim_rates(filters)
+    rows = [[name, pushed, claimed, on_time, overdue, waiting, rate(claimed, pushed), rate(on_time, pushed)]
+            for dept, name, pushed, claimed, on_time, overdue, waiting in found if dept is not None]
+    total = next((r for r in found if r[0] is None), None)
+    if rows and total:
+        _d, _n, pushed, claimed, on_time, overdue, waiting = total
+        rows.append([_("合计"), pushed, claimed, on_time, overdue, waiting, rate(claimed, pushed), rate(on_time, pushed)])
+    table = Table("claims", _("各监管部门认领情况"),
+                  [_("监管部门"), _("推送件数"), _("已认领"), _("按期认领"), _("逾期未认领"), _("未到期待认领"), _("认领率"),
+                   _("按期认领率")], rows, kinds=["text", INT, INT, INT, INT, INT, PCT, PCT],
+                  chart=Chart("bar", 0, (6, 7), _("各监管部门认领率"), skip_last_row=True),
+                  note=_("按推送时间统计；按期指在认领期限（工作日）内认领。"))
+    pushed = total[2] if total else 0
+    figures = [Figure(_("推送件数"), pushed), Figure(_("认领率"), rate(total[3], pushed) if total else None, PCT),
+               Figure(_("按期认领率"), rate(total[4], pushed) if total else None, PCT),
+               Figure(_("逾期未认领"), total[5] if total else 0, INT, "", "bad" if total and total[5] else "")]
+    return SectionData(figures, [table])
