@@ -12,8 +12,9 @@ class ApplicationsConfig(AppConfig):
         from applications.ratings import panels as rating_panels
         from catalog import guide_sections, popularity
         from applications.services import recompute_issue_due_dates
-        from portal import dashboard, navigation
-        from portal.roles import Role
+        from applications import oversight as applications_oversight
+        from portal import dashboard, navigation, oversight
+        from portal.roles import STAFF_ROLES, Role
         from portal.signals import calendar_changed
 
         # The Art. 44 date of applications at the issuing window moves with the calendar, as the cases' dates do.
@@ -65,6 +66,16 @@ class ApplicationsConfig(AppConfig):
                                      order=60)
         dashboard.register_panel(Role.BUREAU_LEADER, "applications/problems/panels/leader.html",
                                  problem_panels.leader, order=40)
+
+        # The dashboards (统计分析) and the hall's wall screen: 好差评, 差评整改 and 办不成事反映 (portal/oversight.py).
+        leaders = [Role.SECTION_HEAD, Role.BUREAU_LEADER, Role.ADMINISTRATOR]
+        oversight.register_section("ratings", _("好差评与差评整改"), applications_oversight.ratings_section, order=50,
+                                   roles=leaders)
+        oversight.register_section("problems", _("办不成事反映"), applications_oversight.problems_section, order=60,
+                                   roles=leaders)
+        oversight.register_section("ratings_today", _("今日好差评"), applications_oversight.ratings_today_section,
+                                   "portal/oversight/hall_section.html", order=40, roles=STAFF_ROLES,
+                                   board=oversight.HALL)
 
     def load_demo(self) -> str:
         """Demo 好差评 and problem-desk tickets (called by `manage.py seed_demo` after the demo accounts and

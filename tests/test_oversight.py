@@ -200,13 +200,13 @@ def test_warnings_from_timer_days_against_today(flow):
     red, yellow, green, alarm_only = (flow.case() for _ in range(4))
     ApprovalCase.objects.filter(pk=red.pk).update(promised_due_date=date(2026, 11, 19), red_from=date(2026, 11, 20),
                                                   yellow_from=date(2026, 11, 18), statutory_alarm_from=date(2026, 11, 25),
-                                                  statutory_due_date=date(2026, 11, 28), colour=2)
+                                                  statutory_due_date=date(2026, 11, 28))
     ApprovalCase.objects.filter(pk=yellow.pk).update(promised_due_date=date(2026, 12, 1), red_from=date(2026, 12, 2),
                                                      yellow_from=date(2026, 11, 27), statutory_alarm_from=date(2026, 12, 20),
-                                                     statutory_due_date=date(2026, 12, 24), colour=2)
+                                                     statutory_due_date=date(2026, 12, 24))
     ApprovalCase.objects.filter(pk=green.pk).update(promised_due_date=date(2026, 12, 9), red_from=date(2026, 12, 10),
                                                     yellow_from=date(2026, 12, 7), statutory_alarm_from=date(2026, 12, 20),
-                                                    statutory_due_date=date(2026, 12, 24), colour=0)  # stored colour ignored
+                                                    statutory_due_date=date(2026, 12, 24))
     ApprovalCase.objects.filter(pk=alarm_only.pk).update(suspended_since=date(2026, 11, 1), red_from=None,
                                                          yellow_from=None, statutory_alarm_from=None,
                                                          promised_due_date=date(2026, 11, 2),
@@ -292,28 +292,26 @@ def test_registry_sections_per_role_and_board(flow):
     assert leader_keys[:3] == ["intake", "timeliness", "warnings"] and "handoffs" in leader_keys
     assert oversight.sections_for(flow.clerk) == []
     assert [s.key for s in oversight.sections_for(flow.clerk, oversight.HALL)] == ["hall_intake", "hall_queues",
-                                                                                   "hall_warnings"]
+                                                                                   "hall_warnings", "ratings_today"]
 
 
 def test_a_plugged_in_section_shows_and_exports(client, flow, decided):
-    """What the ratings and problem-desk apps will do after the merge: register a provider."""
+    """What an app does to add a section (as applications does for 好差评 and 办不成事反映): register a provider."""
     def provider(filters):
         return oversight.SectionData([oversight.Figure("满意率", 0.99, oversight.PCT)], [
             oversight.Table("levels", "评价分布", ["评价", "件数"], [["非常满意", 9], ["=不满意", 1]],
                             kinds=["text", oversight.INT])])
 
-    oversight.register_section("ratings", "好差评", provider, order=50, roles=[Role.BUREAU_LEADER])
+    oversight.register_section("plugged", "插件统计", provider, order=90, roles=[Role.BUREAU_LEADER])
     try:
         client.force_login(flow.leader)
         page = client.get(reverse("portal:oversight"))
-        assert "好差评" in page.content.decode() and "99.0%" in page.content.decode()
-        exported = client.get(reverse("portal:oversight_export", args=["ratings", "levels", "csv"]))
+        assert "插件统计" in page.content.decode() and "99.0%" in page.content.decode()
+        exported = client.get(reverse("portal:oversight_export", args=["plugged", "levels", "csv"]))
         text = exported.content.decode("utf-8")
         assert text.startswith("\ufeff") and "'=不满意" in text  # no formula reaches a spreadsheet
-        hall = client.get(reverse("portal:hall"))
-        assert 'data-testid="section-ratings-placeholder"' in hall.content.decode()
     finally:
-        oversight.unregister_section("ratings")
+        oversight.unregister_section("plugged")
 
 
 # --- pages, permissions, exports ----------------------------------------------------------------------------------------

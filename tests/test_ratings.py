@@ -265,3 +265,36 @@ def test_demo_ratings_load_once_with_one_bad_rating_and_its_ticket(flow):
     assert Rating.objects.count() == 12
     ticket_ = RectificationTicket.objects.get()
     assert ticket_.section_id == item.section_id and ticket_.rating.department_id == item.competent_department_id
+
+
+def test_the_dashboard_shows_the_rectification_rate_as_the_ticket_closes_and_the_hall_todays_ratings(
+        flow, closed, client):
+    """The dashboards (portal.oversight) read the ratings' own figures: a bad rating's ticket moves the 差评整改率
+    from 0 % to 100 % when the head closes it; the hall's wall screen shows today's ratings instead of its
+    placeholder; the 办不成事反映 section is there too."""
+    import re
+
+    rating = services.rate_online(closed, flow.applicant_user, 1, "等了很久")
+    today = clock.today().isoformat()
+    client.force_login(flow.leader)
+
+    def rectification_rate() -> str:
+        page = client.get(reverse("portal:oversight"), {"start": today, "end": today})
+        assert page.status_code == 200
+        body = page.content.decode()
+        assert "办不成事反映" in body
+        found = re.search(r"差评整改率</[^>]+>\s*<[^>]+>([^<]+)<", body)
+        assert found, body[body.find("差评整改率") - 200:body.find("差评整改率") + 300]
+        return found.group(1).strip()
+
+    assert rectification_rate() == "0.0%"
+    t = services.record_call(rating.ticket, flow.head, call_on=clock.today(), contact="本人", notes="等候时间长")
+    t = services.record_rectification(t, flow.head, "增开综合窗口")
+    services.close_ticket(t, flow.head, "satisfied")
+    assert rectification_rate() == "100.0%"
+
+    exported = client.get(reverse("portal:oversight_export", args=["ratings", "levels", "csv"]),
+                          {"start": today, "end": today})
+    assert exported.status_code == 200 and "非常不满意,1," in exported.content.decode("utf-8")
+    hall = client.get(reverse("portal:hall")).content.decode()
+    assert "今日好差评" in hall and 'data-testid="section-ratings-placeholder"' not in hall
