@@ -5,6 +5,9 @@ imports them (dependencies run one way: approvals builds on applications).
   renewal filed later than Art. 50 allows). submit() runs every check after its own, inside its transaction.
 - A note is `note(application) -> str | None`: a line the application's pages show under their heading, on the
   applicant's side and the staff's (e.g. "延续申请：原证 …，有效期至 …").
+- The staff's visibility is `visible(user) -> QuerySet[Application]`: which applications a back-office user may
+  see (approvals.policy.visible_applications, registered by approvals). Without one, staff see none: a page of
+  applications that acts for staff (the window's 现场评价 of an application) asks here, never a bare queryset.
 """
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ Note = Callable[[object], "str | None"]
 
 _submit_checks: list[SubmitCheck] = []
 _notes: list[Note] = []
+_staff_visibility: list[Callable] = []
 
 
 def register_submit_check(check: SubmitCheck) -> None:
@@ -38,3 +42,16 @@ def submit_refusal(application) -> str | None:
 
 def notes_for(application) -> list[str]:
     return [str(text) for text in (note(application) for note in _notes) if text]
+
+
+def register_staff_visibility(visible: Callable) -> None:
+    _staff_visibility[:] = [visible]
+
+
+def staff_visible_applications(user):
+    """The applications a staff member may see, by the registered rule (none without one)."""
+    from applications.models import Application
+
+    if not _staff_visibility:
+        return Application.objects.none()
+    return _staff_visibility[0](user)

@@ -71,10 +71,13 @@ class ApprovalsConfig(AppConfig):
         """Licence renewal (Art. 50) hooks into applications without applications importing approvals: the last
         filing date is checked again at submission, and a renewal's pages say which licence it renews."""
         from applications import extensions
+        from approvals import policy as approvals_policy
         from approvals.renewals import services as renewals
 
         extensions.register_submit_check(renewals.submit_refusal)
         extensions.register_note(renewals.renewal_note)
+        # Which applications a back-office user may see (the window's 现场评价 of an application asks).
+        extensions.register_staff_visibility(approvals_policy.visible_applications)
 
     @staticmethod
     def _register_case_pages(navigation, dashboard, panels, Role):

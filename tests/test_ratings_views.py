@@ -5,13 +5,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.test import Client
 from django.urls import reverse
 
 from applications.ratings import services
 from applications.ratings.models import MaliciousAppeal, Rating, RectificationTicket, WindowVisit
-from approvals.testing import Flow
+from approvals.testing import Flow, make_person
 from portal import clock
+from portal.roles import Role
 from tests.ratings_world import closed_application
 
 pytestmark = pytest.mark.django_db
@@ -62,6 +64,20 @@ def test_the_clerk_opens_a_visit_from_the_handover_and_the_tablet_takes_one_rati
     assert client.post(response.url, {"level": "1"}).status_code == 409
     assert Rating.objects.get().channel == "1"
     assert signed_in(flow.head).get(reverse("applications:rating_visit_start")).status_code == 403
+
+
+def test_a_clerk_cannot_open_a_visit_for_an_application_they_may_not_see(flow):
+    """The window's 现场评价 attaches a visit (and its rating, its ticket) to an application only the clerk may see
+    (approvals' desk rule: in intake, or one they claimed, noticed or handed over): another clerk's closed
+    application answers 404 on the page and is refused by the service."""
+    closed = closed_application(flow)
+    stranger = make_person(Role.WINDOW_CLERK, "另一窗口")
+    response = signed_in(stranger).post(reverse("applications:rating_visit_start"),
+                                        {"application": closed.pk, "purpose": "领取"})
+    assert response.status_code == 404
+    with pytest.raises(PermissionDenied):
+        services.open_visit(stranger, application=closed)
+    assert not WindowVisit.objects.exists()
 
 
 def test_ticket_list_and_page_for_the_head_with_query_bounds(flow, django_assert_max_num_queries):

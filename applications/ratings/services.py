@@ -13,11 +13,13 @@ from __future__ import annotations
 from datetime import date
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from applications import extensions
 from applications.models import Application, ApplicationItem
 from applications.ratings import policy
 from applications.ratings.models import (
@@ -155,6 +157,8 @@ def rate_online(application: Application, user: User, level, comment: str = "", 
 @transaction.atomic
 def open_visit(clerk: User, *, application: Application | None = None, purpose: str = "", request=None) -> WindowVisit:
     policy.may_open_visit(clerk).enforce()
+    if application is not None and not extensions.staff_visible_applications(clerk).filter(pk=application.pk).exists():
+        raise PermissionDenied(_("只能为您可以查看的办件开启现场评价。"))
     visit = WindowVisit.objects.create(clerk=clerk, application=application, purpose=(purpose or "").strip()[:100])
     record_audit(clerk, "rating_visit_open", visit, request=request,
                  data={"application": application.pk if application else None})

@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from applications.models import Application
+from applications import extensions
 from applications.ratings import forms, policy, selectors, services
 from applications.ratings.models import Rating
 from portal import clock
@@ -64,7 +64,8 @@ def visit_start(request):
     if request.method == "POST" and form.is_valid():
         application = None
         if request.POST.get("application"):
-            application = Application.objects.exclude(status="draft").filter(
+            # Only an application the clerk may see (approvals' rule, through applications.extensions).
+            application = extensions.staff_visible_applications(request.user).exclude(status="draft").filter(
                 pk=request.POST.get("application") if str(request.POST.get("application")).isdigit() else 0).first()
             if application is None:
                 raise Http404(_("办件不存在。"))
