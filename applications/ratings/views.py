@@ -23,6 +23,21 @@ from portal import clock
 from portal.web import error_messages, flash_error, problem_status
 
 
+def _take_rating(request, rate) -> tuple:
+    """The rating form of both pages (online and the window's tablet): on a valid POST, `rate(level, comment)`
+    records it. Returns (form, errors, status, done)."""
+    form = forms.RatingForm(request.POST or None)
+    if request.method != "POST":
+        return form, [], 200, False
+    if not form.is_valid():
+        return form, [], 400, False
+    try:
+        rate(form.cleaned_data["level"], form.cleaned_data["comment"])
+    except (ValidationError, PermissionDenied) as exc:
+        return form, error_messages(exc), problem_status(exc), False
+    return form, [], 200, True
+
+
 # --- the applicant ------------------------------------------------------------------------------------------------
 
 
@@ -32,19 +47,11 @@ def rate(request, pk: int):
     application = policy.rateable_applications(request.user).filter(pk=pk).first()
     if application is None:
         raise Http404(_("办件不存在。"))
-    form = forms.RatingForm(request.POST or None)
-    errors, status = [], 200
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.rate_online(application, request.user, form.cleaned_data["level"], form.cleaned_data["comment"],
-                                 request=request)
-        except (ValidationError, PermissionDenied) as exc:
-            errors, status = error_messages(exc), problem_status(exc)
-        else:
-            messages.success(request, _("感谢您的评价！"))
-            return redirect("applications:rate", application.pk)
-    elif request.method == "POST":
-        status = 400
+    form, errors, status, done = _take_rating(request, lambda level, comment: services.rate_online(
+        application, request.user, level, comment, request=request))
+    if done:
+        messages.success(request, _("感谢您的评价！"))
+        return redirect("applications:rate", application.pk)
     verdict = policy.rating_open(application)
     given = application.ratings.filter(visit__isnull=True).first()
     return render(request, "applications/ratings/rate.html", {
@@ -81,18 +88,10 @@ def visit_rate(request, token):
     visit = policy.visible_visits(request.user).select_related("application").filter(token=token).first()
     if visit is None:
         raise Http404(_("评价页面不存在。"))
-    form = forms.RatingForm(request.POST or None)
-    errors, status = [], 200
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.rate_visit(visit, request.user, form.cleaned_data["level"], form.cleaned_data["comment"],
-                                request=request)
-        except (ValidationError, PermissionDenied) as exc:
-            errors, status = error_messages(exc), problem_status(exc)
-        else:
-            return redirect("applications:rating_visit", visit.token)
-    elif request.method == "POST":
-        status = 400
+    form, errors, status, done = _take_rating(request, lambda level, comment: services.rate_visit(
+        visit, request.user, level, comment, request=request))
+    if done:
+        return redirect("applications:rating_visit", visit.token)
     given = Rating.objects.filter(visit=visit).first()
     return render(request, "applications/ratings/visit.html", {
         "visit": visit, "form": form, "errors": errors, "given": given, "levels": forms.RatingForm.base_fields[
