@@ -41,6 +41,9 @@ def test_visitor_searches_opens_the_guide_and_downloads_the_blank_form(page, cat
     page.fill("#id_q", "食品")
     page.click("[data-testid=guide-search-button]")
     page.wait_for_url("**q=*")
+    # The box's "change" (on leaving it for the button) and the submit both ask htmx for the results: wait until
+    # every swap is done, or the click below may land on a list that is being replaced.
+    page.wait_for_load_state("networkidle")
     results = page.locator("#guide-results")
     assert "食品经营许可" in results.inner_text()
     assert "药品零售许可" not in results.inner_text()
