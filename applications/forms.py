@@ -12,6 +12,7 @@ from applications.services import CONSENT_MAX_DAYS
 from portal import clock
 from portal.forms import BoundedDateField, CitizenIdField, CreditCodeField
 from portal.models import mobile_validator
+from portal.widgets import QuickSelect, QuickTextInput
 
 REQUIRED = {"required": _("此项为必填项。")}
 
@@ -150,8 +151,8 @@ STATUS_FILTERS = [("", _("全部")), ("open", _("办理中")), *[(s.value, s.lab
 
 
 class ListFilterForm(forms.Form):
-    status = forms.ChoiceField(label=_("状态"), choices=STATUS_FILTERS, required=False)
-    q = forms.CharField(label=_("办件编号或事项"), max_length=50, required=False)
+    status = forms.ChoiceField(label=_("状态"), choices=STATUS_FILTERS, required=False, widget=QuickSelect)
+    q = forms.CharField(label=_("办件编号或事项"), max_length=50, required=False, widget=QuickTextInput)
 
     def filters(self) -> dict:
         data = self.cleaned_data if self.is_valid() else {}

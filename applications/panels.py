@@ -3,7 +3,7 @@ from applications import selectors
 
 
 def my_applications(request):
-    return {"applications": list(selectors.my_applications(request.user)[:6])}
+    return {"applications": list(selectors.my_application_rows(request.user)[:6])}
 
 
 def to_answer(request):

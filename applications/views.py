@@ -23,7 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from portal.documents import render_pdf
 from portal.filenames import content_disposition
 from portal.web import error_messages, flash_error, safe_next, stored_file_response
-from applications import forms, licences, receipts, selectors, services, steps
+from applications import forms, licences, receipts, rows, selectors, services, steps
 from applications.ratings import selectors as rating_selectors
 from portal import navigation
 from portal.errors import Throttled
@@ -540,12 +540,13 @@ def discard(request, pk: int):
 def application_list(request):
     form = forms.ListFilterForm(request.GET or None)
     filters = form.filters()
-    paginator = Paginator(selectors.my_applications(request.user, **filters), PAGE_SIZE)
+    paginator = Paginator(selectors.my_application_values(request.user, **filters), PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
     return render(request, "applications/list.html", {
-        "form": form, "page": page, "filtering": any(filters.values()), "query_string": params.urlencode(),
+        "form": form, "page": page, "rows": rows.render_rows(list(page.object_list)),
+        "filtering": any(filters.values()), "query_string": params.urlencode(),
     })
 
 

@@ -20,6 +20,7 @@ from approvals.cases.models import (  # noqa: F401 - the package's models belong
     OPEN_STAGES,
     QUEUE_STAGES,
     ApprovalCase,
+    CaseWarning,
     Colour,
     Decision,
     DecisionDraft,

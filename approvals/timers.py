@@ -185,9 +185,6 @@ def recompute_for_calendar(sender=None, dates=(), by=None, request=None, **kwarg
     return len(changed)
 
 
-COLOUR_WORDS = {Colour.RED: _("红色预警"), Colour.YELLOW: _("黄色预警")}
-
-
 _SWEEP_SQL = """
 WITH last AS (
     -- the last day swept before today (none yet: every day up to today)
@@ -195,97 +192,122 @@ WITH last AS (
 ), due AS (
     -- The warnings whose day lies after the last day swept and up to today (through the partial indexes on the
     -- timer days: the rows read are the warnings sent). A case that passed both thresholds is told red only.
-    SELECT c.id, 'red' AS kind FROM approvals_approvalcase c
+    SELECT c.id, 'red' AS kind, c.promised_due_date AS due, c.assignee_id, c.section_id, c.application_id
+      FROM approvals_approvalcase c
      WHERE c.red_from > (SELECT since FROM last) AND c.red_from <= %(today)s
     UNION ALL
-    SELECT c.id, 'yellow' FROM approvals_approvalcase c
+    SELECT c.id, 'yellow', c.promised_due_date, c.assignee_id, c.section_id, c.application_id
+      FROM approvals_approvalcase c
      WHERE c.yellow_from > (SELECT since FROM last) AND c.yellow_from <= %(today)s AND c.red_from > %(today)s
     UNION ALL
-    SELECT c.id, 'alarm' FROM approvals_approvalcase c
+    SELECT c.id, 'alarm', c.statutory_due_date, c.assignee_id, c.section_id, c.application_id
+      FROM approvals_approvalcase c
      WHERE c.statutory_alarm_from > (SELECT since FROM last) AND c.statutory_alarm_from <= %(today)s
 ), events AS (
-    SELECT c.id, a.case_number, c.assignee_id, s.head_id,
-           'approvals:case:' || c.id || ':' || d.kind || ':'
-           || CASE d.kind WHEN 'alarm' THEN c.statutory_due_date ELSE c.promised_due_date END AS key,
-           CASE d.kind WHEN 'red' THEN %(red_0)s || a.case_number || %(red_1)s
-                       WHEN 'yellow' THEN %(yellow_0)s || a.case_number || %(yellow_1)s
-                       ELSE %(alarm_0)s || a.case_number || %(alarm_1)s END AS title,
-           CASE d.kind WHEN 'alarm' THEN %(statutory_0)s || c.statutory_due_date || %(statutory_1)s
-                       ELSE %(promised_0)s || c.promised_due_date || %(promised_1)s END AS body
-      FROM due d
-      JOIN approvals_approvalcase c ON c.id = d.id
-      JOIN catalog_section s ON s.id = c.section_id
-      JOIN applications_application a ON a.id = c.application_id
-), notes AS (
-    -- the holder (or the section head when nobody holds the case) and the section head, once per key: a
-    -- second run (the same day, or over days already swept) finds the keys there and sends nothing
-    INSERT INTO portal_notification (recipient_id, title, body, url, dedupe_key, created_at)
-    SELECT DISTINCT r.user_id, left(e.title, 200), e.body, %(url_0)s || e.id || %(url_1)s, e.key, now()
-      FROM events e CROSS JOIN LATERAL (VALUES (coalesce(e.assignee_id, e.head_id)), (e.head_id)) AS r(user_id)
-     WHERE r.user_id IS NOT NULL
+    SELECT d.id, d.kind, d.due, d.assignee_id, s.head_id, d.application_id
+      FROM due d JOIN catalog_section s ON s.id = d.section_id
+), sent AS (
+    -- once per case, kind and due date: a second run (the same day, or over days already swept) finds the rows
+    -- there and sends nothing; a new due date (an extension) warns again
+    INSERT INTO approvals_casewarning (case_id, kind, due_date, day, sent_at)
+    SELECT e.id, e.kind, e.due, %(today)s, now() FROM events e
     ON CONFLICT DO NOTHING
- RETURNING id, recipient_id, dedupe_key
+ RETURNING case_id, kind
+), told AS (
+    -- the holder (or the section head when nobody holds the case) and the section head
+    SELECT DISTINCT r.user_id, e.id, e.kind, e.application_id
+      FROM sent JOIN events e ON e.id = sent.case_id AND e.kind = sent.kind
+     CROSS JOIN LATERAL (VALUES (coalesce(e.assignee_id, e.head_id)), (e.head_id)) AS r(user_id)
+     WHERE r.user_id IS NOT NULL
+), digest AS (
+    -- One message per person and sweep, in the bell and by the outside channels, counting their warnings and
+    -- naming the first cases: an officer with thirty cases turning yellow gets one message, not thirty, and the
+    -- sweep writes a row per person, not seven per warning (issue 14). Heads are sent to the overview.
+    INSERT INTO portal_notification (recipient_id, title, body, url, dedupe_key, created_at)
+    SELECT t.user_id, left(format(%(digest_title)s, count(*)), 200),
+           format(%(digest_body)s, count(*) FILTER (WHERE t.kind = 'red'), count(*) FILTER (WHERE t.kind = 'yellow'),
+                  count(*) FILTER (WHERE t.kind = 'alarm'),
+                  -- the first three applications' numbers (read for those three only)
+                  (SELECT string_agg(a.case_number, '、' ORDER BY a.id) FROM applications_application a
+                    WHERE a.id = ANY((array_agg(DISTINCT t.application_id))[1:3]))
+                  || CASE WHEN count(DISTINCT t.application_id) > 3 THEN %(more)s ELSE '' END),
+           CASE WHEN EXISTS (SELECT 1 FROM catalog_section hs WHERE hs.head_id = t.user_id)
+                THEN %(overview_url)s ELSE %(mine_url)s END,
+           '', now()
+      FROM told t GROUP BY t.user_id
+ RETURNING id, recipient_id
 ), copies AS (
     INSERT INTO portal_notificationdelivery (notification_id, channel, address, status, attempts, last_error,
                                              created_at)
-    SELECT n.id, ch.channel, {address}, 'pending', 0, '', now()
-      FROM notes n JOIN portal_user u ON u.id = n.recipient_id CROSS JOIN unnest(%(channels)s::text[]) AS ch(channel)
+    SELECT d.id, ch.channel, {address}, 'pending', 0, '', now()
+      FROM digest d JOIN portal_user u ON u.id = d.recipient_id CROSS JOIN unnest(%(channels)s::text[]) AS ch(channel)
      WHERE coalesce({address}, '') <> ''
  RETURNING id
 ), audit AS (
-    -- one audit row per warning sent
+    -- one audit row per sweep that warned (the cases are in approvals_casewarning, shown in each case's history)
     INSERT INTO portal_auditevent (created_at, actor_name, actor_role, action, object_type, object_id, object_repr,
                                    from_state, to_state, opinion, data)
-    SELECT now(), %(system)s, 'system', 'case_warning', 'approvals.approvalcase', e.id::text, e.case_number, '', '',
-           e.title || '（' || e.body || '）', '{{}}'::jsonb
-      FROM events e WHERE e.key IN (SELECT dedupe_key FROM notes)
- RETURNING object_id
+    SELECT now(), %(system)s, 'system', 'timer_sweep', 'approvals.timersweep', %(today)s::text, %(today)s::text, '', '',
+           format(%(audit_text)s, count(*) FILTER (WHERE kind = 'red'), count(*) FILTER (WHERE kind = 'yellow'),
+                  count(*) FILTER (WHERE kind = 'alarm')),
+           jsonb_build_object('red', count(*) FILTER (WHERE kind = 'red'),
+                              'yellow', count(*) FILTER (WHERE kind = 'yellow'),
+                              'alarm', count(*) FILTER (WHERE kind = 'alarm'))
+      FROM sent HAVING count(*) > 0
+ RETURNING 1
 ), swept AS (
-    INSERT INTO approvals_timersweep (day, swept_at, warnings) VALUES (%(today)s, now(), (SELECT count(*) FROM audit))
+    INSERT INTO approvals_timersweep (day, swept_at, warnings) VALUES (%(today)s, now(), (SELECT count(*) FROM sent))
     ON CONFLICT (day) DO UPDATE SET swept_at = excluded.swept_at,
                                     warnings = approvals_timersweep.warnings + excluded.warnings
  RETURNING 1
 )
-SELECT (SELECT count(DISTINCT object_id) FROM audit), (SELECT array_agg(id) FROM copies), (SELECT count(*) FROM swept)
+SELECT (SELECT count(DISTINCT case_id) FROM sent), (SELECT array_agg(id) FROM copies), (SELECT count(*) FROM swept),
+       (SELECT count(*) FROM audit)
 """
 
 
-def _around(template: str) -> tuple[str, str]:
-    """The text before and after the one placeholder of a translated template, for SQL concatenation."""
-    before, _placeholder, after = template.partition("\x00")
-    return before, after
-
-
 def _sweep_parameters(today: date) -> dict:
-    hole = "\x00"
-    texts = {
-        "red": _("%(w)s：%(n)s") % {"w": COLOUR_WORDS[Colour.RED], "n": hole},
-        "yellow": _("%(w)s：%(n)s") % {"w": COLOUR_WORDS[Colour.YELLOW], "n": hole},
-        "promised": _("承诺办结日期 %(d)s。") % {"d": hole},
-        "alarm": _("法定时限告警：%(n)s") % {"n": hole},
-        "statutory": _("法定办结期限 %(d)s，请立即处理。") % {"d": hole},
-        "url": case_url(0).replace("/0/", f"/{hole}/"),
-    }
-    parameters = {"today": today, "channels": list(settings.APPROVAL_WARNING_CHANNELS), "system": SYSTEM_NAME}
-    for name, text in texts.items():
-        parameters[f"{name}_0"], parameters[f"{name}_1"] = _around(str(text))
-    return parameters
+    return {"today": today, "channels": list(settings.APPROVAL_WARNING_CHANNELS), "system": SYSTEM_NAME,
+            "digest_title": _positional(_("办件时限预警：%(n)s 件"), "n"),
+            "digest_body": _positional(_("今日预警：红色 %(red)s 件，黄色 %(yellow)s 件，法定时限告警 %(alarm)s 件"
+                                         "（%(numbers)s）。请登录一窗通及时处理。"), "red", "yellow", "alarm", "numbers"),
+            "more": str(_("等")),
+            "audit_text": _positional(_("时限预警扫描：红色 %(red)s 件，黄色 %(yellow)s 件，法定时限告警 %(alarm)s 件"),
+                                      "red", "yellow", "alarm"),
+            "mine_url": _url("approvals:case_mine"), "overview_url": _url("approvals:case_overview")}
+
+
+def _positional(template: str, *names: str) -> str:
+    """A translated template with named placeholders as a PostgreSQL format() string (%1$s, %2$s ...)."""
+    text = str(template).replace("%", "%%")
+    for position, name in enumerate(names, start=1):
+        text = text.replace(f"%%({name})s", f"%{position}$s")
+    return text
+
+
+def _url(name: str) -> str:
+    try:
+        return reverse(name)
+    except NoReverseMatch:
+        return "/"
 
 
 @transaction.atomic
 def sweep_timers(today: date | None = None) -> int:
     """Tell people about the warnings whose day has come: yellow, red (the day after the promised date) and the
     statutory alarm, for every day since the last day swept (approvals.TimerSweep) up to `today`, so a week of
-    missed sweeps still sends each warning once. The holder (or the section head when nobody holds the case) and
-    the section head get it in the bell and by the outside channels, once per key (case, kind, date), with an
-    audit row per warning sent: ONE statement over the partial indexes on the timer days. Nothing is written to
-    the case table (the colour is derived when read, approvals.cases.models.colour_of / colour_sql), so the cost
-    follows the warnings sent. Safe to run twice: the second run finds the keys and sends nothing. Returns how
-    many cases were warned."""
+    missed sweeps still sends each warning once. Each warning is recorded once per case, kind and due date
+    (approvals.CaseWarning, shown in the case's history); the holder (or the section head when nobody holds the
+    case) and the section head each get ONE message per sweep, in the bell and by the outside channels (SMS,
+    e-mail), counting their red, yellow and statutory warnings and naming the first cases, with one audit row
+    for the sweep: ONE statement over the partial indexes on the timer days. Nothing is written to the case
+    table (the colour is derived when read, approvals.cases.models.colour_of / colour_sql), so the cost follows
+    the warnings sent. Safe to run twice: the second run finds the records and sends nothing. Returns how many
+    cases were warned."""
     today = today or clock.today()
     with connection.cursor() as cursor:
         cursor.execute(_SWEEP_SQL.format(address=address_sql("ch.channel", "u")), _sweep_parameters(today))
-        warned, copies, _swept = cursor.fetchone()
+        warned, copies, _swept, _audited = cursor.fetchone()
     if copies:
         transaction.on_commit(lambda: enqueue_deliveries(copies))
     if warned:

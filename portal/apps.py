@@ -15,8 +15,12 @@ class PortalConfig(AppConfig):
     verbose_name = _("门户基础")
 
     def ready(self):
-        from portal import navigation, signals  # noqa: F401 - connects receivers
+        from django.apps import apps
+
+        from portal import choice_labels, navigation, signals  # noqa: F401 - connects receivers
         from portal.roles import Role
+
+        choice_labels.install(apps.get_models(include_auto_created=True))
 
         navigation.register(_("工作台"), "portal:home", order=0)
         navigation.register(_("系统管理"), "admin:index", roles=[Role.ADMINISTRATOR], order=90)

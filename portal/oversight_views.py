@@ -19,6 +19,7 @@ from portal import clock, oversight
 from portal.filenames import content_disposition
 from portal.roles import STAFF_ROLES, Role
 from portal.svgchart import chart_for
+from portal.widgets import QuickSelect
 
 OVERSIGHT_ROLES = (Role.SECTION_HEAD, Role.BUREAU_LEADER, Role.ADMINISTRATOR)
 MAX_PERIOD_DAYS = 5 * 366 + 1
@@ -34,14 +35,19 @@ def may_view_hall(user) -> bool:
 
 
 class FilterForm(forms.Form):
-    period = forms.ChoiceField(label=gettext_lazy("统计期间"), required=False)
+    # Python-rendered selects: the item and officer lists run to hundreds of options (portal.widgets).
+    period = forms.ChoiceField(label=gettext_lazy("统计期间"), required=False, widget=QuickSelect)
     start = forms.DateField(label=gettext_lazy("起始日期"), required=False,
                             widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label=gettext_lazy("截止日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    department = forms.TypedChoiceField(label=gettext_lazy("部门"), required=False, coerce=int, empty_value=None)
-    section = forms.TypedChoiceField(label=gettext_lazy("科室"), required=False, coerce=int, empty_value=None)
-    item = forms.TypedChoiceField(label=gettext_lazy("事项"), required=False, coerce=int, empty_value=None)
-    officer = forms.TypedChoiceField(label=gettext_lazy("经办人"), required=False, coerce=int, empty_value=None)
+    department = forms.TypedChoiceField(label=gettext_lazy("部门"), required=False, coerce=int, empty_value=None,
+                                        widget=QuickSelect)
+    section = forms.TypedChoiceField(label=gettext_lazy("科室"), required=False, coerce=int, empty_value=None,
+                                     widget=QuickSelect)
+    item = forms.TypedChoiceField(label=gettext_lazy("事项"), required=False, coerce=int, empty_value=None,
+                                  widget=QuickSelect)
+    officer = forms.TypedChoiceField(label=gettext_lazy("经办人"), required=False, coerce=int, empty_value=None,
+                                     widget=QuickSelect)
 
     def __init__(self, data, *, scope: oversight.Scope, today):
         super().__init__(data)

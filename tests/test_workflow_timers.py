@@ -3,6 +3,7 @@ it, the statutory alarm; the colour derived from the timer days when read (Pytho
 told once (sweeping twice, or after a week of missed sweeps, tells nobody twice); the sweep writes no case and its
 statement count does not grow with the number of cases; rectification deadlines; the beat schedule."""
 import copy
+import re
 from datetime import timedelta
 
 import pytest
@@ -12,9 +13,10 @@ from django.test.utils import CaptureQueriesContext
 
 from applications.models import Application
 from approvals import tasks, timers
+from approvals.cases import selectors as case_selectors
 from approvals.cases import services as case_services
 from approvals.cases.models import colour_of, colour_sql
-from approvals.models import ApprovalCase, Colour, Inspection, TimerSweep
+from approvals.models import ApprovalCase, CaseWarning, Colour, Inspection, TimerSweep
 from approvals.testing import Flow, record_and_cosign
 from portal import clock
 from portal.models import AuditEvent, Notification, NotificationDelivery, User
@@ -35,8 +37,21 @@ def previous_working_day(day):
     return day
 
 
+SHORT = {"黄色预警": "黄色", "红色预警": "红色", "法定时限告警": "法定时限告警"}
+
+
+def digests_to(user):
+    """The messages of the sweep to this person (one per sweep that warned them)."""
+    return Notification.objects.filter(recipient=user, title__startswith="办件时限预警")
+
+
 def warnings_to(user, word):
-    return Notification.objects.filter(recipient=user, title__startswith=word).count()
+    """How many warnings of this kind the person was told, summed over the sweeps' messages."""
+    return sum(int(re.search(rf"{SHORT[word]} (\d+) 件", n.body).group(1)) for n in digests_to(user))
+
+
+def recorded(case, kind):
+    return CaseWarning.objects.filter(case=case, kind=kind).count()
 
 
 def test_yellow_on_the_working_day_the_threshold_says_red_the_day_after_the_promised_date_notified_once(flow, settings):
@@ -61,24 +76,31 @@ def test_yellow_on_the_working_day_the_threshold_says_red_the_day_after_the_prom
     assert timers.sweep_timers(promised) == 0  # still yellow on the promised day itself
     assert warnings_to(flow.reviewer, "黄色预警") == 1  # the holder
     assert warnings_to(flow.head, "黄色预警") == 1  # and the section head
-    assert Notification.objects.filter(title__startswith="黄色预警").count() == 2
-    # ... with one SMS copy each to those who have a mobile number (the bell's message is the one sent)
-    sms = NotificationDelivery.objects.filter(notification__title__startswith="黄色预警", channel="sms")
+    assert recorded(case, "yellow") == 1  # the case's record of it (its history shows it)
+    # one message each per sweep, in the bell and by SMS to those who have a mobile number, naming the case
+    sms = NotificationDelivery.objects.filter(notification__title__startswith="办件时限预警", channel="sms")
     assert sorted(sms.values_list("address", flat=True)) == ["13900000011", "13900000012"]
+    assert set(sms.values_list("notification__body", flat=True)) == {
+        f"今日预警：红色 0 件，黄色 1 件，法定时限告警 0 件（{case.application.case_number}）。请登录一窗通及时处理。"}
+    assert digests_to(flow.head).get().url == "/office/cases/overview/"
+    assert digests_to(flow.reviewer).get().url == "/office/cases/mine/"
 
     assert timers.sweep_timers(promised + ONE_DAY) == 1
     assert ApprovalCase.objects.get(pk=case.pk).colour_on(promised + ONE_DAY) == Colour.RED
     assert timers.sweep_timers(promised + ONE_DAY) == 0
     assert timers.sweep_timers(promised + 3 * ONE_DAY) == 0
     assert warnings_to(flow.reviewer, "红色预警") == 1 and warnings_to(flow.head, "红色预警") == 1
-    assert AuditEvent.objects.filter(object_id=str(case.pk), action="case_warning").count() == 2
-    assert Notification.objects.get(recipient=flow.head, title__startswith="红色预警").url.endswith(f"/{case.pk}/")
+    assert recorded(case, "red") == 1 and digests_to(flow.head).count() == 2
+    # the sweeps that warned are audited (the cases are in CaseWarning); the case's history shows both warnings
+    assert AuditEvent.objects.filter(action="timer_sweep", object_type="approvals.timersweep").count() == 2
+    history = [e.opinion for e in case_selectors.case_history(case) if e.action == "case_warning"]
+    assert history == [f"黄色预警（承诺办结日期 {promised}）", f"红色预警（承诺办结日期 {promised}）"]
 
 
 def test_an_unassigned_case_warns_the_section_head_once(flow):
     case = flow.case()
     assert timers.sweep_timers(case.yellow_from) == 1
-    assert warnings_to(flow.head, "黄色预警") == 1 and Notification.objects.filter(title__startswith="黄色").count() == 1
+    assert warnings_to(flow.head, "黄色预警") == 1 and digests_to(flow.head).count() == Notification.objects.filter(title__startswith="办件时限预警").count() == 1
 
 
 def test_the_statutory_alarm(flow, settings):
@@ -151,9 +173,10 @@ def test_the_sweep_runs_a_constant_number_of_statements_for_10_or_200_cases(db):
 
     large_changed, large = sweep_statements(Flow.build(make_section()), 200)
     assert (small_changed, large_changed) == (10, 200)
-    # ONE statement (update, messages, their SMS/e-mail copies, audit rows), inside the transaction's savepoint
+    # ONE statement (records, messages, their SMS/e-mail copies, the audit row), inside the transaction's savepoint
     assert small == large <= 3, (small, large)
-    assert Notification.objects.filter(title__startswith="红色预警").count() == 210  # one head each
+    assert CaseWarning.objects.filter(kind="red").count() == 210
+    assert Notification.objects.filter(title__startswith="办件时限预警").count() == 2  # one head each
     assert timers.sweep_timers(clock.today() + 400 * ONE_DAY) == 210  # statutory alarm now, still constant
 
 
@@ -219,17 +242,18 @@ def test_a_week_of_missed_sweeps_sends_each_warning_once(flow):
     expected_total = 0
     for case in cases:
         case = ApprovalCase.objects.get(pk=case.pk)
-        told = {word: Notification.objects.filter(recipient=flow.head, url__endswith=f"/{case.pk}/",
-                                                  title__startswith=word).count()
-                for word in ("黄色预警", "红色预警", "法定时限告警")}
+        told = {word: recorded(case, kind) for word, kind in (("黄色预警", "yellow"), ("红色预警", "red"),
+                                                                ("法定时限告警", "alarm"))}
         yellow_day = covered_by(case.yellow_from)
         expected = {"黄色预警": int(yellow_day is not None and case.red_from > yellow_day),
                     "红色预警": int(covered_by(case.red_from) is not None),
                     "法定时限告警": int(covered_by(case.statutory_alarm_from) is not None)}
         assert told == expected, (case.yellow_from, case.red_from, case.statutory_alarm_from)
         expected_total += sum(expected.values())
-        assert AuditEvent.objects.filter(action="case_warning", object_id=str(case.pk)).count() == sum(expected.values())
-    assert Notification.objects.count() - already == expected_total >= 6  # the head only: nobody holds them
+    assert expected_total >= 6
+    # the head (nobody holds them) was told each once, in one message per sweep that warned
+    assert sum(warnings_to(flow.head, word) for word in SHORT) == expected_total
+    assert Notification.objects.count() - already == digests_to(flow.head).count() < expected_total
     assert TimerSweep.objects.filter(day=days[1]).exists()
 
 

@@ -618,3 +618,33 @@ class TimerSweep(models.Model):
 
     def __str__(self):
         return f"{self.day} ({self.warnings})"
+
+
+class CaseWarning(models.Model):
+    """One deadline warning sent for a case (yellow, red or the statutory alarm), once per case, kind and due
+    date: the sweep's record of what it told, shown in the case's history (approvals.timers.sweep_timers).
+
+    People get one message per sweep that counts their warnings, not one per case. The row has no foreign-key
+    constraint to the case on purpose: the sweep inserts thousands of rows in one statement, and checking each
+    would lock each case row (FOR KEY SHARE writes to the case table, which the sweep never updates). Cases are
+    never deleted (PROTECT everywhere), so nothing can dangle."""
+
+    class Kind(models.TextChoices):
+        YELLOW = "yellow", _("黄色预警")
+        RED = "red", _("红色预警")
+        ALARM = "alarm", _("法定时限告警")
+
+    case = models.ForeignKey(ApprovalCase, verbose_name=_("案件"), on_delete=models.DO_NOTHING, db_constraint=False,
+                             db_index=False, related_name="warnings")  # the unique constraint's index leads with it
+    kind = models.CharField(_("预警类别"), max_length=10, choices=Kind.choices)
+    due_date = models.DateField(_("对应期限"))  # the promised date (yellow, red) or the statutory one (alarm)
+    day = models.DateField(_("预警日期"))  # the sweep day that sent it
+    sent_at = models.DateTimeField(_("发送时间"))
+
+    class Meta:
+        verbose_name = _("时限预警记录")
+        verbose_name_plural = _("时限预警记录")
+        constraints = [models.UniqueConstraint(fields=["case", "kind", "due_date"], name="case_warning_once")]
+
+    def __str__(self):
+        return f"{self.case_id} {self.kind} {self.due_date}"

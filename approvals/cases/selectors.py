@@ -3,10 +3,11 @@ and the leader's overview. Which cases a person may see at all is approvals.case
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from django.core.paginator import Paginator
 from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from applications.models import Application, ApplicationMaterial, UploadedFile
 from approvals.cases.models import (
@@ -14,6 +15,7 @@ from approvals.cases.models import (
     COLOUR_NAMES,
     QUEUE_STAGES,
     ApprovalCase,
+    CaseWarning,
     Colour,
     ExtensionRequest,
     Inspection,
@@ -29,6 +31,7 @@ from approvals.cases.models import (
 from approvals.cases.policy import section_ids, visible_cases
 from catalog.models import Section
 from portal import clock
+from portal.audit import SYSTEM_NAME
 from portal.models import AuditEvent, User
 from portal.roles import Role
 
@@ -145,10 +148,31 @@ def inspections_for(user: User, *, open_only: bool = True) -> QuerySet[Inspectio
         "scheduled_on", "id")
 
 
-def case_history(case: ApprovalCase) -> list[AuditEvent]:
-    """The case's audit rows, oldest first (who, when, from/to stage, action, opinion)."""
-    return list(AuditEvent.objects.filter(object_type="approvals.approvalcase", object_id=str(case.pk))
-                .select_related("actor").order_by("created_at", "id"))
+@dataclass(frozen=True)
+class WarningEntry:
+    """A deadline warning in a case's history, shaped like the audit rows around it."""
+
+    action: str
+    actor_name: str
+    created_at: datetime
+    opinion: str
+    from_state: str = ""
+    to_state: str = ""
+
+
+def case_history(case: ApprovalCase) -> list[AuditEvent | WarningEntry]:
+    """The case's audit rows and the deadline warnings sent for it (approvals.CaseWarning), oldest first (who,
+    when, from/to stage, action, opinion)."""
+    events = list(AuditEvent.objects.filter(object_type="approvals.approvalcase", object_id=str(case.pk))
+                  .select_related("actor").order_by("created_at", "id"))
+    labels = {CaseWarning.Kind.ALARM: _("法定办结期限 %(d)s"), CaseWarning.Kind.RED: _("承诺办结日期 %(d)s"),
+              CaseWarning.Kind.YELLOW: _("承诺办结日期 %(d)s")}
+    warnings = [WarningEntry("case_warning", SYSTEM_NAME, w.sent_at, "%s（%s）" % (
+        w.get_kind_display(), labels[w.kind] % {"d": w.due_date.isoformat()}))
+        for w in CaseWarning.objects.filter(case=case).order_by("sent_at", "id")]
+    if not warnings:
+        return events
+    return sorted(events + warnings, key=lambda e: e.created_at)
 
 
 def case_detail(user: User, pk: int) -> ApprovalCase | None:

@@ -14,26 +14,17 @@ from datetime import date
 
 from django.db.models import BooleanField, ExpressionWrapper
 from django.db.models.fields.json import KeyTextTransform
-from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from approvals.cases.models import COLOUR_NAMES, ApprovalCase, Stage, alarm_q, colour_sql
 from portal import clock
+from portal.web import url_around_id
 
 ROW_FIELDS = ("id", "version", "stage", "assignee_id", "promised_due_date", "statutory_due_date", "suspended_since",
               "application__case_number", "application__bundle_id",
               "application__applicant__name", "section__name", "assignee__real_name", "assignee__username")
-_ID = 987654321  # a number no URL pattern treats specially: reversed once, then replaced by each row's id
-
-
-def _prefix(name: str) -> tuple[str, str]:
-    """The text of a case URL before and after its id, from one reverse()."""
-    before, _sep, after = reverse(name, args=[_ID]).partition(str(_ID))
-    return before, after
-
-
 def rows_for(ids: list[int], today: date | None = None) -> list[dict]:
     """The rows of these case ids, in this order: one query of plain values with the colour and the alarm."""
     if not ids:
@@ -83,9 +74,9 @@ def render_rows(rows: list[dict], *, user_id: int | None, claimable: bool, csrf_
     of the day a suspended case stopped), holder, and 认领 / 释放 when the person may."""
     today = today or clock.today()
     t = Texts.now()
-    case_before, case_after = _prefix("approvals:case")
-    claim_before, claim_after = _prefix("approvals:case_claim")
-    release_before, release_after = _prefix("approvals:case_release")
+    case_before, case_after = url_around_id("approvals:case")
+    claim_before, claim_after = url_around_id("approvals:case_claim")
+    release_before, release_after = url_around_id("approvals:case_release")
     csrf = f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(csrf_token)}">'
     left = clock.working_days_left
     out = []

@@ -27,7 +27,10 @@ def renewal_of(application) -> Renewal | None:
         return application.__dict__[_MEMO]
     if application is None:
         return None
-    return Renewal.objects.select_related("certificate", "new_certificate").filter(application_id=application).first()
+    # Most applications are not renewals: a bare id lookup answers them (the joined query costs several times
+    # more to build than to run, on every application page).
+    pk = Renewal.objects.filter(application_id=application).values_list("pk", flat=True).first()
+    return None if pk is None else Renewal.objects.select_related("certificate", "new_certificate").get(pk=pk)
 
 
 def renewal_under_way(certificate: Certificate) -> Renewal | None:
