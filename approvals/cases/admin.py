@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from approvals.cases.models import (
     ApprovalCase,
+    CaseWarning,
     Decision,
     ExtensionRequest,
     Inspection,
@@ -76,3 +77,11 @@ class SuspensionAdmin(ReadOnlyAdmin):
 @admin.register(TimerSweep)
 class TimerSweepAdmin(ReadOnlyAdmin):
     list_display = ["day", "swept_at", "warnings"]
+
+
+@admin.register(CaseWarning)
+class CaseWarningAdmin(ReadOnlyAdmin):
+    list_display = ["case", "kind", "due_date", "day", "sent_at"]
+    list_filter = ["kind", "day"]
+    date_hierarchy = "day"
+    list_select_related = ["case__application"]
