@@ -130,7 +130,7 @@ def test_take_next_claims_the_most_urgent_case_and_two_officers_get_different_on
 def test_case_page_shows_summary_rules_materials_clock_and_history(client, flow, django_assert_max_num_queries):
     case = flow.case(inspection=True, legal=True)
     as_user(client, flow.reviewer)
-    with django_assert_max_num_queries(18):
+    with django_assert_max_num_queries(20):  # the warnings of its history and its people are one query each
         response = client.get(case_url(case))
     assert response.status_code == 200
     body = text(response)
@@ -142,6 +142,16 @@ def test_case_page_shows_summary_rules_materials_clock_and_history(client, flow,
     file = application.materials.filter(files__isnull=False).first().files.first()
     assert reverse("approvals:file", args=[file.public_id]) in body
     assert 'data-testid="action-review"' in body and 'name="review-version"' in body
+
+
+def test_the_case_page_history_shows_the_warnings_the_sweep_sent(client, flow):
+    from approvals import timers
+
+    case = flow.case()
+    assert timers.sweep_timers(case.yellow_from) == 1
+    as_user(client, flow.head)
+    body = text(client.get(case_url(case)))
+    assert "时限预警" in body and f"黄色预警（承诺办结日期 {case.promised_due_date.isoformat()}）" in body
 
 
 def test_case_of_another_section_is_404_for_page_actions_and_evidence(client, flow):
@@ -506,7 +516,7 @@ def test_case_page_with_visits_and_evidence_keeps_a_fixed_query_count(client, fl
                       evidence=[SimpleUploadedFile("c.jpg", JPEG_BYTES)])
     case = fresh(case)  # flagged for legal review: the certifier drafts the decision first
     as_user(client, flow.certifier)
-    with django_assert_max_num_queries(22):  # two visits, three evidence files, certificates: no per-row queries
+    with django_assert_max_num_queries(24):  # two visits, three evidence files, certificates: no per-row queries
         response = client.get(case_url(case))
     body = text(response)
     assert body.count('data-testid="evidence"') == 3 and body.count('data-testid="inspection"') == 2

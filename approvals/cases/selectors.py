@@ -35,8 +35,8 @@ from portal.audit import SYSTEM_NAME
 from portal.models import AuditEvent, User
 from portal.roles import Role
 
-CASE_RELATED = ("application__applicant", "application__bundle", "item_version", "section", "assignee",
-                "accepted_by", "reviewer")
+CASE_CORE = ("application__applicant", "application__bundle", "item_version", "section")
+CASE_RELATED = (*CASE_CORE, "assignee", "accepted_by", "reviewer")
 
 
 def queue(stage: str, *, officer: User | None = None, section: Section | int | None = None, mine: bool = False,
@@ -178,9 +178,10 @@ def case_history(case: ApprovalCase) -> list[AuditEvent | WarningEntry]:
 def case_detail(user: User, pk: int) -> ApprovalCase | None:
     """One case the person may see, with its inspections (inspectors, evidence), legal reviews, extensions,
     suspensions, decision and history (`case.history`) in a fixed number of queries; None answers 404."""
-    case = (visible_cases(user).filter(pk=pk).select_related(*CASE_RELATED, "decided_by", "legal_reviewer", "decision__notice",
-                                                             "decision_draft__drafted_by",
-                                                             "application__filed_by")
+    # The people (holder, acceptor, reviewers, decider, filer, drafter) come in one query of their own: joined
+    # here too, the statement had 15 relations and PostgreSQL took longer to plan it than the rest of the page's
+    # SQL to run (bench/approvals_bench.py, issue 14).
+    case = (visible_cases(user).filter(pk=pk).select_related(*CASE_CORE, "decision__notice", "decision_draft")
             .prefetch_related(
                 Prefetch("inspections", queryset=Inspection.objects.prefetch_related("inspectors", "evidence", "cases")
                          .select_related("scheduled_by", "recorded_by", "cosigned_by").order_by("scheduled_on", "id")),
@@ -192,6 +193,7 @@ def case_detail(user: User, pk: int) -> ApprovalCase | None:
             ).first())
     if case is None:
         return None
+    _attach_people(case)
     case.history = case_history(case)
     case.decision_record = getattr(case, "decision", None) if _has_decision(case) else None
     try:
@@ -200,6 +202,26 @@ def case_detail(user: User, pk: int) -> ApprovalCase | None:
         case.draft_record = None
     case._drafter_id = case.draft_record.drafted_by_id if case.draft_record else None  # for policy.drafter_id
     return case
+
+
+PEOPLE = ("assignee", "accepted_by", "reviewer", "decided_by", "legal_reviewer")
+
+
+def _attach_people(case: ApprovalCase) -> None:
+    """The case's people from one query, set where select_related would have put them."""
+    try:
+        draft = case.decision_draft  # select_related: no query, None cached when there is none
+    except DecisionDraft.DoesNotExist:
+        draft = None
+    ids = {getattr(case, f"{name}_id") for name in PEOPLE} | {case.application.filed_by_id}
+    if draft is not None:
+        ids.add(draft.drafted_by_id)
+    people = User.objects.in_bulk(ids - {None})
+    for name in PEOPLE:
+        setattr(case, name, people.get(getattr(case, f"{name}_id")))
+    case.application.filed_by = people.get(case.application.filed_by_id)
+    if draft is not None:
+        draft.drafted_by = people.get(draft.drafted_by_id)
 
 
 def _has_decision(case: ApprovalCase) -> bool:
