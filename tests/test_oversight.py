@@ -194,6 +194,19 @@ def test_intake_counts_per_month_over_a_year_and_by_officer(intake_events, flow)
     assert (mine["refused"], mine["supplemented"], mine["tolerance"], mine["completed"]) == (1, 1, 1, 0)
 
 
+def test_intake_notices_and_supplements_follow_the_section_and_item_filters(intake_events, flow, decided):
+    """Notices and supplement requests are narrowed by their application's items without joining the
+    applications: the events' section and item keep them, another section has none."""
+    from catalog.testing import make_section
+
+    def kinds(**narrowed):
+        totals = selectors.intake_counts(Filters(**{**OCTOBER.__dict__, **narrowed}))[2]
+        return totals["refused"], totals["supplemented"], totals["tolerance"], totals["commitment"]
+
+    assert kinds(section_id=decided["a"].section_id) == kinds(item_id=decided["a"].pk) == (1, 1, 1, 1)
+    assert kinds(section_id=make_section().pk) == (0, 0, 0, 0)
+
+
 def test_warnings_from_timer_days_against_today(flow):
     """Today 2026-11-30 (Monday). red_from <= today: overdue; yellow_from <= today < red_from: yellow."""
     today = date(2026, 11, 30)
