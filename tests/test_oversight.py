@@ -201,10 +201,12 @@ def test_intake_notices_and_supplements_follow_the_section_and_item_filters(inta
 
     def kinds(**narrowed):
         totals = selectors.intake_counts(Filters(**{**OCTOBER.__dict__, **narrowed}))[2]
-        return totals["refused"], totals["supplemented"], totals["tolerance"], totals["commitment"]
+        return totals["received"], totals["refused"], totals["supplemented"], totals["tolerance"], totals["commitment"]
 
-    assert kinds(section_id=decided["a"].section_id) == kinds(item_id=decided["a"].pk) == (1, 1, 1, 1)
-    assert kinds(section_id=make_section().pk) == (0, 0, 0, 0)
+    item = decided["a"]
+    assert kinds(section_id=item.section_id) == kinds(item_id=item.pk) == (3, 1, 1, 1, 1) == kinds()[:1] + (1, 1, 1, 1)
+    assert kinds(department_id=item.competent_department_id, item_id=item.pk) == (3, 1, 1, 1, 1)
+    assert kinds(section_id=make_section().pk) == kinds(item_id=decided["b"].pk) == (0, 0, 0, 0, 0)
 
 
 def test_warnings_from_timer_days_against_today(flow):

@@ -48,7 +48,26 @@ def _params(filters: Filters, **extra) -> dict:
     start, end = filters.bounds()
     return {"s": start, "e": end, "tz": settings.TIME_ZONE, "section": filters.section_id, "item": filters.item_id,
             "dept": filters.department_id, "officer": filters.officer_id, "today": filters.today or timezone.localdate(),
-            **extra}
+            "scope_items": scope_item_ids(filters), **extra}
+
+
+def scope_item_ids(filters: Filters) -> list[int] | None:
+    """The catalogue items the section / item / department filters leave (None: no such filter). An application
+    is in scope when one of its items is one of these: looked up per application through the (application, item)
+    unique index, where joining the catalogue made PostgreSQL hash every application item of the section ever
+    filed (241,501 rows, three times per dashboard, at 1,000,000 cases)."""
+    if filters.section_id is None and filters.item_id is None and filters.department_id is None:
+        return None
+    from catalog.models import Item
+
+    items = Item.objects.all()
+    if filters.section_id is not None:
+        items = items.filter(section_id=filters.section_id)
+    if filters.item_id is not None:
+        items = items.filter(pk=filters.item_id)
+    if filters.department_id is not None:
+        items = items.filter(competent_department_id=filters.department_id)
+    return list(items.values_list("pk", flat=True))
 
 
 def case_scope(filters: Filters, alias: str = "c") -> str:
@@ -67,17 +86,10 @@ def case_scope(filters: Filters, alias: str = "c") -> str:
 def application_scope(filters: Filters, alias: str = "a", *, id_column: str | None = None) -> str:
     """The same for applications: one of their items matches. `id_column` names the application id where the
     row is not an application (a notice's or a supplement request's application_id: no join needed)."""
-    conditions = []
-    if filters.section_id is not None:
-        conditions.append("si.section_id = %(section)s")
-    if filters.item_id is not None:
-        conditions.append("ai.item_id = %(item)s")
-    if filters.department_id is not None:
-        conditions.append("si.competent_department_id = %(dept)s")
-    if not conditions:
+    if filters.section_id is None and filters.item_id is None and filters.department_id is None:
         return ""
-    return (f" AND EXISTS (SELECT 1 FROM applications_applicationitem ai JOIN catalog_item si ON si.id = ai.item_id "
-            f"WHERE ai.application_id = {id_column or alias + '.id'} AND {' AND '.join(conditions)})")
+    return (f" AND EXISTS (SELECT 1 FROM applications_applicationitem ai "
+            f"WHERE ai.application_id = {id_column or alias + '.id'} AND ai.item_id = ANY(%(scope_items)s))")
 
 
 def workday_calendar_sql(first: str, last: str) -> str:
