@@ -8,7 +8,8 @@
    over five years with acceptance and decision times, 100,000 open with timer days), reused when it is there.
    Added here once, set-based (INSERT ... SELECT): a handoff (审管联动) per decision of the last 400 days, nine in
    ten claimed (some late), and, for one application in 20 of the last 400 days each, a 容缺受理, a 告知承诺 and a
-   不予受理 notice, and a supplement request for one in 10, so every figure reads real rows.
+   不予受理 notice, and a supplement request for one in 10, so every figure reads real rows. Then the nightly
+   roll-up of closed days (approvals/oversight/rollup.py) up to yesterday, timed: the dashboards read today live.
 2. Figures: p50/p95 of whole pages rendered in-process through Django's test client (middleware, the SQL, the
    templates and the SVG charts), signed in as the bench leader or a section head: the dashboard for the default
    period (本月), for the year, for one section over the year, for one item, a head's own section, the whole
@@ -264,6 +265,11 @@ def main(argv: list[str] | None = None) -> int:
         add_extras(timezone.localdate())
     else:
         say(f"reusing {int(meta['cases']):,} cases generated for {meta['today']} (--fresh to rebuild)")
+    from approvals.oversight import rollup
+
+    done = rollup.roll_up()
+    say(f"roll-up of closed days: {done['rows']:,} rows for {done['from'] or 'every day'} .. {done['through']} "
+        f"({done['seconds']:.1f} s; nothing new when 0 rows)")
     facts = base.spread()
     rows = measures(args.renders, args.warmup, export=not args.skip_export)
     if args.explain:

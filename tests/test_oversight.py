@@ -76,6 +76,20 @@ def decided(flow):
     return {"a": item_a, "b": item_b, "cases": [c1, c2, c3, c4], "open": open_case}
 
 
+@pytest.fixture(params=["live", "rolled"])
+def reading(request):
+    """Every figure is read twice: from the source rows, and from the roll-up of closed days (approvals/oversight/
+    rollup.py) up to 2026-10-31, the days after it live. Listed last, it runs after the dataset's fixtures."""
+    from approvals.oversight import rollup
+
+    if request.param == "rolled":
+        done = rollup.roll_up(through=date(2026, 10, 31))
+        assert done["rows"] > 0 and rollup.horizon() == date(2026, 10, 31)
+    else:
+        assert rollup.horizon() is None
+    return request.param
+
+
 # --- working days in SQL --------------------------------------------------------------------------------------------
 
 
@@ -95,7 +109,7 @@ def test_sql_working_days_match_the_portal_clock(first, last, expected):
 # --- the figures -----------------------------------------------------------------------------------------------------
 
 
-def test_timeliness_on_time_rates_and_working_days_across_national_day(decided):
+def test_timeliness_on_time_rates_and_working_days_across_national_day(decided, reading):
     rows = selectors.timeliness(OCTOBER)
     total = next(t for t in rows if t.level == "total")
     assert (total.completed, total.on_time_promised, total.on_time_statutory) == (3, 1, 2)
@@ -111,7 +125,7 @@ def test_timeliness_on_time_rates_and_working_days_across_national_day(decided):
     assert [(s.completed, s.on_time_promised) for s in sections] == [(3, 1)]
 
 
-def test_timeliness_section_shapes_rates_and_compression(decided):
+def test_timeliness_section_shapes_rates_and_compression(decided, reading):
     data = providers.timeliness(OCTOBER)
     by_item = data.table("by_item")
     row_a = next(r for r in by_item.rows if r[0] == "甲许可")
@@ -126,7 +140,7 @@ def test_timeliness_section_shapes_rates_and_compression(decided):
     assert total_row[:2] == ["合计", 3]
 
 
-def test_timeliness_filters_by_item_section_department_and_officer(decided, flow):
+def test_timeliness_filters_by_item_section_department_and_officer(decided, flow, reading):
     only_a = selectors.timeliness(Filters(**{**OCTOBER.__dict__, "item_id": decided["a"].pk}))
     assert next(t for t in only_a if t.level == "total").completed == 2
     other = Section.objects.create(code="ZZ", name="其他科")
@@ -169,7 +183,7 @@ def intake_events(flow, decided):
     return apps
 
 
-def test_intake_counts_per_day(intake_events):
+def test_intake_counts_per_day(intake_events, reading):
     unit, buckets, totals = selectors.intake_counts(OCTOBER)
     assert unit == "day"
     assert totals == {"received": 3, "accepted": 2, "refused": 1, "supplemented": 1, "tolerance": 1, "commitment": 1,
@@ -183,7 +197,7 @@ def test_intake_counts_per_day(intake_events):
     assert table.rows[0][0] == "10-08"
 
 
-def test_intake_counts_per_month_over_a_year_and_by_officer(intake_events, flow):
+def test_intake_counts_per_month_over_a_year_and_by_officer(intake_events, flow, reading):
     year = Filters(start=date(2026, 1, 1), end=date(2026, 12, 31), today=date(2026, 12, 31))
     unit, buckets, totals = selectors.intake_counts(year)
     assert unit == "month"
@@ -194,7 +208,7 @@ def test_intake_counts_per_month_over_a_year_and_by_officer(intake_events, flow)
     assert (mine["refused"], mine["supplemented"], mine["tolerance"], mine["completed"]) == (1, 1, 1, 0)
 
 
-def test_intake_notices_and_supplements_follow_the_section_and_item_filters(intake_events, flow, decided):
+def test_intake_notices_and_supplements_follow_the_section_and_item_filters(intake_events, flow, decided, reading):
     """Notices and supplement requests are narrowed by their application's items without joining the
     applications: the events' section and item keep them, another section has none."""
     from catalog.testing import make_section
@@ -207,6 +221,78 @@ def test_intake_notices_and_supplements_follow_the_section_and_item_filters(inta
     assert kinds(section_id=item.section_id) == kinds(item_id=item.pk) == (3, 1, 1, 1, 1) == kinds()[:1] + (1, 1, 1, 1)
     assert kinds(department_id=item.competent_department_id, item_id=item.pk) == (3, 1, 1, 1, 1)
     assert kinds(section_id=make_section().pk) == kinds(item_id=decided["b"].pk) == (0, 0, 0, 0, 0)
+
+
+# --- the roll-up of closed days: what changes a closed day afterwards --------------------------------------------------
+
+
+def _stale_marks() -> list[date]:
+    from approvals.oversight.models import DayFigureStale
+
+    return sorted(DayFigureStale.objects.values_list("since", flat=True))
+
+
+def test_before_the_first_roll_up_nothing_is_marked_and_everything_is_read_live(intake_events, flow):
+    from approvals.oversight import rollup
+
+    Application.objects.filter(pk=intake_events[0].pk).update(accepted_at=at(date(2026, 10, 1)))
+    assert rollup.horizon() is None and _stale_marks() == []
+    assert selectors.intake_counts(OCTOBER)[2]["accepted"] == 2
+
+
+def test_a_deemed_acceptance_dated_back_marks_its_day_stale_until_the_next_roll_up(intake_events, flow):
+    """The deemed-acceptance sweep dates acceptance back to the day the materials arrived (Art. 32): a day the
+    roll-up has already counted. The trigger marks it; the dashboards read from it live; the next roll-up counts it
+    and clears the mark. Nothing a clerk does today marks anything."""
+    from applications.services import mark_deemed_accepted
+    from approvals.oversight import rollup
+
+    rollup.roll_up(through=date(2026, 10, 31))
+    late = app_testing.submitted_application(flow.applicant_user, item=intake_events[0].items.first().item)
+    assert _stale_marks() == []  # submitted today: not a closed day
+    Application.objects.filter(pk=late.pk).update(received_at=at(date(2026, 10, 20)),
+                                                   intake_due_date=date(2026, 10, 27))
+    assert _stale_marks() == []  # neither received_at nor the intake date is counted
+    assert late.pk in mark_deemed_accepted(today=date(2026, 10, 28))
+    assert _stale_marks() == [date(2026, 10, 20)]
+    assert rollup.horizon() == date(2026, 10, 19)
+    _u, buckets, totals = selectors.intake_counts(OCTOBER)
+    assert totals["accepted"] == 3 and dict(buckets)[date(2026, 10, 20)]["accepted"] == 1
+    done = rollup.roll_up(through=date(2026, 10, 31))
+    assert done["from"] == date(2026, 10, 20) and _stale_marks() == [] and rollup.horizon() == date(2026, 10, 31)
+    assert selectors.intake_counts(OCTOBER)[2]["accepted"] == 3
+    assert rollup.roll_up(through=date(2026, 10, 31))["rows"] == 0  # nothing left to do
+
+
+def test_a_holiday_entered_after_the_roll_up_changes_the_working_days_taken(decided):
+    """c3 (accepted 10-12, decided 10-14) took 2 working days; with 10-13 declared a holiday it took 1."""
+    from approvals.oversight import rollup
+    from portal.models import CalendarDay
+
+    rollup.roll_up(through=date(2026, 10, 31))
+    item_b = decided["b"].pk
+
+    def c3_days():
+        return next(t for t in selectors.timeliness(OCTOBER) if t.level == "item" and t.key == item_b).avg_working_days
+
+    assert c3_days() == 2
+    CalendarDay.objects.create(date=date(2026, 10, 13), kind="holiday", name="测试假日")
+    assert _stale_marks() == [date(2026, 10, 13)] and rollup.horizon() == date(2026, 10, 12)
+    assert c3_days() == 1
+    rollup.roll_up(through=date(2026, 10, 31))
+    assert c3_days() == 1 and _stale_marks() == []
+
+
+def test_a_decision_corrected_by_hand_moves_between_rolled_days(decided):
+    from approvals.oversight import rollup
+
+    rollup.roll_up(through=date(2026, 10, 31))
+    c4 = decided["cases"][3]
+    ApprovalCase.objects.filter(pk=c4.pk).update(decided_at=at(date(2026, 10, 2), 15))
+    assert _stale_marks() == [date(2026, 9, 30)]
+    assert next(t for t in selectors.timeliness(OCTOBER) if t.level == "total").completed == 4
+    rollup.roll_up(through=date(2026, 10, 31))
+    assert next(t for t in selectors.timeliness(OCTOBER) if t.level == "total").completed == 4
 
 
 def test_warnings_from_timer_days_against_today(flow):

@@ -23,19 +23,19 @@ Counting rules (each figure's test in tests/test_oversight.py computes them by h
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
+from approvals.oversight import rollup
+from approvals.oversight.rollup import decisions_sql, workday_calendar_sql
 from portal.oversight import Filters
 
 CLOSED = ("approved", "denied", "withdrawn", "terminated")
 INSTANT_CASE_TYPE = "1"
-# How far back the working-day calendar is generated for the acceptance dates of the cases decided in a period.
-CALENDAR_LOOKBACK_DAYS = 3 * 366
 
 
 def _fetch(sql: str, params: dict) -> list[tuple]:
@@ -92,17 +92,6 @@ def application_scope(filters: Filters, alias: str = "a", *, id_column: str | No
             f"WHERE ai.application_id = {id_column or alias + '.id'} AND ai.item_id = ANY(%(scope_items)s))")
 
 
-def workday_calendar_sql(first: str, last: str) -> str:
-    """A CTE body: every date from `first` to `last` (SQL expressions) with its working-day ordinal (how many
-    working days up to and including it). Working days between two dates = ordinal(later) - ordinal(earlier)."""
-    return f"""
-        SELECT g::date AS day,
-               sum(CASE WHEN cd.kind = 'workday' THEN 1 WHEN cd.kind = 'holiday' THEN 0
-                        WHEN extract(isodow FROM g) < 6 THEN 1 ELSE 0 END) OVER (ORDER BY g) AS ord
-          FROM generate_series({first}::date, {last}::date, interval '1 day') g
-          LEFT JOIN portal_calendarday cd ON cd.date = g::date"""
-
-
 def working_days_between(first: date, last: date) -> int:
     """Working days after `first` up to and including `last`, counted by the SQL calendar (used by the tests to
     check the SQL against portal.clock)."""
@@ -120,9 +109,71 @@ def _unit(filters: Filters) -> str:
     return "day" if filters.days <= 62 else "month"
 
 
+def _split(filters: Filters) -> tuple[date | None, date | None]:
+    """(last day read from the roll-up or None, first day read live or None): the period cut at the horizon."""
+    horizon = rollup.horizon()
+    rolled_until = min(horizon, filters.end) if horizon is not None and horizon >= filters.start else None
+    live_from = max(filters.start, horizon + timedelta(days=1)) if horizon is not None else filters.start
+    return rolled_until, (live_from if live_from <= filters.end else None)
+
+
+def _live_params(filters: Filters, live_from: date | None, **extra) -> dict:
+    """The filters' parameters with the live part's lower bound as %(s)s (and the roll-up's days as rs..re)."""
+    params = _params(filters, **extra)
+    if live_from is not None:
+        params["s"] = replace(filters, start=live_from).bounds()[0]
+    return params
+
+
+def rolled_scope(filters: Filters, alias: str = "f", item: str = "i") -> str:
+    """The section / item / department and officer filters on DayFigure rows: a decision by its case's section and
+    item (as case_scope), an application event by its items (as application_scope); `item` is the catalogue item
+    joined to decisions (for the department)."""
+    out = []
+    if filters.section_id is not None or filters.item_id is not None or filters.department_id is not None:
+        case = []
+        if filters.section_id is not None:
+            case.append(f"{alias}.section_id = %(section)s")
+        if filters.item_id is not None:
+            case.append(f"{alias}.item_ids[1] = %(item)s")
+        if filters.department_id is not None:
+            case.append(f"{item}.competent_department_id = %(dept)s")
+        out.append(f"CASE WHEN {alias}.kind = 'decided' THEN {' AND '.join(case)} "
+                   f"ELSE {alias}.item_ids && %(scope_items)s::int[] END")
+    out.append(f"{alias}.officer_id = %(officer)s" if filters.officer_id is not None else f"{alias}.officer_id IS NULL")
+    return "".join(f" AND {c}" for c in out)
+
+
 def intake_counts(filters: Filters) -> tuple[str, list[tuple[date, dict[str, int]]], dict[str, int]]:
-    """(unit, [(bucket, {kind: n})], totals) for the period, in one statement."""
+    """(unit, [(bucket, {kind: n})], totals) for the period, in one statement: the days up to the roll-up's
+    horizon from DayFigure, the days after it (normally today) from the source rows."""
     unit = _unit(filters)
+    rolled_until, live_from = _split(filters)
+    parts = []
+    if rolled_until is not None:
+        parts.append(f"""
+            SELECT date_trunc(%(unit)s, f.day::timestamp)::date AS bucket,
+                   CASE WHEN f.kind <> 'decided' THEN f.kind WHEN i.case_type = '{INSTANT_CASE_TYPE}' THEN 'instant'
+                        ELSE 'completed' END AS kind, f.count AS n
+              FROM approvals_dayfigure f LEFT JOIN catalog_item i ON f.kind = 'decided' AND i.id = f.item_ids[1]
+             WHERE f.day >= %(rs)s AND f.day <= %(re)s {rolled_scope(filters)}""")
+    if live_from is not None:
+        parts.append(f"SELECT bucket, kind, 1 FROM ({_live_events(filters)}) live")
+    if not parts:
+        return unit, [], dict.fromkeys(KINDS, 0)
+    sql = f"SELECT bucket, kind, sum(n) FROM ({' UNION ALL '.join(parts)}) events(bucket, kind, n) " \
+          "GROUP BY bucket, kind ORDER BY bucket"
+    per: dict[date, dict[str, int]] = {}
+    for day, kind, n in _fetch(sql, _live_params(filters, live_from, unit=unit, rs=filters.start, re=rolled_until)):
+        per.setdefault(day, dict.fromkeys(KINDS, 0))[kind] = int(n)
+    for row in per.values():  # 即办件 are completed cases too
+        row["completed"] += row["instant"]
+    totals = {k: sum(row[k] for row in per.values()) for k in KINDS}
+    return unit, sorted(per.items()), totals
+
+
+def _live_events(filters: Filters) -> str:
+    """Every intake event and decision from %(s)s to %(e)s as (kind, bucket) rows, read from the source tables."""
     officer = filters.officer_id is not None
     apps, cases = application_scope(filters), case_scope(filters)
     # Notices and supplement requests carry their application's id: narrowed by it, never joined to the
@@ -131,41 +182,32 @@ def intake_counts(filters: Filters) -> tuple[str, list[tuple[date, dict[str, int
                                  application_scope(filters, id_column="r.application_id"))
     bucket = "date_trunc(%(unit)s, {col} AT TIME ZONE %(tz)s)::date"
     notices = " UNION ALL ".join(f"""
-        SELECT '{label}', {bucket.format(col='n.issued_at')} FROM approvals_notice n
+        SELECT {bucket.format(col='n.issued_at')}, '{label}' FROM approvals_notice n
          WHERE n.kind = '{kind}' AND n.issued_at >= %(s)s AND n.issued_at < %(e)s {notice_apps}
                {'AND n.issued_by_id = %(officer)s' if officer else ''}"""
                                  for label, kind in (("refused", "refusal"), ("tolerance", "tolerance"),
                                                      ("commitment", "commitment")))
-    sql = f"""
-        SELECT bucket, kind, count(*) FROM (
-            SELECT 'received' AS kind, {bucket.format(col='a.submitted_at')} AS bucket
+    return f"""
+            SELECT {bucket.format(col='a.submitted_at')} AS bucket, 'received' AS kind
               FROM applications_application a
              WHERE a.submitted_at >= %(s)s AND a.submitted_at < %(e)s {apps}
                    {'AND a.filed_by_id = %(officer)s' if officer else ''}
             UNION ALL
-            SELECT 'accepted', {bucket.format(col='a.accepted_at')} FROM applications_application a
+            SELECT {bucket.format(col='a.accepted_at')}, 'accepted' FROM applications_application a
              WHERE a.accepted_at >= %(s)s AND a.accepted_at < %(e)s {apps}
                    {'AND EXISTS (SELECT 1 FROM approvals_approvalcase oc WHERE oc.application_id = a.id '
                     'AND oc.accepted_by_id = %(officer)s)' if officer else ''}
             UNION ALL {notices}
             UNION ALL
-            SELECT 'supplemented', {bucket.format(col='r.requested_at')} FROM applications_supplementrequest r
+            SELECT {bucket.format(col='r.requested_at')}, 'supplemented' FROM applications_supplementrequest r
              WHERE r.requested_at >= %(s)s AND r.requested_at < %(e)s {request_apps}
                    {'AND r.requested_by_id = %(officer)s' if officer else ''}
             UNION ALL
-            SELECT CASE WHEN i.case_type = '{INSTANT_CASE_TYPE}' THEN 'instant' ELSE 'completed' END,
-                   {bucket.format(col='c.decided_at')}
+            SELECT {bucket.format(col='c.decided_at')},
+                   CASE WHEN i.case_type = '{INSTANT_CASE_TYPE}' THEN 'instant' ELSE 'completed' END
               FROM approvals_approvalcase c JOIN catalog_item i ON i.id = c.item_id
              WHERE c.stage IN ('approved', 'denied') AND c.decided_at >= %(s)s AND c.decided_at < %(e)s {cases}
-                   {'AND c.decided_by_id = %(officer)s' if officer else ''}
-        ) events GROUP BY bucket, kind ORDER BY bucket"""
-    per: dict[date, dict[str, int]] = {}
-    for day, kind, n in _fetch(sql, _params(filters, unit=unit)):
-        per.setdefault(day, dict.fromkeys(KINDS, 0))[kind] = n
-    for row in per.values():  # 即办件 are completed cases too
-        row["completed"] += row["instant"]
-    totals = {k: sum(row[k] for row in per.values()) for k in KINDS}
-    return unit, sorted(per.items()), totals
+                   {'AND c.decided_by_id = %(officer)s' if officer else ''}"""
 
 
 # --- timeliness: on-time rates and working days taken ------------------------------------------------------------------
@@ -187,29 +229,39 @@ class Timeliness:
 
 def timeliness(filters: Filters, *, names: bool = True) -> list[Timeliness]:
     """Per item, per section and overall (GROUPING SETS, one statement): cases decided in the period, how many by
-    their promised and statutory dates, and the working days taken from acceptance to decision."""
-    lookback = filters.start - timedelta(days=CALENDAR_LOOKBACK_DAYS)
+    their promised and statutory dates, and the working days taken from acceptance to decision. The days up to
+    the roll-up's horizon are read from DayFigure's sums, the days after it case by case."""
+    rolled_until, live_from = _split(filters)
+    parts = []
+    if rolled_until is not None:
+        parts.append(f"""
+            SELECT f.item_ids[1], f.section_id, f.count, f.on_time_promised, f.on_time_statutory, f.timed,
+                   f.working_days_sum, f.working_days_max
+              FROM approvals_dayfigure f
+              {'JOIN catalog_item i ON i.id = f.item_ids[1]' if filters.department_id is not None else ''}
+             WHERE f.kind = 'decided' AND f.day >= %(rs)s AND f.day <= %(re)s {rolled_scope(filters)}""")
+    if live_from is not None:
+        where = (f"c.decided_at >= %(s)s AND c.decided_at < %(e)s {case_scope(filters)} "
+                 f"{'AND c.decided_by_id = %(officer)s' if filters.officer_id is not None else ''}")
+        calendar = workday_calendar_sql("(SELECT min(accepted_on) FROM done)", "%(hi)s")
+        parts.append(f"""
+            SELECT x.item_id, x.section_id, 1, x.on_time_promised, x.on_time_statutory,
+                   (x.working_days IS NOT NULL)::int, coalesce(x.working_days, 0), x.working_days
+              FROM ({decisions_sql(calendar, where)}) x""")
+    if not parts:
+        return []
     sql = f"""
-        WITH days AS ({workday_calendar_sql('%(lo)s', '%(hi)s')}),
-        done AS (
-            SELECT c.item_id, c.section_id, (c.decided_at AT TIME ZONE %(tz)s)::date AS decided_on,
-                   (c.accepted_at AT TIME ZONE %(tz)s)::date AS accepted_on, c.promised_due_date, c.statutory_due_date
-              FROM approvals_approvalcase c
-             WHERE c.stage IN ('approved', 'denied') AND c.decided_at >= %(s)s AND c.decided_at < %(e)s
-                   {case_scope(filters)} {'AND c.decided_by_id = %(officer)s' if filters.officer_id is not None else ''}
-        )
         SELECT CASE WHEN GROUPING(d.item_id) = 0 THEN 'item' WHEN GROUPING(d.section_id) = 0 THEN 'section'
                     ELSE 'total' END AS level,
                coalesce(d.item_id, d.section_id) AS key,
-               count(*), count(*) FILTER (WHERE d.decided_on <= d.promised_due_date),
-               count(*) FILTER (WHERE d.decided_on <= d.statutory_due_date),
-               avg(dd.ord - da.ord) FILTER (WHERE da.ord IS NOT NULL),
-               max(dd.ord - da.ord)
-          FROM done d
-          JOIN days dd ON dd.day = d.decided_on
-          LEFT JOIN days da ON da.day = d.accepted_on
+               sum(d.n), sum(d.on_time_promised), sum(d.on_time_statutory),
+               sum(d.working_days_sum)::numeric / nullif(sum(d.timed), 0), max(d.working_days_max)
+          FROM ({' UNION ALL '.join(parts)}) d(item_id, section_id, n, on_time_promised, on_time_statutory, timed,
+                                               working_days_sum, working_days_max)
          GROUP BY GROUPING SETS ((d.item_id), (d.section_id), ())"""
-    rows = _fetch(sql, _params(filters, lo=lookback, hi=filters.end))
+    rows = [(level, key, int(n or 0), int(prom or 0), int(stat or 0), avg, longest)
+            for level, key, n, prom, stat, avg, longest in
+            _fetch(sql, _live_params(filters, live_from, hi=filters.end, rs=filters.start, re=rolled_until))]
     item_ids = [r[1] for r in rows if r[0] == "item"] if names else []
     section_ids = [r[1] for r in rows if r[0] == "section"] if names else []
     from catalog.models import Item, Section

@@ -1,0 +1,72 @@
+"""The dashboards' roll-up of closed days (approvals/oversight/rollup.py): per day, the intake events and the
+decisions, counted once and read instead of the source rows for every day up to the horizon.
+
+- `DayFigure`: one row per (day, kind, items, section, officer or every officer) with its count; decisions carry the sums the
+  timeliness table needs (on time by the promised / statutory date, working days taken: sum, how many, longest).
+- `DayFigureHorizon` (one row): the last day rolled up, and the time zone its days are counted in.
+- `DayFigureStale`: a day from which the rolled-up figures are no longer right. Database triggers add one when a
+  row of an already-closed day is written (a deemed acceptance dated back to the day the materials arrived, a
+  holiday entered in the working-day calendar, a correction by hand); the dashboards read every day from the
+  earliest one live until the next roll-up has recomputed them.
+"""
+from __future__ import annotations
+
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.db.models.functions import Now
+from django.utils.translation import gettext_lazy as _
+
+
+class DayFigure(models.Model):
+    class Kind(models.TextChoices):
+        RECEIVED = "received", _("收件")
+        ACCEPTED = "accepted", _("受理")
+        REFUSED = "refused", _("不予受理")
+        TOLERANCE = "tolerance", _("容缺受理")
+        COMMITMENT = "commitment", _("告知承诺受理")
+        SUPPLEMENTED = "supplemented", _("补正告知")
+        DECIDED = "decided", _("办结")
+
+    day = models.DateField(_("日期"))
+    kind = models.CharField(_("类别"), max_length=16, choices=Kind.choices)
+    # The application's items (sorted; a decision: its case's item): the section / item / department filters
+    # match them. The officer is whom the figure is theirs by: the filer, an accepting clerk, the signer, the
+    # deciding officer.
+    item_ids = ArrayField(models.IntegerField(), verbose_name=_("事项"))
+    section_id = models.IntegerField(_("科室"), null=True, blank=True)  # decisions: the case's own section
+    # NULL: every officer's (the figure without the officer filter); else the figure of that one officer.
+    officer_id = models.IntegerField(_("经办人"), null=True, blank=True)
+    count = models.IntegerField(_("件数"))
+    on_time_promised = models.IntegerField(db_default=0)
+    on_time_statutory = models.IntegerField(db_default=0)
+    timed = models.IntegerField(db_default=0)  # decisions whose working days taken were counted
+    working_days_sum = models.BigIntegerField(db_default=0)
+    working_days_max = models.IntegerField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("统计日汇总")
+        verbose_name_plural = _("统计日汇总")
+        indexes = [models.Index(fields=["officer_id", "day", "kind"], name="dayfigure_officer_day_idx")]
+
+    def __str__(self):
+        return f"{self.day} {self.kind} {self.count}"
+
+
+class DayFigureHorizon(models.Model):
+    rolled_through = models.DateField(_("已汇总至"), null=True, blank=True)
+    time_zone = models.CharField(max_length=64)
+    rolled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("统计汇总进度")
+        verbose_name_plural = _("统计汇总进度")
+        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="dayfigurehorizon_single_row")]
+
+
+class DayFigureStale(models.Model):
+    since = models.DateField(db_index=True)
+    marked_at = models.DateTimeField(db_default=Now())
+
+    class Meta:
+        verbose_name = _("统计汇总待重算")
+        verbose_name_plural = _("统计汇总待重算")
