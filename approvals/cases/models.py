@@ -175,6 +175,11 @@ class ApprovalCase(ConcurrentTransitionMixin, models.Model):
             # Queues and deadline sweeps read open cases only; they stay a small part of a growing table.
             models.Index(fields=["section", "promised_due_date"], condition=~Q(stage__in=CLOSED_STAGES),
                          name="approvalcase_open_idx"),
+            # The dashboards' warning counts (approvals/oversight/selectors.warning_counts): the open cases' timer
+            # days read from the index alone.
+            models.Index(fields=["section"], include=["red_from", "yellow_from", "statutory_alarm_from",
+                                                      "statutory_due_date", "suspended_since", "assignee", "item"],
+                         condition=~Q(stage__in=CLOSED_STAGES), name="approvalcase_open_timer_cover"),
             # A stage queue in urgency order (the promised date: red, then yellow, then the rest), and take-next
             # (the same order among unassigned cases).
             models.Index(fields=["section", "stage", "promised_due_date", "id"],

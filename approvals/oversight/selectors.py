@@ -288,18 +288,23 @@ def timeliness(filters: Filters, *, names: bool = True) -> list[Timeliness]:
 def warning_counts(filters: Filters) -> list[tuple]:
     """Per section and overall (ROLLUP): (section_id, section name, red, yellow, statutory alarm, statutory
     overdue, suspended, open) of the open cases today."""
+    # Counted from the covering index (approvalcase_open_timer_cover) first, the sections' names joined after.
     sql = f"""
-        SELECT c.section_id, max(s.name),
-               count(*) FILTER (WHERE c.red_from <= %(today)s),
-               count(*) FILTER (WHERE c.yellow_from <= %(today)s AND c.red_from > %(today)s),
-               count(*) FILTER (WHERE c.statutory_alarm_from <= %(today)s),
-               count(*) FILTER (WHERE c.suspended_since IS NULL AND c.statutory_due_date < %(today)s),
-               count(*) FILTER (WHERE c.suspended_since IS NOT NULL),
-               count(*)
-          FROM approvals_approvalcase c JOIN catalog_section s ON s.id = c.section_id
-         WHERE c.stage NOT IN {CLOSED} {case_scope(filters)}
-               {'AND c.assignee_id = %(officer)s' if filters.officer_id is not None else ''}
-         GROUP BY ROLLUP (c.section_id) ORDER BY c.section_id NULLS LAST"""
+        SELECT x.section_id, s.name, x.red, x.yellow, x.alarm, x.statutory_over, x.suspended, x.open FROM (
+            SELECT c.section_id,
+                   count(*) FILTER (WHERE c.red_from <= %(today)s) AS red,
+                   count(*) FILTER (WHERE c.yellow_from <= %(today)s AND c.red_from > %(today)s) AS yellow,
+                   count(*) FILTER (WHERE c.statutory_alarm_from <= %(today)s) AS alarm,
+                   count(*) FILTER (WHERE c.suspended_since IS NULL AND c.statutory_due_date < %(today)s)
+                       AS statutory_over,
+                   count(*) FILTER (WHERE c.suspended_since IS NOT NULL) AS suspended,
+                   count(*) AS open
+              FROM approvals_approvalcase c
+             WHERE c.stage NOT IN {CLOSED} {case_scope(filters)}
+                   {'AND c.assignee_id = %(officer)s' if filters.officer_id is not None else ''}
+             GROUP BY ROLLUP (c.section_id)) x
+          LEFT JOIN catalog_section s ON s.id = x.section_id
+         ORDER BY x.section_id NULLS LAST"""
     return _fetch(sql, _params(filters))
 
 
