@@ -268,8 +268,11 @@ def main(argv: list[str] | None = None) -> int:
     from approvals.oversight import rollup
 
     done = rollup.roll_up()
-    say(f"roll-up of closed days: {done['rows']:,} rows for {done['from'] or 'every day'} .. {done['through']} "
-        f"({done['seconds']:.1f} s; nothing new when 0 rows)")
+    if done["rows"] or done["from"]:
+        say(f"roll-up of closed days: {done['rows']:,} rows for {done['from'] or 'every day'} .. {done['through']} "
+            f"({done['seconds']:.1f} s)")
+    else:
+        say(f"roll-up of closed days: already through {done['through']}")
     facts = base.spread()
     rows = measures(args.renders, args.warmup, export=not args.skip_export)
     if args.explain:
