@@ -178,10 +178,11 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('day', models.DateField(verbose_name='日期')),
+                ('month', models.BooleanField(db_default=False, verbose_name='整月汇总')),
                 ('kind', models.CharField(choices=[('received', '收件'), ('accepted', '受理'), ('refused', '不予受理'), ('tolerance', '容缺受理'), ('commitment', '告知承诺受理'), ('supplemented', '补正告知'), ('decided', '办结')], max_length=16, verbose_name='类别')),
-                ('item_ids', django.contrib.postgres.fields.ArrayField(base_field=models.IntegerField(), size=None, verbose_name='事项')),
-                ('section_id', models.IntegerField(blank=True, null=True, verbose_name='科室')),
-                ('officer_id', models.IntegerField(blank=True, null=True, verbose_name='经办人')),
+                ('item_ids', django.contrib.postgres.fields.ArrayField(base_field=models.BigIntegerField(), size=None, verbose_name='事项')),
+                ('section_id', models.BigIntegerField(blank=True, null=True, verbose_name='科室')),
+                ('officer_id', models.BigIntegerField(blank=True, null=True, verbose_name='经办人')),
                 ('count', models.IntegerField(verbose_name='件数')),
                 ('on_time_promised', models.IntegerField(db_default=0)),
                 ('on_time_statutory', models.IntegerField(db_default=0)),
@@ -192,7 +193,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': '统计日汇总',
                 'verbose_name_plural': '统计日汇总',
-                'indexes': [models.Index(fields=['officer_id', 'day', 'kind'], name='dayfigure_officer_day_idx')],
+                'indexes': [models.Index(fields=['officer_id', 'month', 'day'], name='dayfigure_officer_day_idx')],
             },
         ),
         migrations.CreateModel(

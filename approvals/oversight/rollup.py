@@ -8,7 +8,8 @@ working days taken of every case decided after it, and a correction by hand. So:
 
 - `roll_up(through)` (the nightly task, and the bench) counts each day up to `through` once into DayFigure rows
   (set-based, one statement per kind), after the days the triggers marked stale and every day after the last
-  roll-up have been deleted.
+  roll-up have been deleted; then it sums every month complete by `through` into month rows, from the month of
+  the first day it recomputed.
 - `horizon()` is the last day the dashboards may read from DayFigure: the last day rolled up, or the day before
   the earliest stale mark. Every day after it is read live from the source tables (selectors.py), normally today.
 
@@ -35,7 +36,7 @@ INSTANT_CASE_TYPE = "1"
 # A day's events, one SELECT per kind: (day, kind, item_ids, section_id, officer_ids) per event, grouped below.
 _ITEMS = ("(SELECT coalesce(array_agg(ai.item_id ORDER BY ai.item_id), '{{}}') FROM applications_applicationitem ai "
           "WHERE ai.application_id = {app})")
-_ONE = "CASE WHEN {col} IS NULL THEN '{{}}'::int[] ELSE ARRAY[{col}] END"
+_ONE = "CASE WHEN {col} IS NULL THEN '{{}}'::bigint[] ELSE ARRAY[{col}] END"
 
 EVENTS_SQL = f"""
     SELECT (a.submitted_at AT TIME ZONE %(tz)s)::date AS day, 'received' AS kind, {_ITEMS.format(app='a.id')} AS item_ids,
@@ -133,7 +134,7 @@ def roll_up(through: date | None = None) -> dict:
         if first is None:
             cursor.execute("DELETE FROM approvals_dayfigure")
         else:
-            cursor.execute("DELETE FROM approvals_dayfigure WHERE day >= %s", [first])
+            cursor.execute("DELETE FROM approvals_dayfigure WHERE NOT month AND day >= %s", [first])
         params = {"lo": lo, "hi": hi, "tz": settings.TIME_ZONE}
         # Each figure twice: for every officer (officer_id NULL), and once per officer it is theirs by.
         cursor.execute(f"""
@@ -141,7 +142,7 @@ def roll_up(through: date | None = None) -> dict:
             INSERT INTO approvals_dayfigure (day, kind, item_ids, officer_id, count, on_time_promised,
                                              on_time_statutory, timed, working_days_sum)
             SELECT * FROM (
-                SELECT day, kind, item_ids, NULL::int AS officer, count(*), 0, 0, 0, 0 FROM e
+                SELECT day, kind, item_ids, NULL::bigint AS officer, count(*), 0, 0, 0, 0 FROM e
                  GROUP BY day, kind, item_ids
                 UNION ALL
                 SELECT day, kind, item_ids, o, count(*), 0, 0, 0, 0 FROM e, unnest(e.officer_ids) o
@@ -157,10 +158,25 @@ def roll_up(through: date | None = None) -> dict:
             SELECT x.decided_on, 'decided', ARRAY[x.item_id], x.section_id, o.officer, count(*),
                    sum(x.on_time_promised), sum(x.on_time_statutory), count(x.working_days),
                    coalesce(sum(x.working_days), 0), max(x.working_days)
-              FROM x CROSS JOIN LATERAL (VALUES (NULL::int, TRUE), (x.decided_by_id::int, FALSE)) o(officer, every)
+              FROM x CROSS JOIN LATERAL (VALUES (NULL::bigint, TRUE), (x.decided_by_id, FALSE)) o(officer, every)
              WHERE o.every OR o.officer IS NOT NULL
              GROUP BY x.decided_on, x.item_id, x.section_id, o.officer
              ORDER BY o.officer NULLS FIRST, x.decided_on""", {**params, "last": through})
+        rows += cursor.rowcount
+        # The months complete by `through`, from the month of the first day recomputed, summed from the day rows.
+        month_from = first.replace(day=1) if first else date(1970, 1, 1)
+        month_to = (through + timedelta(days=1)).replace(day=1)  # exclusive: the month `through` is in, unless it ends it
+        cursor.execute("DELETE FROM approvals_dayfigure WHERE month AND day >= %s", [month_from])
+        cursor.execute("""
+            INSERT INTO approvals_dayfigure (month, day, kind, item_ids, section_id, officer_id, count, on_time_promised,
+                                             on_time_statutory, timed, working_days_sum, working_days_max)
+            SELECT TRUE, date_trunc('month', day::timestamp)::date AS first, kind, item_ids, section_id, officer_id,
+                   sum(count), sum(on_time_promised), sum(on_time_statutory), sum(timed), sum(working_days_sum),
+                   max(working_days_max)
+              FROM approvals_dayfigure
+             WHERE NOT month AND day >= %s AND day < %s
+             GROUP BY 2, kind, item_ids, section_id, officer_id
+             ORDER BY officer_id NULLS FIRST, 2""", [month_from, month_to])
         rows += cursor.rowcount
         cursor.execute("DELETE FROM approvals_dayfigurestale WHERE id = ANY(%s)", [[pk for pk, _s in marks]])
         cursor.execute("UPDATE approvals_dayfigurehorizon SET rolled_through = %s, time_zone = %s, rolled_at = now() "

@@ -117,12 +117,30 @@ def _split(filters: Filters) -> tuple[date | None, date | None]:
     return rolled_until, (live_from if live_from <= filters.end else None)
 
 
-def _live_params(filters: Filters, live_from: date | None, **extra) -> dict:
-    """The filters' parameters with the live part's lower bound as %(s)s (and the roll-up's days as rs..re)."""
+def _live_params(filters: Filters, live_from: date | None, rolled_until: date | None, *, months: bool = True,
+                 **extra) -> dict:
+    """The filters' parameters with the live part's lower bound as %(s)s, and the rolled part's: day rows from
+    %(rs)s to before %(ms)s and from %(me)s to %(re)s, month rows from %(ms)s to before %(me)s (the months wholly
+    inside the rolled days; none when `months` is False, for per-day buckets)."""
     params = _params(filters, **extra)
     if live_from is not None:
         params["s"] = replace(filters, start=live_from).bounds()[0]
+    if rolled_until is not None:
+        after = rolled_until + timedelta(days=1)
+        first = filters.start if filters.start.day == 1 else _next_month(filters.start)
+        last = after.replace(day=1)  # exclusive
+        if not months or first >= last:
+            first = last = after
+        params.update(rs=filters.start, re=rolled_until, ms=first, me=last)
     return params
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
+ROLLED_DAYS = ("((NOT f.month AND (f.day >= %(rs)s AND f.day < %(ms)s OR f.day >= %(me)s AND f.day <= %(re)s)) "
+               "OR (f.month AND f.day >= %(ms)s AND f.day < %(me)s))")
 
 
 def rolled_scope(filters: Filters, alias: str = "f", item: str = "i") -> str:
@@ -139,7 +157,7 @@ def rolled_scope(filters: Filters, alias: str = "f", item: str = "i") -> str:
         if filters.department_id is not None:
             case.append(f"{item}.competent_department_id = %(dept)s")
         out.append(f"CASE WHEN {alias}.kind = 'decided' THEN {' AND '.join(case)} "
-                   f"ELSE {alias}.item_ids && %(scope_items)s::int[] END")
+                   f"ELSE {alias}.item_ids && %(scope_items)s::bigint[] END")
     out.append(f"{alias}.officer_id = %(officer)s" if filters.officer_id is not None else f"{alias}.officer_id IS NULL")
     return "".join(f" AND {c}" for c in out)
 
@@ -156,7 +174,7 @@ def intake_counts(filters: Filters) -> tuple[str, list[tuple[date, dict[str, int
                    CASE WHEN f.kind <> 'decided' THEN f.kind WHEN i.case_type = '{INSTANT_CASE_TYPE}' THEN 'instant'
                         ELSE 'completed' END AS kind, f.count AS n
               FROM approvals_dayfigure f LEFT JOIN catalog_item i ON f.kind = 'decided' AND i.id = f.item_ids[1]
-             WHERE f.day >= %(rs)s AND f.day <= %(re)s {rolled_scope(filters)}""")
+             WHERE {ROLLED_DAYS} {rolled_scope(filters)}""")
     if live_from is not None:
         parts.append(f"SELECT bucket, kind, 1 FROM ({_live_events(filters)}) live")
     if not parts:
@@ -164,7 +182,8 @@ def intake_counts(filters: Filters) -> tuple[str, list[tuple[date, dict[str, int
     sql = f"SELECT bucket, kind, sum(n) FROM ({' UNION ALL '.join(parts)}) events(bucket, kind, n) " \
           "GROUP BY bucket, kind ORDER BY bucket"
     per: dict[date, dict[str, int]] = {}
-    for day, kind, n in _fetch(sql, _live_params(filters, live_from, unit=unit, rs=filters.start, re=rolled_until)):
+    params = _live_params(filters, live_from, rolled_until, months=unit == "month", unit=unit)
+    for day, kind, n in _fetch(sql, params):
         per.setdefault(day, dict.fromkeys(KINDS, 0))[kind] = int(n)
     for row in per.values():  # 即办件 are completed cases too
         row["completed"] += row["instant"]
@@ -239,7 +258,7 @@ def timeliness(filters: Filters, *, names: bool = True) -> list[Timeliness]:
                    f.working_days_sum, f.working_days_max
               FROM approvals_dayfigure f
               {'JOIN catalog_item i ON i.id = f.item_ids[1]' if filters.department_id is not None else ''}
-             WHERE f.kind = 'decided' AND f.day >= %(rs)s AND f.day <= %(re)s {rolled_scope(filters)}""")
+             WHERE f.kind = 'decided' AND {ROLLED_DAYS} {rolled_scope(filters)}""")
     if live_from is not None:
         where = (f"c.decided_at >= %(s)s AND c.decided_at < %(e)s {case_scope(filters)} "
                  f"{'AND c.decided_by_id = %(officer)s' if filters.officer_id is not None else ''}")
@@ -261,7 +280,7 @@ def timeliness(filters: Filters, *, names: bool = True) -> list[Timeliness]:
          GROUP BY GROUPING SETS ((d.item_id), (d.section_id), ())"""
     rows = [(level, key, int(n or 0), int(prom or 0), int(stat or 0), avg, longest)
             for level, key, n, prom, stat, avg, longest in
-            _fetch(sql, _live_params(filters, live_from, hi=filters.end, rs=filters.start, re=rolled_until))]
+            _fetch(sql, _live_params(filters, live_from, rolled_until, hi=filters.end))]
     item_ids = [r[1] for r in rows if r[0] == "item"] if names else []
     section_ids = [r[1] for r in rows if r[0] == "section"] if names else []
     from catalog.models import Item, Section
