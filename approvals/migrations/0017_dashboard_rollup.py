@@ -6,28 +6,34 @@ from django.conf import settings
 from django.db import migrations, models
 
 # Triggers that mark a closed day stale when a row counted in it is written (approvals/oversight/rollup.py).
+# approvals_dayfigure_rolled(): whether anything is rolled up yet (before the first roll-up there is nothing to mark,
+# and a bulk load pays nothing more); a running first roll-up holds the horizon row, and the trigger waits for it
+# (FOR SHARE) so that no row slips between its snapshot and the horizon it sets.
 # approvals_dayfigure_mark(days): the earliest of `days` before today (in the roll-up's time zone) becomes a stale
-# mark. Before the first roll-up there is nothing to mark; a running first roll-up holds the horizon row, and the
-# trigger waits for it (FOR SHARE) so that no row slips between its snapshot and the horizon it sets.
+# mark.
 TRIGGERS = '''
-CREATE OR REPLACE FUNCTION approvals_dayfigure_mark(days date[]) RETURNS void LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION approvals_dayfigure_rolled() RETURNS boolean LANGUAGE plpgsql AS $$
 DECLARE
     rolled date;
     zone text;
-    earliest date;
 BEGIN
     SELECT rolled_through, time_zone INTO rolled, zone FROM approvals_dayfigurehorizon WHERE id = 1;
     IF zone IS NULL THEN
-        RETURN;
+        RETURN FALSE;
     END IF;
     IF rolled IS NULL THEN
         SELECT rolled_through INTO rolled FROM approvals_dayfigurehorizon WHERE id = 1 FOR SHARE;
-        IF rolled IS NULL THEN
-            RETURN;
-        END IF;
     END IF;
+    RETURN rolled IS NOT NULL;
+END $$;
+
+CREATE OR REPLACE FUNCTION approvals_dayfigure_mark(days date[]) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    earliest date;
+BEGIN
     SELECT min(d) INTO earliest FROM unnest(days) d
-     WHERE d IS NOT NULL AND d < (clock_timestamp() AT TIME ZONE zone)::date;
+     WHERE d IS NOT NULL AND d < (clock_timestamp() AT TIME ZONE
+                                  (SELECT time_zone FROM approvals_dayfigurehorizon WHERE id = 1))::date;
     IF earliest IS NOT NULL THEN
         INSERT INTO approvals_dayfigurestale (since, marked_at) VALUES (earliest, now());
     END IF;
@@ -40,6 +46,9 @@ $$;
 -- applications: received and accepted days (and the filer)
 CREATE OR REPLACE FUNCTION approvals_dayfigure_application() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    IF NOT approvals_dayfigure_rolled() THEN
+        RETURN NULL;
+    END IF;
     PERFORM approvals_dayfigure_mark(ARRAY[
         CASE WHEN TG_OP <> 'INSERT' THEN approvals_dayfigure_day(OLD.submitted_at) END,
         CASE WHEN TG_OP <> 'INSERT' THEN approvals_dayfigure_day(OLD.accepted_at) END,
@@ -55,6 +64,9 @@ CREATE OR REPLACE FUNCTION approvals_dayfigure_application_item() RETURNS trigge
 DECLARE
     app bigint := CASE WHEN TG_OP = 'DELETE' THEN OLD.application_id ELSE NEW.application_id END;
 BEGIN
+    IF NOT approvals_dayfigure_rolled() THEN
+        RETURN NULL;
+    END IF;
     PERFORM approvals_dayfigure_mark(ARRAY(
         SELECT approvals_dayfigure_day(t) FROM (
             SELECT submitted_at AS t FROM applications_application WHERE id = app
@@ -73,6 +85,9 @@ CREATE TRIGGER approvals_dayfigure_application_item AFTER INSERT OR DELETE OR UP
 -- cases: the decision day of a decided case; the acceptance day when the accepting clerk changes
 CREATE OR REPLACE FUNCTION approvals_dayfigure_case() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    IF NOT approvals_dayfigure_rolled() THEN
+        RETURN NULL;
+    END IF;
     IF TG_OP = 'INSERT' THEN
         PERFORM approvals_dayfigure_mark(ARRAY[approvals_dayfigure_day(NEW.accepted_at),
             CASE WHEN NEW.stage IN ('approved', 'denied') THEN approvals_dayfigure_day(NEW.decided_at) END]);
@@ -104,6 +119,9 @@ CREATE TRIGGER approvals_dayfigure_case_update AFTER UPDATE ON approvals_approva
 -- notices (不予受理, 容缺, 告知承诺) and supplement requests
 CREATE OR REPLACE FUNCTION approvals_dayfigure_notice() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    IF NOT approvals_dayfigure_rolled() THEN
+        RETURN NULL;
+    END IF;
     PERFORM approvals_dayfigure_mark(ARRAY[
         CASE WHEN TG_OP <> 'INSERT' THEN approvals_dayfigure_day(OLD.issued_at) END,
         CASE WHEN TG_OP <> 'DELETE' THEN approvals_dayfigure_day(NEW.issued_at) END]);
@@ -114,6 +132,9 @@ CREATE TRIGGER approvals_dayfigure_notice AFTER INSERT OR DELETE OR UPDATE OF ki
 
 CREATE OR REPLACE FUNCTION approvals_dayfigure_supplement() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    IF NOT approvals_dayfigure_rolled() THEN
+        RETURN NULL;
+    END IF;
     PERFORM approvals_dayfigure_mark(ARRAY[
         CASE WHEN TG_OP <> 'INSERT' THEN approvals_dayfigure_day(OLD.requested_at) END,
         CASE WHEN TG_OP <> 'DELETE' THEN approvals_dayfigure_day(NEW.requested_at) END]);
@@ -125,6 +146,9 @@ CREATE TRIGGER approvals_dayfigure_supplement AFTER INSERT OR DELETE OR UPDATE O
 -- the working-day calendar: every case decided on or after a changed date took a different number of working days
 CREATE OR REPLACE FUNCTION approvals_dayfigure_calendar() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    IF NOT approvals_dayfigure_rolled() THEN
+        RETURN NULL;
+    END IF;
     PERFORM approvals_dayfigure_mark(ARRAY[
         CASE WHEN TG_OP <> 'INSERT' THEN OLD.date END, CASE WHEN TG_OP <> 'DELETE' THEN NEW.date END]);
     RETURN NULL;
@@ -143,7 +167,8 @@ DROP TRIGGER IF EXISTS approvals_dayfigure_supplement ON applications_supplement
 DROP TRIGGER IF EXISTS approvals_dayfigure_calendar ON portal_calendarday;
 DROP FUNCTION IF EXISTS approvals_dayfigure_application(), approvals_dayfigure_application_item(),
     approvals_dayfigure_case(), approvals_dayfigure_notice(), approvals_dayfigure_supplement(),
-    approvals_dayfigure_calendar(), approvals_dayfigure_day(timestamptz), approvals_dayfigure_mark(date[]);
+    approvals_dayfigure_calendar(), approvals_dayfigure_day(timestamptz), approvals_dayfigure_mark(date[]),
+    approvals_dayfigure_rolled();
 '''
 
 
