@@ -44,11 +44,12 @@ class ApprovalsConfig(AppConfig):
     def _register_oversight(navigation, dashboard, Role):
         """The dashboards' case and intake sections, who may filter by what, and the hall screen's sections
         (portal/oversight.py; the figures' SQL is in approvals/oversight/selectors.py)."""
-        from approvals.oversight import providers
-        from portal import oversight
+        from approvals.oversight import providers, rollup
+        from portal import oversight, rollups
         from portal.roles import STAFF_ROLES
 
         leaders = [Role.SECTION_HEAD, Role.BUREAU_LEADER, Role.ADMINISTRATOR]
+        rollups.register(rollup.KEY, rollup.compute)
         oversight.register_scope(providers.scope)
         oversight.register_section("intake", _("办件量"), providers.intake, order=10, roles=leaders)
         oversight.register_section("timeliness", _("按时办结率与承诺时限压缩"), providers.timeliness, order=20,

@@ -34,7 +34,7 @@ from approvals.cases.models import (  # noqa: F401 - the package's models belong
 )
 from approvals.certificates.models import Certificate  # noqa: F401
 from approvals.intake.models import Handover, IntakeClaim  # noqa: F401
-from approvals.oversight.models import DayFigure, DayFigureHorizon, DayFigureStale  # noqa: F401
+from approvals.oversight.models import DayFigure  # noqa: F401
 from approvals.renewals.models import ExpiryReminder, Renewal  # noqa: F401
 
 def notice_pdf_path(instance, filename: str) -> str:

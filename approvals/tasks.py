@@ -5,7 +5,6 @@ from celery import shared_task
 from approvals import documents
 from approvals.certificates.tasks import render_certificate, sweep_unrendered_certificates
 from approvals.cases.tasks import sweep_overdue_rectifications, sweep_timers
-from approvals.oversight.tasks import roll_up_dashboard_days
 from approvals.intake.tasks import sweep_deemed_acceptance, sweep_lapsed_supplements, sweep_overdue_tolerated_materials
 from approvals.renewals.tasks import sweep_deemed_renewals, sweep_licence_expiry_reminders
 
@@ -24,5 +23,5 @@ def sweep_unrendered_notices():
     return documents.sweep_unrendered_notices()
 
 
-__all__ = ["roll_up_dashboard_days", "render_certificate", "sweep_unrendered_certificates", "render_notice", "sweep_unrendered_notices", "sweep_deemed_acceptance", "sweep_lapsed_supplements", "sweep_overdue_rectifications",
+__all__ = ["render_certificate", "sweep_unrendered_certificates", "render_notice", "sweep_unrendered_notices", "sweep_deemed_acceptance", "sweep_lapsed_supplements", "sweep_overdue_rectifications",
            "sweep_overdue_tolerated_materials", "sweep_timers", "sweep_licence_expiry_reminders", "sweep_deemed_renewals"]

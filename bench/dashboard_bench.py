@@ -9,7 +9,7 @@
    Added here once, set-based (INSERT ... SELECT): a handoff (审管联动) per decision of the last 400 days, nine in
    ten claimed (some late), and, for one application in 20 of the last 400 days each, a 容缺受理, a 告知承诺 and a
    不予受理 notice, and a supplement request for one in 10, so every figure reads real rows. Then the nightly
-   roll-up of closed days (approvals/oversight/rollup.py) up to yesterday, timed: the dashboards read today live.
+   roll-ups of closed days (portal/rollups.py) up to yesterday, timed: the dashboards read today live.
 2. Figures: p50/p95 of whole pages rendered in-process through Django's test client (middleware, the SQL, the
    templates and the SVG charts), signed in as the bench leader or a section head: the dashboard for the default
    period (本月), for the year, for one section over the year, for one item, a head's own section, the whole
@@ -265,14 +265,14 @@ def main(argv: list[str] | None = None) -> int:
         add_extras(timezone.localdate())
     else:
         say(f"reusing {int(meta['cases']):,} cases generated for {meta['today']} (--fresh to rebuild)")
-    from approvals.oversight import rollup
+    from portal import rollups
 
-    done = rollup.roll_up()
-    if done["rows"] or done["from"]:
-        say(f"roll-up of closed days: {done['rows']:,} rows for {done['from'] or 'every day'} .. {done['through']} "
-            f"({done['seconds']:.1f} s)")
-    else:
-        say(f"roll-up of closed days: already through {done['through']}")
+    for done in rollups.roll_up_all():
+        if done["rows"] or done["from"]:
+            say(f"roll-up {done['key']}: {done['rows']:,} rows for {done['from'] or 'every day'} .. "
+                f"{done['through']} ({done['seconds']:.1f} s)")
+        else:
+            say(f"roll-up {done['key']}: already through {done['through']}")
     facts = base.spread()
     rows = measures(args.renders, args.warmup, export=not args.skip_export)
     if args.explain:

@@ -381,3 +381,36 @@ class OutboxEvent(models.Model):
 
     def __str__(self):
         return f"{self.topic} {self.subject_type}:{self.subject_id}"
+
+
+class RollupHorizon(models.Model):
+    """How far one roll-up of closed days has counted (portal/rollups.py): one row per roll-up, made by the
+    migration that creates its table and triggers (the triggers rely on it being there before any roll-up)."""
+
+    key = models.CharField(max_length=64, primary_key=True)
+    rolled_through = models.DateField(_("已汇总至"), null=True, blank=True)
+    time_zone = models.CharField(max_length=64)
+    rolled_at = models.DateTimeField(_("汇总时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("统计汇总进度")
+        verbose_name_plural = _("统计汇总进度")
+
+    def __str__(self):
+        return f"{self.key}: {self.rolled_through or '—'}"
+
+
+class RollupStale(models.Model):
+    """A day from which a roll-up's figures are no longer right, written by its triggers (portal/rollups.py)."""
+
+    key = models.CharField(max_length=64)
+    since = models.DateField(_("自"))
+    marked_at = models.DateTimeField(db_default=Now())
+
+    class Meta:
+        verbose_name = _("统计汇总待重算")
+        verbose_name_plural = _("统计汇总待重算")
+        indexes = [models.Index(fields=["key", "since"], name="rollupstale_key_since")]
+
+    def __str__(self):
+        return f"{self.key}: {self.since}"

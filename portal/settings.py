@@ -234,10 +234,9 @@ CELERY_BEAT_SCHEDULE = {
     "approvals-sweep-unrendered-notices": {"task": "approvals.tasks.sweep_unrendered_notices", "schedule": 600.0},
     "approvals-sweep-unrendered-certificates": {"task": "approvals.tasks.sweep_unrendered_certificates",
                                                 "schedule": 600.0},
-    # The dashboards' roll-up of closed days (approvals/oversight/rollup.py): yesterday, after the night's sweeps
-    # (a deemed acceptance dated back marks its day stale, and this run recomputes it).
-    "approvals-roll-up-dashboard-days": {"task": "approvals.tasks.roll_up_dashboard_days",
-                                         "schedule": crontab(minute=45, hour="0,13")},
+    # The dashboards' roll-ups of closed days (portal/rollups.py): yesterday, after the night's sweeps (a deemed
+    # acceptance dated back or a late claim marks its day stale, and this run recomputes it).
+    "roll-up-figures": {"task": "portal.tasks.roll_up_figures", "schedule": crontab(minute=45, hour="0,13")},
     "approvals-sweep-timers": {"task": "approvals.tasks.sweep_timers",
                                "schedule": crontab(minute=1, hour="0,8-18")},
     "approvals-sweep-overdue-rectifications": {"task": "approvals.tasks.sweep_overdue_rectifications",

@@ -43,3 +43,12 @@ def drain_outbox():
     from portal import outbox
 
     return outbox.drain()
+
+
+@shared_task(name="portal.tasks.roll_up_figures")
+def roll_up_figures():
+    """Every registered roll-up of closed days (portal/rollups.py), up to yesterday; idempotent."""
+    from portal import rollups
+
+    return [{"key": done["key"], "through": str(done["through"]), "rows": done["rows"]}
+            for done in rollups.roll_up_all()]

@@ -80,13 +80,13 @@ def decided(flow):
 def reading(request):
     """Every figure is read twice: from the source rows, and from the roll-up of closed days (approvals/oversight/
     rollup.py) up to 2026-10-31, the days after it live. Listed last, it runs after the dataset's fixtures."""
-    from approvals.oversight import rollup
+    from portal import rollups
 
     if request.param == "rolled":
-        done = rollup.roll_up(through=date(2026, 10, 31))
-        assert done["rows"] > 0 and rollup.horizon() == date(2026, 10, 31)
+        for done in rollups.roll_up_all(through=date(2026, 10, 31)):
+            assert rollups.horizon(done["key"]) == date(2026, 10, 31)
     else:
-        assert rollup.horizon() is None
+        assert all(rollups.horizon(key) is None for key in rollups.registered())
     return request.param
 
 
@@ -226,17 +226,27 @@ def test_intake_notices_and_supplements_follow_the_section_and_item_filters(inta
 # --- the roll-up of closed days: what changes a closed day afterwards --------------------------------------------------
 
 
-def _stale_marks() -> list[date]:
-    from approvals.oversight.models import DayFigureStale
+def _stale_marks(key: str = "approvals.dashboard") -> list[date]:
+    from portal.models import RollupStale
 
-    return sorted(DayFigureStale.objects.values_list("since", flat=True))
+    return sorted(RollupStale.objects.filter(key=key).values_list("since", flat=True))
+
+
+def _roll_up(through: date, key: str = "approvals.dashboard") -> dict:
+    from portal import rollups
+
+    return rollups.roll_up(key, through)
+
+
+def _horizon(key: str = "approvals.dashboard") -> date | None:
+    from portal import rollups
+
+    return rollups.horizon(key)
 
 
 def test_before_the_first_roll_up_nothing_is_marked_and_everything_is_read_live(intake_events, flow):
-    from approvals.oversight import rollup
-
     Application.objects.filter(pk=intake_events[0].pk).update(accepted_at=at(date(2026, 10, 1)))
-    assert rollup.horizon() is None and _stale_marks() == []
+    assert _horizon() is None and _stale_marks() == []
     assert selectors.intake_counts(OCTOBER)[2]["accepted"] == 2
 
 
@@ -245,9 +255,8 @@ def test_a_deemed_acceptance_dated_back_marks_its_day_stale_until_the_next_roll_
     roll-up has already counted. The trigger marks it; the dashboards read from it live; the next roll-up counts it
     and clears the mark. Nothing a clerk does today marks anything."""
     from applications.services import mark_deemed_accepted
-    from approvals.oversight import rollup
 
-    rollup.roll_up(through=date(2026, 10, 31))
+    _roll_up(date(2026, 10, 31))
     late = app_testing.submitted_application(flow.applicant_user, item=intake_events[0].items.first().item)
     assert _stale_marks() == []  # submitted today: not a closed day
     Application.objects.filter(pk=late.pk).update(received_at=at(date(2026, 10, 20)),
@@ -255,21 +264,20 @@ def test_a_deemed_acceptance_dated_back_marks_its_day_stale_until_the_next_roll_
     assert _stale_marks() == []  # neither received_at nor the intake date is counted
     assert late.pk in mark_deemed_accepted(today=date(2026, 10, 28))
     assert _stale_marks() == [date(2026, 10, 20)]
-    assert rollup.horizon() == date(2026, 10, 19)
+    assert _horizon() == date(2026, 10, 19)
     _u, buckets, totals = selectors.intake_counts(OCTOBER)
     assert totals["accepted"] == 3 and dict(buckets)[date(2026, 10, 20)]["accepted"] == 1
-    done = rollup.roll_up(through=date(2026, 10, 31))
-    assert done["from"] == date(2026, 10, 20) and _stale_marks() == [] and rollup.horizon() == date(2026, 10, 31)
+    done = _roll_up(date(2026, 10, 31))
+    assert done["from"] == date(2026, 10, 20) and _stale_marks() == [] and _horizon() == date(2026, 10, 31)
     assert selectors.intake_counts(OCTOBER)[2]["accepted"] == 3
-    assert rollup.roll_up(through=date(2026, 10, 31))["rows"] == 0  # nothing left to do
+    assert _roll_up(date(2026, 10, 31))["rows"] == 0  # nothing left to do
 
 
 def test_a_holiday_entered_after_the_roll_up_changes_the_working_days_taken(decided):
     """c3 (accepted 10-12, decided 10-14) took 2 working days; with 10-13 declared a holiday it took 1."""
-    from approvals.oversight import rollup
     from portal.models import CalendarDay
 
-    rollup.roll_up(through=date(2026, 10, 31))
+    _roll_up(date(2026, 10, 31))
     item_b = decided["b"].pk
 
     def c3_days():
@@ -277,21 +285,20 @@ def test_a_holiday_entered_after_the_roll_up_changes_the_working_days_taken(deci
 
     assert c3_days() == 2
     CalendarDay.objects.create(date=date(2026, 10, 13), kind="holiday", name="测试假日")
-    assert _stale_marks() == [date(2026, 10, 13)] and rollup.horizon() == date(2026, 10, 12)
+    assert _stale_marks() == [date(2026, 10, 13)] and _horizon() == date(2026, 10, 12)
     assert c3_days() == 1
-    rollup.roll_up(through=date(2026, 10, 31))
+    _roll_up(date(2026, 10, 31))
     assert c3_days() == 1 and _stale_marks() == []
 
 
 def test_a_decision_corrected_by_hand_moves_between_rolled_days(decided):
-    from approvals.oversight import rollup
 
-    rollup.roll_up(through=date(2026, 10, 31))
+    _roll_up(date(2026, 10, 31))
     c4 = decided["cases"][3]
     ApprovalCase.objects.filter(pk=c4.pk).update(decided_at=at(date(2026, 10, 2), 15))
     assert _stale_marks() == [date(2026, 9, 30)]
     assert next(t for t in selectors.timeliness(OCTOBER) if t.level == "total").completed == 4
-    rollup.roll_up(through=date(2026, 10, 31))
+    _roll_up(date(2026, 10, 31))
     assert next(t for t in selectors.timeliness(OCTOBER) if t.level == "total").completed == 4
 
 

@@ -1,20 +1,18 @@
-"""The dashboards' roll-up of closed days (approvals/oversight/rollup.py): per day, the intake events and the
-decisions, counted once and read instead of the source rows for every day up to the horizon.
+"""The dashboards' roll-up of closed days (approvals/oversight/rollup.py, bookkeeping in portal/rollups.py): per day,
+the intake events and the decisions, counted once and read instead of the source rows for every day up to the
+horizon.
 
 - `DayFigure`: one row per (day, kind, items, section, officer or every officer) with its count, and the same
   summed per complete month; decisions carry the sums the
   timeliness table needs (on time by the promised / statutory date, working days taken: sum, how many, longest).
-- `DayFigureHorizon` (one row): the last day rolled up, and the time zone its days are counted in.
-- `DayFigureStale`: a day from which the rolled-up figures are no longer right. Database triggers add one when a
-  row of an already-closed day is written (a deemed acceptance dated back to the day the materials arrived, a
-  holiday entered in the working-day calendar, a correction by hand); the dashboards read every day from the
-  earliest one live until the next roll-up has recomputed them.
+- Database triggers (migration 0017) mark a day stale when a row of an already-closed day is written (a deemed
+  acceptance dated back to the day the materials arrived, a holiday entered in the working-day calendar, a
+  correction by hand); the dashboards read every day from the earliest one live until the next roll-up.
 """
 from __future__ import annotations
 
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
-from django.db.models.functions import Now
 from django.utils.translation import gettext_lazy as _
 
 
@@ -54,23 +52,3 @@ class DayFigure(models.Model):
 
     def __str__(self):
         return f"{self.day} {self.kind} {self.count}"
-
-
-class DayFigureHorizon(models.Model):
-    rolled_through = models.DateField(_("已汇总至"), null=True, blank=True)
-    time_zone = models.CharField(max_length=64)
-    rolled_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("统计汇总进度")
-        verbose_name_plural = _("统计汇总进度")
-        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="dayfigurehorizon_single_row")]
-
-
-class DayFigureStale(models.Model):
-    since = models.DateField(db_index=True)
-    marked_at = models.DateTimeField(db_default=Now())
-
-    class Meta:
-        verbose_name = _("统计汇总待重算")
-        verbose_name_plural = _("统计汇总待重算")

@@ -31,6 +31,7 @@ from django.db import connection
 from django.utils import timezone
 
 from approvals.oversight import rollup
+from portal import rollups
 from approvals.oversight.rollup import decisions_sql, workday_calendar_sql
 from portal.oversight import Filters
 
@@ -109,38 +110,22 @@ def _unit(filters: Filters) -> str:
     return "day" if filters.days <= 62 else "month"
 
 
-def _split(filters: Filters) -> tuple[date | None, date | None]:
-    """(last day read from the roll-up or None, first day read live or None): the period cut at the horizon."""
-    horizon = rollup.horizon()
-    rolled_until = min(horizon, filters.end) if horizon is not None and horizon >= filters.start else None
-    live_from = max(filters.start, horizon + timedelta(days=1)) if horizon is not None else filters.start
-    return rolled_until, (live_from if live_from <= filters.end else None)
+def _split(filters: Filters) -> rollups.Split:
+    return rollups.split(rollup.KEY, filters.start, filters.end)
 
 
-def _live_params(filters: Filters, live_from: date | None, rolled_until: date | None, *, months: bool = True,
-                 **extra) -> dict:
-    """The filters' parameters with the live part's lower bound as %(s)s, and the rolled part's: day rows from
-    %(rs)s to before %(ms)s and from %(me)s to %(re)s, month rows from %(ms)s to before %(me)s (the months wholly
-    inside the rolled days; none when `months` is False, for per-day buckets)."""
+def _live_params(filters: Filters, cut: rollups.Split, *, months: bool = True, **extra) -> dict:
+    """The filters' parameters with the live part's lower bound as %(s)s and the rolled part's day and month
+    ranges (portal.rollups.day_ranges; no month rows when `months` is False, for per-day buckets)."""
     params = _params(filters, **extra)
-    if live_from is not None:
-        params["s"] = replace(filters, start=live_from).bounds()[0]
-    if rolled_until is not None:
-        after = rolled_until + timedelta(days=1)
-        first = filters.start if filters.start.day == 1 else _next_month(filters.start)
-        last = after.replace(day=1)  # exclusive
-        if not months or first >= last:
-            first = last = after
-        params.update(rs=filters.start, re=rolled_until, ms=first, me=last)
+    if cut.live_from is not None:
+        params["s"] = replace(filters, start=cut.live_from).bounds()[0]
+    if cut.rolled_until is not None:
+        params.update(rollups.day_ranges(filters.start, cut.rolled_until, months=months))
     return params
 
 
-def _next_month(day: date) -> date:
-    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
-
-
-ROLLED_DAYS = ("((NOT f.month AND (f.day >= %(rs)s AND f.day < %(ms)s OR f.day >= %(me)s AND f.day <= %(re)s)) "
-               "OR (f.month AND f.day >= %(ms)s AND f.day < %(me)s))")
+ROLLED_DAYS = rollups.ROLLED_DAYS.format(f="f")
 
 
 def rolled_scope(filters: Filters, alias: str = "f", item: str = "i") -> str:
@@ -166,23 +151,23 @@ def intake_counts(filters: Filters) -> tuple[str, list[tuple[date, dict[str, int
     """(unit, [(bucket, {kind: n})], totals) for the period, in one statement: the days up to the roll-up's
     horizon from DayFigure, the days after it (normally today) from the source rows."""
     unit = _unit(filters)
-    rolled_until, live_from = _split(filters)
+    cut = _split(filters)
     parts = []
-    if rolled_until is not None:
+    if cut.rolled_until is not None:
         parts.append(f"""
             SELECT date_trunc(%(unit)s, f.day::timestamp)::date AS bucket,
                    CASE WHEN f.kind <> 'decided' THEN f.kind WHEN i.case_type = '{INSTANT_CASE_TYPE}' THEN 'instant'
                         ELSE 'completed' END AS kind, f.count AS n
               FROM approvals_dayfigure f LEFT JOIN catalog_item i ON f.kind = 'decided' AND i.id = f.item_ids[1]
              WHERE {ROLLED_DAYS} {rolled_scope(filters)}""")
-    if live_from is not None:
+    if cut.live_from is not None:
         parts.append(f"SELECT bucket, kind, 1 FROM ({_live_events(filters)}) live")
     if not parts:
         return unit, [], dict.fromkeys(KINDS, 0)
     sql = f"SELECT bucket, kind, sum(n) FROM ({' UNION ALL '.join(parts)}) events(bucket, kind, n) " \
           "GROUP BY bucket, kind ORDER BY bucket"
     per: dict[date, dict[str, int]] = {}
-    params = _live_params(filters, live_from, rolled_until, months=unit == "month", unit=unit)
+    params = _live_params(filters, cut, months=unit == "month", unit=unit)
     for day, kind, n in _fetch(sql, params):
         per.setdefault(day, dict.fromkeys(KINDS, 0))[kind] = int(n)
     for row in per.values():  # 即办件 are completed cases too
@@ -250,16 +235,16 @@ def timeliness(filters: Filters, *, names: bool = True) -> list[Timeliness]:
     """Per item, per section and overall (GROUPING SETS, one statement): cases decided in the period, how many by
     their promised and statutory dates, and the working days taken from acceptance to decision. The days up to
     the roll-up's horizon are read from DayFigure's sums, the days after it case by case."""
-    rolled_until, live_from = _split(filters)
+    cut = _split(filters)
     parts = []
-    if rolled_until is not None:
+    if cut.rolled_until is not None:
         parts.append(f"""
             SELECT f.item_ids[1], f.section_id, f.count, f.on_time_promised, f.on_time_statutory, f.timed,
                    f.working_days_sum, f.working_days_max
               FROM approvals_dayfigure f
               {'JOIN catalog_item i ON i.id = f.item_ids[1]' if filters.department_id is not None else ''}
              WHERE f.kind = 'decided' AND {ROLLED_DAYS} {rolled_scope(filters)}""")
-    if live_from is not None:
+    if cut.live_from is not None:
         where = (f"c.decided_at >= %(s)s AND c.decided_at < %(e)s {case_scope(filters)} "
                  f"{'AND c.decided_by_id = %(officer)s' if filters.officer_id is not None else ''}")
         calendar = workday_calendar_sql("(SELECT min(accepted_on) FROM done)", "%(hi)s")
@@ -280,7 +265,7 @@ def timeliness(filters: Filters, *, names: bool = True) -> list[Timeliness]:
          GROUP BY GROUPING SETS ((d.item_id), (d.section_id), ())"""
     rows = [(level, key, int(n or 0), int(prom or 0), int(stat or 0), avg, longest)
             for level, key, n, prom, stat, avg, longest in
-            _fetch(sql, _live_params(filters, live_from, rolled_until, hi=filters.end))]
+            _fetch(sql, _live_params(filters, cut, hi=filters.end))]
     item_ids = [r[1] for r in rows if r[0] == "item"] if names else []
     section_ids = [r[1] for r in rows if r[0] == "section"] if names else []
     from catalog.models import Item, Section
