@@ -27,8 +27,10 @@ class SupervisionConfig(AppConfig):
         dashboard.register_panel(Role.DEPARTMENT_USER, "supervision/panels/unclaimed.html", panels.unclaimed, order=10)
         dashboard.register_panel(Role.BUREAU_LEADER, "supervision/panels/overdue.html", panels.overdue, order=30)
         # The dashboards' 审管联动 section: claim rates per supervising department (portal/oversight.py).
-        from portal import oversight
-        from supervision import selectors
+        from portal import oversight, rollups
+        from supervision import rollup, selectors
+
+        rollups.register(rollup.KEY, rollup.compute)
 
         oversight.register_section("handoffs", _("审管联动认领率"), selectors.claim_rates_section, order=40,
                                    roles=[Role.SECTION_HEAD, Role.BUREAU_LEADER, Role.ADMINISTRATOR])

@@ -283,3 +283,29 @@ class RuleChangeNotice(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class HandoffDay(models.Model):
+    """The claim rates' roll-up of closed days (supervision/rollup.py, bookkeeping in portal/rollups.py): the
+    department handoffs pushed on a day (a month row: the month's first day, the sum of a complete month) per
+    department and item, how many were claimed and claimed by their claim date; the ones still unclaimed when
+    rolled up keep their claim date (`unclaimed_due_on`) so that "overdue today" is read against any day. A claim
+    changes its handoff's day: the trigger of migration 0004 marks it stale, and it is read live until the next
+    roll-up."""
+
+    day = models.DateField(_("推送日期"))
+    month = models.BooleanField(_("整月汇总"), db_default=False)
+    department_id = models.BigIntegerField(_("监管部门"))
+    item_id = models.BigIntegerField(_("事项"), null=True, blank=True)
+    unclaimed_due_on = models.DateField(_("未认领的认领期限"), null=True, blank=True)
+    pushed = models.IntegerField(_("推送件数"))
+    claimed = models.IntegerField(_("已认领"))
+    claimed_on_time = models.IntegerField(_("按期认领"))
+
+    class Meta:
+        verbose_name = _("审管推送日汇总")
+        verbose_name_plural = _("审管推送日汇总")
+        indexes = [models.Index(fields=["month", "day"], name="handoffday_month_day")]
+
+    def __str__(self):
+        return f"{self.day} {self.department_id} {self.pushed}"

@@ -85,36 +85,59 @@ def claim_rates(filters) -> list[tuple]:
     """Handoffs pushed in the period per supervising department, in one statement (ROLLUP adds the total, name
     None): (department id, name, pushed, claimed, claimed by the claim date, unclaimed and past it today,
     unclaimed within time). `department_id` narrows to one supervising department; section and item by the
-    handoff's item; the officer filter does not apply (departments claim, not the bureau's officers)."""
+    handoff's item; the officer filter does not apply (departments claim, not the bureau's officers). The days
+    up to the roll-up's horizon are read from HandoffDay (supervision/rollup.py), the days after it handoff by
+    handoff."""
+    from dataclasses import replace
+
     from django.conf import settings
     from django.db import connection
 
-    start, end = filters.bounds()
-    conditions = []
-    if filters.department_id is not None:
-        conditions.append("h.department_id = %(dept)s")
-    if filters.item_id is not None:
-        conditions.append("h.item_id = %(item)s")
-    if filters.section_id is not None:
-        conditions.append("EXISTS (SELECT 1 FROM catalog_item i WHERE i.id = h.item_id AND i.section_id = %(section)s)")
-    # Counted from the covering index (handoff_dashboard_cover) first, the departments' names joined after.
+    from portal import rollups
+    from supervision import rollup
+
+    def conditions(alias: str) -> str:
+        out = []
+        if filters.department_id is not None:
+            out.append(f"{alias}.department_id = %(dept)s")
+        if filters.item_id is not None:
+            out.append(f"{alias}.item_id = %(item)s")
+        if filters.section_id is not None:
+            out.append(f"EXISTS (SELECT 1 FROM catalog_item i WHERE i.id = {alias}.item_id "
+                       "AND i.section_id = %(section)s)")
+        return "".join(" AND " + c for c in out)
+
+    cut = rollups.split(rollup.KEY, filters.start, filters.end)
+    params = {"tz": settings.TIME_ZONE, "today": filters.today or clock.today(), "dept": filters.department_id,
+              "item": filters.item_id, "section": filters.section_id}
+    parts = []
+    if cut.rolled_until is not None:
+        params.update(rollups.day_ranges(filters.start, cut.rolled_until))
+        parts.append(f"""
+            SELECT f.department_id, f.pushed, f.claimed, f.claimed_on_time, f.unclaimed_due_on
+              FROM supervision_handoffday f WHERE {rollups.ROLLED_DAYS.format(f="f")} {conditions("f")}""")
+    if cut.live_from is not None:
+        params["lo"], params["hi"] = replace(filters, start=cut.live_from).bounds()
+        parts.append(f"""
+            SELECT h.department_id, h.pushed, h.claimed, h.claimed_on_time, h.unclaimed_due_on
+              FROM ({rollup.HANDOFF_FACTS} {conditions("h")}) h""")
+    if not parts:
+        return []
     sql = f"""
         SELECT x.department_id, d.name, x.pushed, x.claimed, x.on_time, x.overdue, x.waiting FROM (
-            SELECT h.department_id, count(*) AS pushed, count(h.claimed_at) AS claimed,
-                   count(*) FILTER (WHERE (h.claimed_at AT TIME ZONE %(tz)s)::date <= h.claim_due_on) AS on_time,
-                   count(*) FILTER (WHERE h.claimed_at IS NULL AND h.claim_due_on < %(today)s) AS overdue,
-                   count(*) FILTER (WHERE h.claimed_at IS NULL AND h.claim_due_on >= %(today)s) AS waiting
-              FROM supervision_handoff h
-             WHERE h.department_id IS NOT NULL AND h.created_at >= %(s)s AND h.created_at < %(e)s
-                   {''.join(' AND ' + c for c in conditions)}
-             GROUP BY ROLLUP (h.department_id)) x
+            SELECT u.department_id, sum(u.pushed) AS pushed, sum(u.claimed) AS claimed,
+                   sum(u.claimed_on_time) AS on_time,
+                   coalesce(sum(u.pushed - u.claimed) FILTER (WHERE u.unclaimed_due_on < %(today)s), 0) AS overdue,
+                   coalesce(sum(u.pushed - u.claimed) FILTER (WHERE u.unclaimed_due_on >= %(today)s), 0) AS waiting
+              FROM ({' UNION ALL '.join(parts)}) u
+             GROUP BY ROLLUP (u.department_id)) x
           LEFT JOIN catalog_department d ON d.id = x.department_id
-         WHERE x.department_id IS NULL OR d.id IS NOT NULL
+         WHERE x.pushed IS NOT NULL
          ORDER BY x.department_id NULLS LAST"""
     with connection.cursor() as cursor:
-        cursor.execute(sql, {"s": start, "e": end, "tz": settings.TIME_ZONE, "today": filters.today or clock.today(),
-                             "dept": filters.department_id, "item": filters.item_id, "section": filters.section_id})
-        return cursor.fetchall()
+        cursor.execute(sql, params)
+        return [(dept, name, int(pushed), int(claimed), int(on_time), int(overdue), int(waiting))
+                for dept, name, pushed, claimed, on_time, overdue, waiting in cursor.fetchall()]
 
 
 def claim_rates_section(filters):

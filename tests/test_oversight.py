@@ -344,8 +344,9 @@ def test_warning_list_limit_and_export_limit(flow):
     assert (total, len(rows)) == (3, 2)
 
 
-def test_claim_rates_per_department(decided, flow):
-    from supervision import selectors as supervision_selectors
+@pytest.fixture
+def claims(decided, flow):
+    """Handoffs of October to two supervising departments: (应急管理局, the items' own supervising department)."""
     from supervision.models import Handoff
 
     dept = Department.objects.create(code="YJ", name="应急管理局")
@@ -362,6 +363,13 @@ def test_claim_rates_per_department(decided, flow):
     handoff(dept, 3, date(2026, 10, 20), date(2026, 10, 23))  # unclaimed, past due on 10-31
     handoff(other, 1, date(2026, 10, 28), date(2026, 11, 2))  # unclaimed, not yet due
     handoff(other, 2, date(2026, 9, 28), date(2026, 10, 9), claimed=date(2026, 9, 29))  # outside the period
+    return dept, other
+
+
+def test_claim_rates_per_department(decided, flow, claims, reading):
+    from supervision import selectors as supervision_selectors
+
+    dept, other = claims
     rows = supervision_selectors.claim_rates(OCTOBER)
     by_name = {r[1]: r[2:] for r in rows if r[0] is not None}
     assert by_name["应急管理局"] == (3, 2, 1, 1, 0)
@@ -372,6 +380,33 @@ def test_claim_rates_per_department(decided, flow):
     assert total[6] == pytest.approx(0.5) and total[7] == pytest.approx(0.25)
     only = supervision_selectors.claim_rates(Filters(**{**OCTOBER.__dict__, "department_id": dept.pk}))
     assert next(r for r in only if r[0] is None)[2] == 3
+    by_item = supervision_selectors.claim_rates(Filters(**{**OCTOBER.__dict__, "item_id": decided["a"].pk}))
+    assert next(r for r in by_item if r[0] is None)[2:] == (4, 2, 1, 1, 1)
+    assert supervision_selectors.claim_rates(Filters(**{**OCTOBER.__dict__, "item_id": decided["b"].pk})) == []
+
+
+def test_a_late_claim_marks_its_handoffs_day_and_overdue_follows_today(claims, flow):
+    """A claim on a handoff of a rolled-up day marks that day stale (only the handoffs' roll-up): read live until
+    the next roll-up; an unclaimed handoff rolled up keeps its claim date, so "overdue" moves with the filters'
+    today."""
+    from supervision import selectors as supervision_selectors
+    from supervision.models import Handoff
+
+    key = "supervision.handoffs"
+    _roll_up(date(2026, 10, 31), key)
+    dept, _other = claims
+    row = next(r for r in supervision_selectors.claim_rates(OCTOBER) if r[0] == dept.pk)
+    assert row[2:] == (3, 2, 1, 1, 0)
+    earlier = Filters(**{**OCTOBER.__dict__, "today": date(2026, 10, 22)})  # before its claim date 10-23
+    assert next(r for r in supervision_selectors.claim_rates(earlier) if r[0] == dept.pk)[5:] == (0, 1)
+    Handoff.objects.filter(department=dept, claimed_at__isnull=True).update(claimed_at=at(date(2026, 11, 2)),
+                                                                             claimed_by=flow.leader)
+    assert _stale_marks(key) == [date(2026, 10, 20)] and _stale_marks() == []
+    assert _horizon(key) == date(2026, 10, 19)
+    assert next(r for r in supervision_selectors.claim_rates(OCTOBER) if r[0] == dept.pk)[2:] == (3, 3, 1, 0, 0)
+    _roll_up(date(2026, 10, 31), key)
+    assert _stale_marks(key) == [] and _horizon(key) == date(2026, 10, 31)
+    assert next(r for r in supervision_selectors.claim_rates(OCTOBER) if r[0] == dept.pk)[2:] == (3, 3, 1, 0, 0)
 
 
 def test_hall_queues_per_window_and_clerk(flow):

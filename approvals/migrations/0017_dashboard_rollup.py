@@ -89,24 +89,13 @@ CREATE TRIGGER approvals_dayfigure_case_update AFTER UPDATE ON approvals_approva
                                     NEW.decided_by_id, NEW.promised_due_date, NEW.statutory_due_date)))
     EXECUTE FUNCTION approvals_dayfigure_case();
 
--- notices (不予受理, 容缺, 告知承诺) and supplement requests: the column with their time is the trigger's argument
-CREATE OR REPLACE FUNCTION approvals_dayfigure_moment() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    IF NOT portal_rollup_rolled('approvals.dashboard') THEN
-        RETURN NULL;
-    END IF;
-    PERFORM portal_rollup_mark('approvals.dashboard', ARRAY[
-        CASE WHEN TG_OP <> 'INSERT'
-             THEN portal_rollup_day('approvals.dashboard', (to_jsonb(OLD) ->> TG_ARGV[0])::timestamptz) END,
-        CASE WHEN TG_OP <> 'DELETE'
-             THEN portal_rollup_day('approvals.dashboard', (to_jsonb(NEW) ->> TG_ARGV[0])::timestamptz) END]);
-    RETURN NULL;
-END $$;
+-- notices (不予受理, 容缺, 告知承诺) and supplement requests: the day of their time
 CREATE TRIGGER approvals_dayfigure_notice AFTER INSERT OR DELETE OR UPDATE OF kind, issued_at, issued_by_id,
-    application_id ON approvals_notice FOR EACH ROW EXECUTE FUNCTION approvals_dayfigure_moment('issued_at');
+    application_id ON approvals_notice FOR EACH ROW
+    EXECUTE FUNCTION portal_rollup_mark_row('approvals.dashboard', 'issued_at');
 CREATE TRIGGER approvals_dayfigure_supplement AFTER INSERT OR DELETE OR UPDATE OF requested_at, requested_by_id,
     application_id ON applications_supplementrequest FOR EACH ROW
-    EXECUTE FUNCTION approvals_dayfigure_moment('requested_at');
+    EXECUTE FUNCTION portal_rollup_mark_row('approvals.dashboard', 'requested_at');
 
 -- the working-day calendar: every case decided on or after a changed date took a different number of working days
 CREATE OR REPLACE FUNCTION approvals_dayfigure_calendar() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -131,7 +120,7 @@ DROP TRIGGER IF EXISTS approvals_dayfigure_notice ON approvals_notice;
 DROP TRIGGER IF EXISTS approvals_dayfigure_supplement ON applications_supplementrequest;
 DROP TRIGGER IF EXISTS approvals_dayfigure_calendar ON portal_calendarday;
 DROP FUNCTION IF EXISTS approvals_dayfigure_application(), approvals_dayfigure_application_item(),
-    approvals_dayfigure_case(), approvals_dayfigure_moment(), approvals_dayfigure_calendar();
+    approvals_dayfigure_case(), approvals_dayfigure_calendar();
 """
 
 

@@ -9,6 +9,7 @@ from django.db import migrations, models
 #   (FOR SHARE) so that no row slips between its snapshot and the horizon it sets.
 # portal_rollup_day(key, moment): the day of a moment in the roll-up's time zone.
 # portal_rollup_mark(key, days): the earliest of `days` before today becomes a stale mark.
+# portal_rollup_mark_row(): a row trigger, FOR EACH ROW EXECUTE FUNCTION portal_rollup_mark_row(key, column).
 FUNCTIONS = """
 CREATE OR REPLACE FUNCTION portal_rollup_rolled(rollup text) RETURNS boolean LANGUAGE plpgsql AS $$
 DECLARE
@@ -40,11 +41,26 @@ BEGIN
         INSERT INTO portal_rollupstale (key, since, marked_at) VALUES (rollup, earliest, now());
     END IF;
 END $$;
+
+-- A row trigger for a table whose rows are counted on the day of one of their columns:
+-- EXECUTE FUNCTION portal_rollup_mark_row('<roll-up key>', '<timestamptz column>') marks that day, old and new.
+CREATE OR REPLACE FUNCTION portal_rollup_mark_row() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NOT portal_rollup_rolled(TG_ARGV[0]) THEN
+        RETURN NULL;
+    END IF;
+    PERFORM portal_rollup_mark(TG_ARGV[0], ARRAY[
+        CASE WHEN TG_OP <> 'INSERT'
+             THEN portal_rollup_day(TG_ARGV[0], (to_jsonb(OLD) ->> TG_ARGV[1])::timestamptz) END,
+        CASE WHEN TG_OP <> 'DELETE'
+             THEN portal_rollup_day(TG_ARGV[0], (to_jsonb(NEW) ->> TG_ARGV[1])::timestamptz) END]);
+    RETURN NULL;
+END $$;
 """
 
 DROP_FUNCTIONS = """
 DROP FUNCTION IF EXISTS portal_rollup_rolled(text), portal_rollup_day(text, timestamptz),
-    portal_rollup_mark(text, date[]);
+    portal_rollup_mark(text, date[]), portal_rollup_mark_row();
 """
 
 
