@@ -15,6 +15,8 @@ from portal.models import (
     MaintenanceAlert,
     Notification,
     NotificationDelivery,
+    RollupHorizon,
+    RollupStale,
     User,
 )
 
@@ -152,3 +154,18 @@ class NotificationAdmin(ReadOnlyAdmin):
 class NotificationDeliveryAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "channel", "address", "status", "attempts", "last_error")
     list_filter = ("channel", "status")
+
+
+@admin.register(RollupHorizon)
+class RollupHorizonAdmin(ReadOnlyAdmin):
+    """How far each dashboard roll-up has counted (portal/rollups.py); the nightly task moves it."""
+
+    list_display = ["key", "rolled_through", "rolled_at", "time_zone"]
+
+
+@admin.register(RollupStale)
+class RollupStaleAdmin(ReadOnlyAdmin):
+    """Days a roll-up must count again (marked by its triggers), read live until the next roll-up."""
+
+    list_display = ["key", "since", "marked_at"]
+    list_filter = ["key"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import uuid
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from django.urls import reverse
@@ -300,6 +300,26 @@ def test_a_decision_corrected_by_hand_moves_between_rolled_days(decided):
     assert next(t for t in selectors.timeliness(OCTOBER) if t.level == "total").completed == 4
     _roll_up(date(2026, 10, 31))
     assert next(t for t in selectors.timeliness(OCTOBER) if t.level == "total").completed == 4
+
+
+def test_the_roll_ups_run_nightly_from_beat_and_by_hand(settings, decided, capsys):
+    from django.core.management import call_command
+
+    from portal import rollups
+    from portal.tasks import roll_up_figures
+
+    entry = settings.CELERY_BEAT_SCHEDULE["roll-up-figures"]
+    assert entry["task"] == "portal.tasks.roll_up_figures" and 0 in entry["schedule"].hour
+    assert set(rollups.registered()) == {"approvals.dashboard", "supervision.handoffs"}
+    call_command("roll_up_figures", through="2026-10-31")
+    assert "approvals.dashboard" in capsys.readouterr().out
+    assert {key: _horizon(key) for key in rollups.registered()} == dict.fromkeys(rollups.registered(),
+                                                                                   date(2026, 10, 31))
+    done = roll_up_figures()  # the task: up to yesterday
+    assert {d["through"] for d in done} == {str(timezone.localdate() - timedelta(days=1))}
+    call_command("roll_up_figures", "--from-scratch", through="2026-10-31")
+    assert _horizon() == date(2026, 10, 31)
+    assert next(t for t in selectors.timeliness(OCTOBER) if t.level == "total").completed == 3
 
 
 def test_warnings_from_timer_days_against_today(flow):
