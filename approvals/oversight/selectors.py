@@ -20,6 +20,10 @@ Counting rules (each figure's test in tests/test_oversight.py computes them by h
 - Warnings (today, by the portal clock): overdue (red) when `red_from` <= today, yellow when `yellow_from` <= today <
   `red_from`, statutory alarm when `statutory_alarm_from` <= today: the timer days, not a stored colour, so the
   figures never wait for a sweep. Suspended cases have no timers (their clock is stopped).
+
+Intake and timeliness read the days up to the roll-up's horizon from approvals.DayFigure (rollup.py, bookkeeping in
+portal/rollups.py) and the days after it from the source rows, in one statement; both halves count by the rules
+above (tests/test_oversight.py runs every figure both ways).
 """
 from __future__ import annotations
 
@@ -31,8 +35,8 @@ from django.db import connection
 from django.utils import timezone
 
 from approvals.oversight import rollup
-from portal import rollups
 from approvals.oversight.rollup import decisions_sql, workday_calendar_sql
+from portal import rollups
 from portal.oversight import Filters
 
 CLOSED = ("approved", "denied", "withdrawn", "terminated")
