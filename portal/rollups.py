@@ -133,3 +133,19 @@ def analyze_after(cursor, table: str, first: date | None, through: date) -> None
     """The planner's estimates after a large load (autovacuum comes later); a night's day needs none."""
     if first is None or (through - first).days > 31:
         cursor.execute(f"ANALYZE {table}")
+
+
+def horizon_operation(key: str):
+    """The migration operation that creates a roll-up's horizon row before its triggers (they rely on it: with no
+    row they mark nothing), and removes it with its stale marks when unapplied."""
+    from django.db import migrations
+
+    def create(apps, schema_editor):
+        apps.get_model("portal", "RollupHorizon").objects.get_or_create(key=key,
+                                                                         defaults={"time_zone": settings.TIME_ZONE})
+
+    def remove(apps, schema_editor):
+        apps.get_model("portal", "RollupHorizon").objects.filter(key=key).delete()
+        apps.get_model("portal", "RollupStale").objects.filter(key=key).delete()
+
+    return migrations.RunPython(create, remove)
