@@ -40,3 +40,53 @@ def test_split_of_a_period_at_the_horizon(monkeypatch):
     assert rollups.split("k", date(2026, 11, 30), date(2026, 11, 30)) == rollups.Split(None, date(2026, 11, 30))
     monkeypatch.setattr(rollups, "horizon", lambda key: None)
     assert rollups.split("k", date(2026, 1, 1), date(2026, 11, 30)) == rollups.Split(None, date(2026, 1, 1))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_closed_day_written_during_the_first_roll_up_waits_for_it_and_is_marked():
+    """Before the first roll-up the triggers mark nothing, but one that runs while the first roll-up holds its
+    horizon row waits (FOR SHARE) and then marks: otherwise a holiday entered at that moment would be neither in
+    the roll-up's snapshot nor marked. The roll-up is played by a transaction holding the row for 1.5 s."""
+    import threading
+    import time
+
+    from django.db import connections, transaction
+
+    from portal.models import CalendarDay, RollupHorizon, RollupStale
+
+    key = "approvals.dashboard"
+    RollupHorizon.objects.update_or_create(key=key, defaults={"time_zone": "Asia/Shanghai", "rolled_through": None})
+    holding, errors, took = threading.Event(), [], []
+
+    def first_roll_up():
+        try:
+            with transaction.atomic():
+                RollupHorizon.objects.select_for_update().get(key=key)
+                holding.set()
+                time.sleep(1.5)
+                RollupHorizon.objects.filter(key=key).update(rolled_through=date(2026, 10, 31))
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    def holiday():
+        try:
+            assert holding.wait(10)
+            started = time.perf_counter()
+            CalendarDay.objects.bulk_create([CalendarDay(date=date(2026, 10, 13), kind="holiday", name="测试假日")])
+            took.append(time.perf_counter() - started)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=first_roll_up), threading.Thread(target=holiday)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert not errors
+    assert took and took[0] > 1.0  # it waited for the roll-up's commit
+    assert list(RollupStale.objects.filter(key=key).values_list("since", flat=True)) == [date(2026, 10, 13)]
+    assert rollups.horizon(key) == date(2026, 10, 12)
