@@ -7,7 +7,7 @@ The kernel keeps the bookkeeping; an app registers, in its AppConfig.ready(), wh
 
 `compute(cursor, first, through, lo, hi)` deletes its rows from `first` (None: all of them) and counts the days
 from `first` to `through` (`lo`/`hi`: the same as aware datetimes, [lo, hi)), month rows included; it returns how
-many rows it wrote. The app's migration creates its horizon row (`RollupHorizon`, with the time zone) and triggers
+many rows it wrote. Its table has `day` and `month` columns; `clear_days` and `sum_months` do the common part. The app's migration creates its horizon row (`RollupHorizon`, with the time zone) and triggers
 on the source tables that call `portal_rollup_mark(key, days)` (migration portal/0008) when a row of a day already
 counted is written: a deemed acceptance dated back, a holiday entered in the calendar, a late claim, a correction
 by hand. `horizon(key)` is the last day the dashboards may read from the roll-up: the last day rolled up, or the
@@ -127,6 +127,34 @@ def roll_up(key: str, through: date | None = None) -> dict:
 
 def roll_up_all(through: date | None = None) -> list[dict]:
     return [roll_up(key, through) for key in registered()]
+
+
+def clear_days(cursor, table: str, first: date | None) -> None:
+    """A compute's first step: its day rows from `first` go (every row when `first` is None)."""
+    if first is None:
+        cursor.execute(f"DELETE FROM {table}")
+    else:
+        cursor.execute(f"DELETE FROM {table} WHERE NOT month AND day >= %s", [first])
+
+
+def sum_months(cursor, table: str, first: date | None, through: date, *, keys: list[str], sums: list[str],
+               maxima: tuple[str, ...] = (), order: str = "") -> int:
+    """A compute's last step: the month rows of every month complete by `through`, from the month of `first`,
+    summed (`sums`) and maximised (`maxima`) from its day rows grouped by `keys`; `order` puts the rows in the
+    order they are read (after `order`, by month). Returns how many rows it wrote."""
+    month_from = first.replace(day=1) if first else date(1970, 1, 1)
+    month_to = (through + timedelta(days=1)).replace(day=1)  # exclusive: the month `through` is in, unless it ends it
+    cursor.execute(f"DELETE FROM {table} WHERE month AND day >= %s", [month_from])
+    columns = ", ".join([*keys, *sums, *maxima])
+    values = ", ".join([*keys, *(f"sum({c})" for c in sums), *(f"max({c})" for c in maxima)])
+    cursor.execute(f"""
+        INSERT INTO {table} (month, day, {columns})
+        SELECT TRUE, date_trunc('month', day::timestamp)::date, {values}
+          FROM {table}
+         WHERE NOT month AND day >= %s AND day < %s
+         GROUP BY 2, {", ".join(keys)}
+         ORDER BY {order + ", " if order else ""}2""", [month_from, month_to])
+    return cursor.rowcount
 
 
 def analyze_after(cursor, table: str, first: date | None, through: date) -> None:

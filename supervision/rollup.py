@@ -3,7 +3,7 @@ marks a changed day is in migration supervision/0004). selectors.claim_rates rea
 after the horizon, so both halves count alike."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from django.conf import settings
 
@@ -24,10 +24,7 @@ HANDOFF_FACTS = """
 
 def compute(cursor, first: date | None, through: date, lo, hi) -> int:
     """portal.rollups' compute for KEY: day rows from `first` (None: all) to `through`, then month rows."""
-    if first is None:
-        cursor.execute("DELETE FROM supervision_handoffday")
-    else:
-        cursor.execute("DELETE FROM supervision_handoffday WHERE NOT month AND day >= %s", [first])
+    rollups.clear_days(cursor, "supervision_handoffday", first)
     cursor.execute(f"""
         INSERT INTO supervision_handoffday (month, day, department_id, item_id, unclaimed_due_on, pushed, claimed,
                                             claimed_on_time)
@@ -37,17 +34,8 @@ def compute(cursor, first: date | None, through: date, lo, hi) -> int:
          GROUP BY x.day, x.department_id, x.item_id, x.unclaimed_due_on ORDER BY x.day""",
                    {"lo": lo, "hi": hi, "tz": settings.TIME_ZONE})
     rows = cursor.rowcount
-    month_from = first.replace(day=1) if first else date(1970, 1, 1)
-    month_to = (through + timedelta(days=1)).replace(day=1)
-    cursor.execute("DELETE FROM supervision_handoffday WHERE month AND day >= %s", [month_from])
-    cursor.execute("""
-        INSERT INTO supervision_handoffday (month, day, department_id, item_id, unclaimed_due_on, pushed, claimed,
-                                            claimed_on_time)
-        SELECT TRUE, date_trunc('month', day::timestamp)::date, department_id, item_id, unclaimed_due_on, sum(pushed),
-               sum(claimed), sum(claimed_on_time)
-          FROM supervision_handoffday
-         WHERE NOT month AND day >= %s AND day < %s
-         GROUP BY 2, department_id, item_id, unclaimed_due_on ORDER BY 2""", [month_from, month_to])
-    rows += cursor.rowcount
+    rows += rollups.sum_months(cursor, "supervision_handoffday", first, through,
+                               keys=["department_id", "item_id", "unclaimed_due_on"],
+                               sums=["pushed", "claimed", "claimed_on_time"])
     rollups.analyze_after(cursor, "supervision_handoffday", first, through)
     return rows

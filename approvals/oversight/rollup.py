@@ -10,13 +10,11 @@ the horizon, so both halves count alike.
 """
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from django.conf import settings
 
 from portal import rollups
-
-INSTANT_CASE_TYPE = "1"
 
 # A day's events, one SELECT per kind: (day, kind, item_ids, section_id, officer_ids) per event, grouped below.
 _ITEMS = ("(SELECT coalesce(array_agg(ai.item_id ORDER BY ai.item_id), '{{}}') FROM applications_applicationitem ai "
@@ -85,10 +83,7 @@ def compute(cursor, first: date | None, through: date, lo, hi) -> int:
     """portal.rollups' compute for KEY: the day rows from `first` (None: all) to `through`, then the month rows of the
     months complete by `through` from the month of `first`. Each figure twice: for every officer (officer_id NULL)
     and once per officer it is theirs by; rows stored in the order the dashboards read them."""
-    if first is None:
-        cursor.execute("DELETE FROM approvals_dayfigure")
-    else:
-        cursor.execute("DELETE FROM approvals_dayfigure WHERE NOT month AND day >= %s", [first])
+    rollups.clear_days(cursor, "approvals_dayfigure", first)
     params = {"lo": lo, "hi": hi, "tz": settings.TIME_ZONE}
     cursor.execute(f"""
         WITH e AS MATERIALIZED ({EVENTS_SQL})
@@ -114,19 +109,9 @@ def compute(cursor, first: date | None, through: date, lo, hi) -> int:
          GROUP BY x.decided_on, x.item_id, x.section_id, o.officer
          ORDER BY o.officer NULLS FIRST, x.decided_on""", {**params, "last": through})
     rows += cursor.rowcount
-    month_from = first.replace(day=1) if first else date(1970, 1, 1)
-    month_to = (through + timedelta(days=1)).replace(day=1)  # exclusive: the month `through` is in, unless it ends it
-    cursor.execute("DELETE FROM approvals_dayfigure WHERE month AND day >= %s", [month_from])
-    cursor.execute("""
-        INSERT INTO approvals_dayfigure (month, day, kind, item_ids, section_id, officer_id, count, on_time_promised,
-                                         on_time_statutory, timed, working_days_sum, working_days_max)
-        SELECT TRUE, date_trunc('month', day::timestamp)::date AS first, kind, item_ids, section_id, officer_id,
-               sum(count), sum(on_time_promised), sum(on_time_statutory), sum(timed), sum(working_days_sum),
-               max(working_days_max)
-          FROM approvals_dayfigure
-         WHERE NOT month AND day >= %s AND day < %s
-         GROUP BY 2, kind, item_ids, section_id, officer_id
-         ORDER BY officer_id NULLS FIRST, 2""", [month_from, month_to])
-    rows += cursor.rowcount
+    rows += rollups.sum_months(
+        cursor, "approvals_dayfigure", first, through, keys=["kind", "item_ids", "section_id", "officer_id"],
+        sums=["count", "on_time_promised", "on_time_statutory", "timed", "working_days_sum"],
+        maxima=("working_days_max",), order="officer_id NULLS FIRST")
     rollups.analyze_after(cursor, "approvals_dayfigure", first, through)
     return rows
